@@ -1,0 +1,434 @@
+"""Cleaning: raw article text -> Blocks of readable text, each character mapped back to raw.
+
+What copying broke is repaired here, and nothing else is dropped:
+- markup: HTML tags, entities, Markdown heading marks, link syntax, emphasis;
+- hard wraps inside a paragraph are rejoined (no space between CJK characters);
+- page breaks inside a sentence (a paragraph that stops mid-sentence, then a blank line)
+  are rejoined;
+- glyphs doubled by fake-bold printing (``培培育育「「小巨人小巨人」」``) are undoubled,
+  but only when a whole line consists of doubled units, so 常常, 人人, 研究研究 survive;
+- lines that hold nothing but links (``[返回首页](//…)``, ``<http://…>``) are dropped.
+
+Every Block keeps, per character, the raw span ``[start, end)`` it came from, so a
+passage made of whole blocks has an exact raw slice, and cleaning that slice on its
+own gives back the same text (the first invariant of DESIGN.md).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass, field
+
+SENTENCE_END = "。！？!?…"
+CLAUSE_END = SENTENCE_END + "；;：:，,、"
+CLOSERS = "」』”’）)】》\"'"
+MAX_HEADING = 30  # characters; headings are short
+MAX_WRAPPED_HEADING = 14  # in PDF text, a heading is much shorter than the ~20-char wrap width
+MIN_HEADING = 4
+
+_CAPTION_TAIL = re.compile(r"[（(][^（）()]{0,20}(图片|圖片|资料图|資料圖|摄|攝)[^（）()]{0,20}[）)]$")
+_BYLINE = re.compile(
+    r"记者|記者|通讯员|通訊員|本报讯|本報訊|^(文|图|圖|作者|撰文)\s*[：:/／]|[来來]源[：:]"
+)
+_LINK = re.compile(r"!?\[[^\]]*\]\([^)]*\)|<https?://[^>]*>|https?://\S+")
+_MD_HEADING = re.compile(r"(#{1,6})[ \t]+")
+_MD_INLINE = re.compile(r"!?\[([^\]]*)\]\([^)]*\)|\*\*|__|`")
+_HTML_TOKEN = re.compile(
+    r"<!--.*?-->|<(script|style|head|noscript|template)\b.*?</\1\s*>"
+    r"|<(/?)([a-zA-Z][a-zA-Z0-9]*)\b[^>]*>|<[^>]*>|&(#\d+|#x[0-9a-fA-F]+|[a-zA-Z]+\d*);",
+    re.S | re.I,
+)
+_HTML_BLOCK_TAGS = {
+    "p", "div", "br", "li", "ul", "ol", "tr", "td", "th", "table", "blockquote", "section",
+    "article", "header", "footer", "hr", "title", "figure", "figcaption", "dd", "dt", "pre",
+    "h1", "h2", "h3", "h4", "h5", "h6",
+}
+
+
+@dataclass
+class Text:
+    """A string under construction, with the raw span ``[start, end)`` of every character."""
+
+    chars: list[str] = field(default_factory=list)
+    starts: list[int] = field(default_factory=list)
+    ends: list[int] = field(default_factory=list)
+
+    @classmethod
+    def copy_of(cls, raw: str, start: int, end: int) -> "Text":
+        """raw[start:end] verbatim."""
+        return cls(list(raw[start:end]), list(range(start, end)), list(range(start + 1, end + 1)))
+
+    def add(self, other: "Text") -> None:
+        self.chars += other.chars
+        self.starts += other.starts
+        self.ends += other.ends
+
+    def put(self, chars: str, start: int, end: int) -> None:
+        """Append replacement characters that all stand for raw[start:end]."""
+        for ch in chars:
+            self.chars.append(ch)
+            self.starts.append(start)
+            self.ends.append(end)
+
+    def slice(self, i: int, j: int) -> "Text":
+        return Text(self.chars[i:j], self.starts[i:j], self.ends[i:j])
+
+    def strip(self) -> "Text":
+        i, j = 0, len(self.chars)
+        while i < j and self.chars[i].isspace():
+            i += 1
+        while j > i and self.chars[j - 1].isspace():
+            j -= 1
+        return self.slice(i, j)
+
+    @property
+    def text(self) -> str:
+        return "".join(self.chars)
+
+
+@dataclass
+class Block:
+    """A cleaned paragraph: its kind, text and per-character raw spans."""
+
+    kind: str  # heading | byline | caption | body
+    text: str
+    starts: list[int]
+    ends: list[int]
+    level: int = 0  # heading level (Markdown ``#`` count, HTML h1-h6); 0 when unknown
+
+    @property
+    def char_start(self) -> int:
+        return self.starts[0]
+
+    @property
+    def char_end(self) -> int:
+        return self.ends[-1]
+
+
+@dataclass
+class Para:
+    """A paragraph before joining: its lines, and its kind when the format says it."""
+
+    lines: list[Text]
+    kind: str | None = None
+    level: int = 0
+
+
+# ---------------------------------------------------------------- public entry points
+
+
+def clean(raw: str, fmt: str, start: int = 0, end: int | None = None) -> list[Block]:
+    """Clean raw[start:end] read as ``fmt``; return its non-empty Blocks in order."""
+    end = len(raw) if end is None else end
+    splitter = SPLITTERS[fmt]
+    paras = splitter(raw, start, end)
+    blocks = [_finish(para, fmt) for para in paras if not _is_link_only(para)]
+    blocks = [block for block in blocks if block.text]
+    if fmt in ("plain", "markdown"):
+        blocks = _join_page_breaks(blocks)
+    return blocks
+
+
+def clean_text(raw: str, fmt: str) -> str:
+    """The cleaned text of ``raw``: its blocks joined by newlines."""
+    return "\n".join(block.text for block in clean(raw, fmt))
+
+
+# ---------------------------------------------------------------- line helpers
+
+
+def _lines(raw: str, start: int, end: int) -> list[Text]:
+    """Physical lines of raw[start:end], each stripped (blank lines become empty Texts)."""
+    lines, pos = [], start
+    for match in re.finditer(r"\r?\n|\r", raw[start:end]):
+        lines.append(Text.copy_of(raw, pos, start + match.start()).strip())
+        pos = start + match.end()
+    lines.append(Text.copy_of(raw, pos, end).strip())
+    return lines
+
+
+def _nonspace_len(text: str) -> int:
+    return sum(1 for ch in text if not ch.isspace())
+
+
+def ends_sentence(text: str) -> bool:
+    """True when text ends with sentence-final punctuation, maybe followed by closing quotes."""
+    stripped = text.rstrip().rstrip(CLOSERS)
+    return bool(stripped) and stripped[-1] in SENTENCE_END
+
+
+def _ends_clause(text: str) -> bool:
+    stripped = text.rstrip().rstrip(CLOSERS)
+    return bool(stripped) and stripped[-1] in CLAUSE_END
+
+
+def is_cjk(ch: str) -> bool:
+    return "\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff" or "\U00020000" <= ch
+
+
+def _join_lines(lines: list[Text]) -> Text:
+    """Rejoin hard-wrapped lines: nothing between CJK, a space between Latin words."""
+    out = Text()
+    for line in lines:
+        if not line.chars:
+            continue
+        if out.chars and out.chars[-1].isascii() and out.chars[-1].isalnum() \
+                and line.chars[0].isascii() and line.chars[0].isalnum():
+            out.put(" ", out.ends[-1], line.starts[0])
+        out.add(line)
+    return out
+
+
+def undouble(line: Text) -> Text:
+    """Repair a line printed in fake bold, where every unit appears twice.
+
+    ``培培育育「「小巨人小巨人」」`` -> ``培育「小巨人」``. The whole line (each space-separated
+    chunk) must decompose into doubled units, and there must be at least two units, so
+    real reduplication (常常, 人人, 研究研究) is left alone.
+    """
+    text = line.text
+    if _nonspace_len(text) < 4:
+        return line
+    out, units, pos = Text(), 0, 0
+    for chunk in re.finditer(r"\S+", text):
+        out.add(line.slice(pos, chunk.start()))
+        parts = _doubled_units(chunk.group())
+        if parts is None:
+            return line
+        i = chunk.start()
+        for unit in parts:
+            k = len(unit)
+            for j in range(k):  # each kept char spans both of its printed copies
+                out.put(unit[j], line.starts[i + j], line.ends[i + k + j])
+            i += 2 * k
+            units += 1
+        pos = chunk.end()
+    out.add(line.slice(pos, len(text)))
+    return out if units >= 2 else line
+
+
+def _doubled_units(s: str) -> list[str] | None:
+    """Split s into units each written twice in a row (``aabcbc`` -> [a, bc]), or None."""
+    memo: dict[int, list[str] | None] = {len(s): []}
+
+    def solve(i: int) -> list[str] | None:
+        if i in memo:
+            return memo[i]
+        memo[i] = None
+        for k in range(1, (len(s) - i) // 2 + 1):
+            if s[i:i + k] == s[i + k:i + 2 * k]:
+                rest = solve(i + 2 * k)
+                if rest is not None:
+                    memo[i] = [s[i:i + k]] + rest
+                    break
+        return memo[i]
+
+    return solve(0)
+
+
+def classify(text: str, max_heading: int = MAX_HEADING) -> str:
+    """Kind of a stand-alone paragraph: caption, byline, heading or body.
+
+    ``max_heading`` 0 means the format marks its headings itself (Markdown).
+    """
+    if text.startswith("▲") or _CAPTION_TAIL.search(text):
+        return "caption"
+    if len(text) <= 40 and "。" not in text and _BYLINE.search(text):
+        return "byline"
+    if MIN_HEADING <= _nonspace_len(text) <= max_heading and not _ends_clause(text) \
+            and not any(ch in text for ch in "。！？!?"):
+        return "heading"
+    return "body"
+
+
+def _is_link_only(para: Para) -> bool:
+    """A paragraph of nothing but links and separators: web-page boilerplate."""
+    rest, links = _LINK.subn("", "".join(line.text for line in para.lines))
+    return links > 0 and not rest.strip(" \t\u3000｜|·•/>-")
+
+
+def _finish(para: Para, fmt: str) -> Block:
+    """Undouble, join and classify one paragraph into a Block."""
+    joined = _join_lines([undouble(line) for line in para.lines]).strip()
+    limit = {"wrapped": MAX_WRAPPED_HEADING, "markdown": 0}.get(fmt, MAX_HEADING)
+    kind = para.kind or classify(joined.text, limit)
+    return Block(kind, joined.text, joined.starts, joined.ends, para.level)
+
+
+def _join_page_breaks(blocks: list[Block]) -> list[Block]:
+    """Rejoin body paragraphs split by a page break in mid-sentence (``重庆小`` / ``康动力``)."""
+    out: list[Block] = []
+    for block in blocks:
+        prev = out[-1] if out else None
+        if prev and prev.kind == block.kind == "body" and not _ends_clause_or_sentence(prev.text) \
+                and _starts_word(block.text):
+            out[-1] = Block("body", prev.text + block.text, prev.starts + block.starts,
+                            prev.ends + block.ends)
+        else:
+            out.append(block)
+    return out
+
+
+def _ends_clause_or_sentence(text: str) -> bool:
+    """Ends with anything but a comma-like break: a paragraph that may well be complete."""
+    stripped = text.rstrip()
+    if stripped and stripped[-1] in "，,、":
+        return False
+    return _ends_clause(stripped) or stripped[-1:] in CLOSERS
+
+
+def _starts_word(text: str) -> bool:
+    return bool(text) and (is_cjk(text[0]) or text[0].isalnum())
+
+
+# ---------------------------------------------------------------- format splitters
+
+
+def split_plain(raw: str, start: int, end: int) -> list[Para]:
+    """Paragraphs separated by blank lines; single newlines are hard wraps."""
+    paras, current = [], []
+    for line in _lines(raw, start, end):
+        if line.chars:
+            current.append(line)
+        elif current:
+            paras.append(Para(current))
+            current = []
+    if current:
+        paras.append(Para(current))
+    return paras
+
+
+def split_spaced(raw: str, start: int, end: int) -> list[Para]:
+    """Paragraphs separated by runs of ideographic spaces (or newlines)."""
+    paras, pos = [], start
+    for match in re.finditer(r"\u3000{2,}|\s*\n\s*", raw[start:end]):
+        paras.append(Para([Text.copy_of(raw, pos, start + match.start()).strip()]))
+        pos = start + match.end()
+    paras.append(Para([Text.copy_of(raw, pos, end).strip()]))
+    return [para for para in paras if para.lines[0].chars]
+
+
+def split_markdown(raw: str, start: int, end: int) -> list[Para]:
+    """Markdown: ``#`` headings, blank-line paragraphs, inline marks and link syntax removed."""
+    paras, current = [], []
+    for line in _lines(raw, start, end):
+        heading = _MD_HEADING.match(line.text)
+        if heading or not line.chars:
+            if current:
+                paras.append(Para(current))
+                current = []
+            if heading:
+                body = _markdown_inline(line.slice(heading.end(), len(line.chars)))
+                paras.append(Para([body], "heading", len(heading.group(1))))
+            continue
+        current.append(_markdown_inline(_strip_prefix(line)))
+    if current:
+        paras.append(Para(current))
+    return paras
+
+
+def _strip_prefix(line: Text) -> Text:
+    """Drop a block-quote or bullet marker at the start of a Markdown line."""
+    match = re.match(r"(>\s*)+|[-*+]\s+", line.text)
+    return line.slice(match.end(), len(line.chars)) if match else line
+
+
+def _markdown_inline(line: Text) -> Text:
+    """Keep link and image texts, drop emphasis and code marks."""
+    out, pos = Text(), 0
+    for match in _MD_INLINE.finditer(line.text):
+        out.add(line.slice(pos, match.start()))
+        if match.group(1) is not None:
+            out.add(line.slice(match.start(1), match.end(1)))
+        pos = match.end()
+    out.add(line.slice(pos, len(line.chars)))
+    return out
+
+
+def split_html(raw: str, start: int, end: int) -> list[Para]:
+    """HTML: block tags and blank lines end paragraphs; tags dropped, entities decoded."""
+    paras: list[Para] = []
+    current, level = Text(), 0
+
+    def close(next_level: int = 0) -> None:
+        nonlocal current, level
+        lines = [Text(line.chars, line.starts, line.ends) for line in _split_text_lines(current)]
+        if any(line.chars for line in lines):
+            paras.append(Para(lines, "heading" if level else None, level))
+        current, level = Text(), next_level
+
+    pos = start
+    for match in _HTML_TOKEN.finditer(raw, start, end):
+        _add_html_text(current, raw, pos, match.start(), close)
+        pos = match.end()
+        entity, tag = match.group(4), (match.group(3) or "").lower()
+        if entity:
+            current.put(html.unescape(match.group()), match.start(), match.end())
+        elif tag in _HTML_BLOCK_TAGS:
+            is_heading_open = tag[0] == "h" and tag[1:].isdigit() and not match.group(2)
+            close(int(tag[1:]) if is_heading_open else 0)
+    _add_html_text(current, raw, pos, end, close)
+    close()
+    return paras
+
+
+def _add_html_text(current: Text, raw: str, start: int, end: int, close) -> None:
+    """Add text between tags; a blank line inside it also ends the paragraph."""
+    pos = start
+    for match in re.finditer(r"\n[ \t\r]*\n\s*", raw[start:end]):
+        current.add(Text.copy_of(raw, pos, start + match.start()))
+        close()
+        pos = start + match.end()
+    current.add(Text.copy_of(raw, pos, end))
+
+
+def _split_text_lines(text: Text) -> list[Text]:
+    """Split a Text at newlines into stripped lines."""
+    lines, pos = [], 0
+    for i, ch in enumerate(text.chars):
+        if ch == "\n":
+            lines.append(text.slice(pos, i).strip())
+            pos = i + 1
+    lines.append(text.slice(pos, len(text.chars)).strip())
+    return lines
+
+
+def split_wrapped(raw: str, start: int, end: int) -> list[Para]:
+    """PDF text: hard wraps and page breaks are joined until a sentence ends.
+
+    A paragraph ends at a line that ends a sentence. Blank lines (page breaks) end only
+    headings and captions. Short lines after a paragraph end are headings; consecutive
+    short lines form one heading. Lines starting with ▲ are photo captions.
+    """
+    paras: list[Para] = []
+    current: Para | None = None
+    for line in _lines(raw, start, end):
+        if not line.chars:
+            if current and current.kind in ("heading", "caption"):
+                current = None
+            continue
+        text = undouble(line).text
+        kind = classify(text, MAX_WRAPPED_HEADING)
+        kind = kind if kind in ("heading", "caption") else None
+        continues = current is not None and (
+            (current.kind == "heading" and kind == "heading")
+            or (current.kind != "heading" and kind != "caption")
+        )
+        if continues:
+            current.lines.append(line)
+        else:
+            current = Para([line], kind)
+            paras.append(current)
+        if current.kind is None and ends_sentence(text):
+            current = None
+    return paras
+
+
+SPLITTERS = {
+    "plain": split_plain,
+    "spaced": split_spaced,
+    "markdown": split_markdown,
+    "html": split_html,
+    "wrapped": split_wrapped,
+}

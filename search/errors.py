@@ -1,0 +1,25 @@
+"""Typed errors: the library raises these, the CLI prints them as one line."""
+
+
+class SearchError(Exception):
+    """A problem the user can fix; the message says what is wrong and what to do."""
+
+    exit_code = 1
+
+
+class ReadError(SearchError):
+    """One input file (or JSONL line) cannot be read; indexing goes on without it."""
+
+    def __init__(self, path: str, problem: str, hint: str):
+        super().__init__(f"{path}: {problem}; {hint}")
+        self.path, self.problem, self.hint = path, problem, hint
+
+
+class IndexUnavailable(SearchError):
+    """The index is missing, empty, or was built by an incompatible version."""
+
+
+class QueryError(SearchError):
+    """The query cannot be understood (for example a filter value that cannot be parsed)."""
+
+    exit_code = 2

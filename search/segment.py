@@ -1,0 +1,198 @@
+"""Segmentation: a Document's cleaned Blocks -> Articles -> sections -> Passages.
+
+- The title is the front-matter/JSONL title, else a leading heading, else a leading
+  headline paragraph (no sentence end in it, at most 80 characters).
+- Headings set the section path (Markdown levels nest; consecutive headings of one
+  level are one heading printed on two lines).
+- A heading directly followed by a ``本报讯`` dateline starts a brief: a story of its
+  own that lasts until the next heading, after which the page's main story goes on.
+- Passages are paragraphs: long ones split at sentence ends, short ones merged with
+  the next paragraph of the same section. A passage's text is its pieces joined by
+  newlines, and its raw span covers them exactly.
+"""
+
+from __future__ import annotations
+
+import bisect
+import hashlib
+import re
+from dataclasses import dataclass, field
+
+from .clean import Block, clean
+from .readers import Document
+
+MIN_PASSAGE = 60  # characters; shorter paragraphs are merged with the next one
+MAX_PASSAGE = 320  # characters; longer paragraphs are split at sentence ends
+MAX_HEADLINE = 80
+_SENTENCE = re.compile(r".*?(?:[。！？!?…]+[」』”’）)]*|$)", re.S)
+_DATELINE = re.compile(r"^(本报讯|本報訊)")
+
+
+@dataclass
+class Passage:
+    """One searchable, quotable unit of an article."""
+
+    passage_id: str
+    article_id: str
+    order: int  # 1-based position in the article
+    section: str  # heading path joined by " › "
+    text: str  # cleaned text
+    char_start: int  # raw span [char_start, char_end)
+    char_end: int
+    line_start: int  # 1-based, inclusive
+    line_end: int
+
+
+@dataclass
+class Article:
+    """One story: its metadata and passages."""
+
+    article_id: str
+    path: str
+    format: str
+    title: str
+    meta: dict
+    content_hash: str
+    passages: list[Passage] = field(default_factory=list)
+
+
+@dataclass
+class _Story:
+    """An article while its blocks are being collected."""
+
+    article_id: str
+    title: str
+    sections: list[tuple[str, list[Block]]] = field(default_factory=list)  # (section, blocks)
+
+    def add(self, section: str, block: Block) -> None:
+        if not self.sections or self.sections[-1][0] != section:
+            self.sections.append((section, []))
+        self.sections[-1][1].append(block)
+
+
+def segment(doc: Document) -> list[Article]:
+    """Split a Document into its Articles with their Passages."""
+    blocks = clean(doc.raw, doc.format, doc.body_start)
+    title, blocks = _take_title(doc, blocks)
+    stories = _split_stories(doc.article_id, title, blocks)
+    content_hash = hashlib.sha256(doc.raw.encode("utf-8")).hexdigest()[:16]
+    line_of = _line_finder(doc)
+    articles = []
+    for story in stories:
+        article = Article(story.article_id, doc.path, doc.format, story.title, dict(doc.meta),
+                          content_hash)
+        for section, section_blocks in story.sections:
+            for pieces in _group(section_blocks):
+                order = len(article.passages) + 1
+                start, end = pieces[0].char_start, pieces[-1].char_end
+                article.passages.append(Passage(
+                    f"{story.article_id}:{order}", story.article_id, order, section,
+                    "\n".join(piece.text for piece in pieces), start, end,
+                    line_of(start), line_of(end - 1),
+                ))
+        if article.passages or article.title:
+            articles.append(article)
+    return articles
+
+
+def _take_title(doc: Document, blocks: list[Block]) -> tuple[str, list[Block]]:
+    """Find the article's title; a leading headline block is removed from the blocks."""
+    if doc.meta.get("title"):
+        return doc.meta["title"], blocks
+    if not blocks:
+        return "", blocks
+    first = blocks[0]
+    headline = first.kind == "heading" or (
+        first.kind == "body" and doc.format in ("spaced", "plain")
+        and len(first.text) <= MAX_HEADLINE and not re.search(r"[。！？!?]", first.text)
+    )
+    if headline and not (len(blocks) > 1 and _DATELINE.match(blocks[1].text)):
+        return first.text, blocks[1:]
+    return "", blocks
+
+
+def _split_stories(article_id: str, title: str, blocks: list[Block]) -> list[_Story]:
+    """Walk the blocks, tracking the heading path and cutting out ``本报讯`` briefs."""
+    main = _Story(article_id, title)
+    stories, story = [main], main
+    path: list[tuple[int, str]] = []  # (level, heading) from outermost to innermost
+    previous: Block | None = None
+    for i, block in enumerate(blocks):
+        if block.kind == "heading":
+            following = blocks[i + 1] if i + 1 < len(blocks) else None
+            if previous is not None and previous.kind == "heading" and previous.level == block.level:
+                path[-1] = (block.level, f"{path[-1][1]} {block.text}")
+            else:
+                path = [entry for entry in path if _depth(entry[0]) < _depth(block.level)]
+                path.append((block.level, block.text))
+            if following is not None and following.kind != "heading" \
+                    and _DATELINE.match(following.text):
+                story = _Story(f"{article_id}@{len(stories) + 1}", path[-1][1])
+                stories.append(story)
+                path = []
+            elif story is not main:
+                story = main
+        else:
+            story.add(" › ".join(text for _, text in path), block)
+        previous = block
+    return stories
+
+
+def _depth(level: int) -> int:
+    """Nesting depth of a heading level; unleveled headings (0) nest innermost."""
+    return level or 99
+
+
+def _group(blocks: list[Block]) -> list[list[Block]]:
+    """Passages of one section: split long blocks, merge short ones forward.
+
+    Pieces of one split block are never merged again, so a passage only joins
+    whole blocks with newlines.
+    """
+    groups: list[list[Block]] = []
+    size = 0
+    for block in blocks:
+        for n, piece in enumerate(_split_long(block)):
+            if groups and n == 0 and size < MIN_PASSAGE and size + len(piece.text) <= MAX_PASSAGE:
+                groups[-1].append(piece)
+                size += len(piece.text) + 1
+            else:
+                groups.append([piece])
+                size = len(piece.text)
+    return groups
+
+
+def _split_long(block: Block) -> list[Block]:
+    """Split a block longer than MAX_PASSAGE at sentence ends into pieces of similar size."""
+    if len(block.text) <= MAX_PASSAGE:
+        return [block]
+    bounds = [m.end() for m in _SENTENCE.finditer(block.text) if m.end() > m.start()]
+    count = -(-len(block.text) // MAX_PASSAGE)  # pieces needed
+    target = len(block.text) / count
+    cuts, last = [], 0
+    for bound in bounds[:-1]:
+        if bound - last >= target and len(block.text) - bound >= MIN_PASSAGE:
+            cuts.append(bound)
+            last = bound
+    pieces, start = [], 0
+    for cut in cuts + [len(block.text)]:
+        pieces.append(_sub_block(block, start, cut))
+        start = cut
+    return pieces
+
+
+def _sub_block(block: Block, i: int, j: int) -> Block:
+    """block.text[i:j] as a Block, with leading/trailing spaces trimmed."""
+    while i < j and block.text[i].isspace():
+        i += 1
+    while j > i and block.text[j - 1].isspace():
+        j -= 1
+    return Block(block.kind, block.text[i:j], block.starts[i:j], block.ends[i:j], block.level)
+
+
+def _line_finder(doc: Document):
+    """A function from a raw offset to its 1-based line number in the file."""
+    if doc.line is not None:
+        return lambda offset: doc.line
+    newlines = [i for i, ch in enumerate(doc.raw) if ch == "\n"]
+    return lambda offset: bisect.bisect_left(newlines, offset) + 1
