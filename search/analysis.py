@@ -1,0 +1,113 @@
+"""Analysis: text -> tokens, the same chain for passages and queries.
+
+The chain is small filters composed:
+
+1. ``fold``: NFKC width folding (５Ｇ -> 5g, ，-> ,), Traditional -> Simplified (長沙 -> 长沙)
+   and lowercase, **character for character**, so an offset into the folded text is an
+   offset into the original (highlights land on the original script).
+2. ``words``: jieba segmentation (rjieba) of the folded text. Each word of the precise
+   cut gets the next position; the shorter dictionary words inside it (search mode:
+   供应 inside 供应链) are emitted at the *same* position. Punctuation and spaces are
+   dropped and take no position. A phrase of precise words therefore matches
+   consecutive positions, and a sub-word still matches as a term.
+3. ``units``/``bigrams``: the folded text as units (one CJK character, or one run of
+   ASCII letters and digits such as ``0.01`` or ``5g``) and their overlapping pairs at
+   consecutive positions. A phrase query on bigrams is a substring match that does not
+   depend on how jieba happened to cut the words (重庆小康动力, 58家).
+
+``ANALYZER_VERSION`` is recorded in the index; change it whenever tokens change.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import NamedTuple
+
+import opencc
+import rjieba
+
+ANALYZER_VERSION = "words+bigrams/1"
+_T2S = opencc.OpenCC("t2s")
+_UNIT = re.compile(r"[0-9a-z]+(?:\.[0-9]+)*|[^\W_]")
+
+
+class Token(NamedTuple):
+    """A term with its position and its character span in the (original) text."""
+
+    text: str
+    pos: int
+    start: int
+    end: int
+
+
+class _WidthAndCase(dict):
+    """str.translate table: NFKC and lowercase per character, only where that keeps one character."""
+
+    def __missing__(self, code: int) -> int:
+        ch = chr(code)
+        folded = unicodedata.normalize("NFKC", ch).lower()
+        self[code] = ord(folded) if len(folded) == 1 else code
+        return self[code]
+
+
+_WIDTH_AND_CASE = _WidthAndCase()
+
+
+def fold(text: str) -> str:
+    """Width-fold, convert to Simplified and lowercase ``text``, keeping its length.
+
+    >>> fold("長沙銀行５Ｇ，ABC")
+    '长沙银行5g,abc'
+    """
+    narrow = text.translate(_WIDTH_AND_CASE)
+    simplified = _T2S.convert(narrow)
+    if len(simplified) != len(narrow):  # a phrase rule changed the length: go char by char
+        simplified = "".join(c if len(c := _T2S.convert(ch)) == 1 else ch for ch in narrow)
+    return simplified
+
+
+def _is_word(token: str) -> bool:
+    return any(ch.isalnum() for ch in token)
+
+
+def words(text: str) -> list[Token]:
+    """Word tokens of ``text`` (see the module docstring for positions).
+
+    >>> [(t.text, t.pos) for t in words("供应链金融")]
+    [('供应链', 0), ('供应', 0), ('金融', 1)]
+    """
+    tokens = rjieba.tokenize(fold(text), mode="search")
+    tokens.sort(key=lambda t: (t[1], -t[2]))
+    out: list[Token] = []
+    pos, main_end = -1, 0
+    for word, start, end in tokens:
+        if not _is_word(word):
+            continue
+        if start >= main_end:  # a word of the precise cut
+            pos += 1
+            main_end = end
+        out.append(Token(word, pos, start, end))
+    return out
+
+
+def query_words(text: str) -> list[str]:
+    """The precise-cut words of a query string, punctuation dropped."""
+    return [word for word in rjieba.cut(fold(text)) if _is_word(word)]
+
+
+def units(text: str) -> list[str]:
+    """Each CJK character or run of ASCII letters and digits of the folded text."""
+    return _UNIT.findall(fold(text))
+
+
+def bigrams(text: str) -> list[str]:
+    """Overlapping pairs of units; the i-th pair has position i. A lone unit stands alone.
+
+    >>> bigrams("58家 「小巨人」")
+    ['58家', '家小', '小巨', '巨人']
+    """
+    found = units(text)
+    if len(found) == 1:
+        return found
+    return [a + b for a, b in zip(found, found[1:])]

@@ -1,0 +1,185 @@
+"""Query parsing: what a person types -> a backend-neutral query tree.
+
+Syntax (everything else is plain words):
+- words separated by spaces; any of them may match, passages matching more rank higher;
+- ``"供应链金融"`` (also “…”, 「…」, 『…』): a phrase that must appear as written
+  (spaces and punctuation inside are ignored, either script matches);
+- ``AND``, ``OR``, ``NOT`` in capitals, ``-word`` to exclude, ``( … )`` to group.
+
+Punctuation of either width (？?！!：:，,) is never syntax: a trailing ``?`` is a
+question mark, not a wildcard, and ``*``, ``~``, ``^`` are just characters.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .analysis import query_words, units
+
+_QUOTES = {'"': '"', "“": "”", "「": "」", "『": "』", "”": "”"}
+_LEXER = re.compile(r'(?P<quote>["“”「『])|(?P<open>\()|(?P<close>\))|(?P<word>[^\s"“”「『()]+)')
+OPERATORS = {"AND", "OR", "NOT"}
+
+
+@dataclass(frozen=True)
+class Words:
+    """A run of typed words: ``terms`` are its analysed words, ``text`` what was typed."""
+
+    text: str
+    terms: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Phrase:
+    """A quoted phrase; ``units`` are its folded characters and ASCII runs."""
+
+    text: str
+    units: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class And:
+    children: tuple
+
+
+@dataclass(frozen=True)
+class Or:
+    children: tuple
+
+
+@dataclass(frozen=True)
+class Not:
+    child: object
+
+
+Node = Words | Phrase | And | Or | Not
+
+
+def lex(text: str) -> list[tuple[str, str]]:
+    """Split a query into (kind, value) tokens: phrase, open, close, op, neg, word."""
+    tokens: list[tuple[str, str]] = []
+    balanced = text.count("(") == text.count(")")
+    pos = 0
+    while (match := _LEXER.search(text, pos)) is not None:
+        pos = match.end()
+        kind = match.lastgroup
+        if kind == "quote":
+            closer = _QUOTES[match.group()]
+            end = text.find(closer, pos)
+            end = len(text) if end < 0 else end
+            tokens.append(("phrase", text[pos:end]))
+            pos = end + 1
+        elif kind in ("open", "close"):
+            if balanced:
+                tokens.append((kind, match.group()))
+        elif match.group() in OPERATORS:
+            tokens.append(("op", match.group()))
+        elif match.group().startswith("-") and len(match.group()) > 1 and _has_word(match.group()):
+            tokens.append(("neg", ""))
+            tokens.append(("word", match.group()[1:]))
+        else:
+            tokens.append(("word", match.group()))
+    return tokens
+
+
+def _has_word(text: str) -> bool:
+    return bool(query_words(text))
+
+
+class _Parser:
+    """Recursive descent over lexed tokens; never fails, odd operators become words."""
+
+    def __init__(self, tokens: list[tuple[str, str]]):
+        self.tokens, self.i = tokens, 0
+
+    def peek(self) -> tuple[str, str] | None:
+        return self.tokens[self.i] if self.i < len(self.tokens) else None
+
+    def take(self) -> tuple[str, str]:
+        self.i += 1
+        return self.tokens[self.i - 1]
+
+    def parse_or(self) -> Node | None:
+        parts = [self.parse_seq()]
+        while self.peek() == ("op", "OR"):
+            self.take()
+            parts.append(self.parse_seq())
+        return _combine(Or, [p for p in parts if p is not None])
+
+    def parse_seq(self) -> Node | None:
+        """Items side by side: any positive may match, every negative must not."""
+        positives, negatives = [], []
+        while (token := self.peek()) is not None and token != ("op", "OR") and token[0] != "close":
+            item = self.parse_and()
+            if isinstance(item, Not):
+                negatives.append(item)
+            elif item is not None:
+                positives.append(item)
+        if not positives:
+            return None  # a query of exclusions only matches nothing sensible
+        return _combine(And, [_combine(Or, positives)] + negatives)
+
+    def parse_and(self) -> Node | None:
+        left = self.parse_unary()
+        while self.peek() == ("op", "AND") and self.i + 1 < len(self.tokens):
+            self.take()
+            right = self.parse_unary()
+            left = _combine(And, [n for n in (left, right) if n is not None])
+        return left
+
+    def parse_unary(self) -> Node | None:
+        kind, value = self.take()
+        if (kind == "op" and value == "NOT") or kind == "neg":
+            if self.peek() is None:
+                return None
+            child = self.parse_unary()
+            return Not(child) if child is not None else None
+        if kind == "open":
+            inner = self.parse_or()
+            if self.peek() is not None and self.peek()[0] == "close":
+                self.take()
+            return inner
+        if kind == "close":
+            return None
+        if kind == "phrase":
+            found = tuple(units(value))
+            return Phrase(value, found) if found else None
+        if kind == "op":  # AND/OR with nothing on one side: ignore it
+            return None
+        terms = tuple(query_words(value))
+        return Words(value, terms) if terms else None
+
+
+def _combine(cls, children: list) -> Node | None:
+    if not children:
+        return None
+    return children[0] if len(children) == 1 else cls(tuple(children))
+
+
+def parse(text: str) -> Node | None:
+    """Parse a typed query; None when nothing searchable is left (only punctuation)."""
+    parser = _Parser(lex(text))
+    parts = []
+    while parser.peek() is not None:
+        if parser.peek()[0] == "close":  # a stray ")" closes nothing
+            parser.take()
+            continue
+        parts.append(parser.parse_or())
+    return _combine(Or, [part for part in parts if part is not None])
+
+
+def positive_parts(node: Node | None) -> tuple[set[str], set[tuple[str, ...]]]:
+    """The words and phrase units a passage is highlighted for (nothing under NOT)."""
+    terms: set[str] = set()
+    phrases: set[tuple[str, ...]] = set()
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, Words):
+            terms.update(item.terms)
+        elif isinstance(item, Phrase):
+            phrases.add(item.units)
+        elif isinstance(item, (And, Or)):
+            stack.extend(item.children)
+    return terms, phrases

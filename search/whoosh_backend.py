@@ -1,0 +1,235 @@
+"""Whoosh backend: one Whoosh document per passage, BM25F with title and heading boosts.
+
+Tokens arrive pre-analysed (``backend.Record.tokens``); the ``PreTokenized`` tokenizer
+only replays them, so Whoosh never segments text itself. The index directory also
+holds ``search-meta.json`` with the schema and analyzer versions: an index built by
+another version is refused with a message to rebuild, instead of answering wrongly.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Iterator
+
+from whoosh import index as whoosh_index
+from whoosh import query as wq
+from whoosh.analysis import Token, Tokenizer
+from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
+from whoosh.scoring import BM25F
+
+from .analysis import ANALYZER_VERSION, units
+from .backend import Hit, Record
+from .errors import IndexUnavailable
+from .query import And, Node, Not, Or, Phrase, Words
+
+SCHEMA_VERSION = 1
+META_FILE = "search-meta.json"
+TITLE_BOOST = 1.5
+SECTION_BOOST = 1.2
+PHRASE_BOOST = 1.0  # bonus for a typed run of words found as written
+WEIGHTING = BM25F(B=0.75, K1=1.2)
+STORED_FIELDS = ("order", "char_start", "char_end", "line_start", "line_end", "format",
+                 "content_hash", "source", "author", "date", "url")
+
+
+SAME_POSITION = "\x01"  # marks a term that shares the previous term's position
+
+
+def encode_tokens(tokens: list) -> str:
+    """Tokens as Whoosh takes them: terms joined by spaces, SAME_POSITION before a repeat.
+
+    Whoosh runs a field's analyzer only on strings (lists skip it and lose positions),
+    so pre-analysed tokens travel as this string and ``PreTokenized`` decodes them.
+    """
+    if not tokens or isinstance(tokens[0], str):
+        return " ".join(tokens)
+    parts, last = [], None
+    for term, pos in tokens:
+        parts.append(SAME_POSITION + term if pos == last else term)
+        last = pos
+    return " ".join(parts)
+
+
+class PreTokenized(Tokenizer):
+    """Replays tokens encoded by ``encode_tokens``; Whoosh never segments text itself."""
+
+    def __call__(self, value, positions=False, chars=False, keeporiginal=False,
+                 removestops=True, start_pos=0, start_char=0, tokenize=True, mode="", **kwargs):
+        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        pos = start_pos - 1
+        for term in value.split(" "):
+            if not term:
+                continue
+            if term[0] == SAME_POSITION:
+                term = term[1:]
+            else:
+                pos += 1
+            token.text, token.boost, token.stopped = term, 1.0, False
+            if positions:
+                token.pos = pos
+            if chars:
+                token.startchar = token.endchar = start_char
+            yield token
+
+
+def make_schema() -> Schema:
+    tokens = PreTokenized()
+    fields = dict(
+        passage_id=ID(stored=True, unique=True),
+        article_id=ID(stored=True),
+        path=ID(stored=True),
+        title=TEXT(analyzer=tokens, stored=True, phrase=False),
+        section=TEXT(analyzer=tokens, stored=True, phrase=False),
+        text=TEXT(analyzer=tokens, stored=True, phrase=True),
+        bigram=TEXT(analyzer=tokens, phrase=True),
+        order=NUMERIC(int, bits=32, signed=True, stored=True),
+    )
+    fields.update({name: STORED() for name in STORED_FIELDS if name not in fields})
+    return Schema(**fields)
+
+
+def _meta() -> dict:
+    return {"schema": SCHEMA_VERSION, "analyzer": ANALYZER_VERSION}
+
+
+class WhooshBackend:
+    """A Whoosh index in ``index_dir``."""
+
+    def __init__(self, index_dir: Path, ix):
+        self.index_dir, self.ix = index_dir, ix
+        self._searcher = None
+
+    @classmethod
+    def create(cls, index_dir: Path) -> "WhooshBackend":
+        """A new, empty index (anything already in ``index_dir`` is replaced)."""
+        if index_dir.exists():
+            for child in index_dir.iterdir():
+                if child.name != ".gitkeep":
+                    shutil.rmtree(child) if child.is_dir() else child.unlink()
+        index_dir.mkdir(parents=True, exist_ok=True)
+        ix = whoosh_index.create_in(str(index_dir), make_schema())
+        (index_dir / META_FILE).write_text(json.dumps(_meta()), encoding="utf-8")
+        return cls(index_dir, ix)
+
+    @classmethod
+    def exists(cls, index_dir: Path) -> bool:
+        return index_dir.is_dir() and whoosh_index.exists_in(str(index_dir))
+
+    @classmethod
+    def open(cls, index_dir: Path) -> "WhooshBackend":
+        """Open an existing index, refusing one built by another schema or analyzer."""
+        if not cls.exists(index_dir):
+            raise IndexUnavailable(f"no index in {index_dir}/; build one with `search index PATH`")
+        meta_path = index_dir / META_FILE
+        try:
+            meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            meta = {}
+        if meta != _meta():
+            built = f"schema {meta.get('schema', '?')}, analyzer {meta.get('analyzer', '?')}"
+            raise IndexUnavailable(
+                f"the index in {index_dir}/ was built by another version ({built}; this one "
+                f"uses schema {SCHEMA_VERSION}, analyzer {ANALYZER_VERSION}); "
+                "rebuild it with `search index --rebuild`")
+        return cls(index_dir, whoosh_index.open_dir(str(index_dir)))
+
+    # ------------------------------------------------------------ writing
+
+    def write(self, records: list[Record], delete_paths: list[str] = ()) -> None:
+        """Delete the passages of ``delete_paths`` and add ``records``, in one commit."""
+        writer = self.ix.writer(limitmb=256)
+        try:
+            for path in delete_paths:
+                writer.delete_by_term("path", path)
+            for record in records:
+                writer.add_document(**_document(record))
+        except BaseException:
+            writer.cancel()
+            raise
+        writer.commit()
+        self._searcher = None
+
+    def add(self, records: list[Record]) -> None:
+        self.write(records)
+
+    def delete_paths(self, paths: list[str]) -> None:
+        self.write([], paths)
+
+    # ------------------------------------------------------------ reading
+
+    def searcher(self):
+        if self._searcher is None:
+            self._searcher = self.ix.searcher(weighting=WEIGHTING)
+        return self._searcher
+
+    def search(self, node: Node, limit: int) -> tuple[int, list[Hit]]:
+        results = self.searcher().search(to_whoosh(node), limit=limit)
+        return len(results), [Hit(hit.score, hit.fields()) for hit in results]
+
+    def passages(self) -> Iterator[dict]:
+        yield from self.searcher().all_stored_fields()
+
+    def passage(self, passage_id: str) -> dict | None:
+        return self.searcher().document(passage_id=passage_id)
+
+    def doc_count(self) -> int:
+        return self.searcher().doc_count()
+
+    def close(self) -> None:
+        if self._searcher is not None:
+            self._searcher.close()
+            self._searcher = None
+
+
+def _document(record: Record) -> dict:
+    """Whoosh keyword arguments for one passage: tokens to index, strings to store."""
+    doc = {name: value for name, value in record.stored.items() if value is not None}
+    for name, tokens in record.tokens.items():
+        if name in doc:
+            doc[f"_stored_{name}"] = doc[name]
+        doc[name] = encode_tokens(tokens)
+    return doc
+
+
+# ---------------------------------------------------------------- query translation
+
+
+def _term(term: str) -> wq.Query:
+    """A word in the passage text, the title or the heading path."""
+    return wq.Or([
+        wq.Term("text", term),
+        wq.Term("title", term, boost=TITLE_BOOST),
+        wq.Term("section", term, boost=SECTION_BOOST),
+    ])
+
+
+def _phrase(units: tuple[str, ...], boost: float = 1.0) -> wq.Query:
+    """Units found consecutively in the passage text (a substring match)."""
+    if len(units) == 1:
+        return wq.Term("text", units[0], boost=boost)
+    pairs = [a + b for a, b in zip(units, units[1:])]
+    if len(pairs) == 1:
+        return wq.Term("bigram", pairs[0], boost=boost)
+    return wq.Phrase("bigram", pairs, boost=boost)
+
+
+def to_whoosh(node: Node, required: bool = False) -> wq.Query:
+    """Translate a parsed query. ``required`` Words need all their terms (under AND/NOT)."""
+    if isinstance(node, Words):
+        clauses = [_term(term) for term in node.terms]
+        if required:
+            return wq.And(clauses) if len(clauses) > 1 else clauses[0]
+        if len(node.terms) > 1:
+            clauses.append(_phrase(tuple(units(node.text)), PHRASE_BOOST))
+        return wq.Or(clauses) if len(clauses) > 1 else clauses[0]
+    if isinstance(node, Phrase):
+        return _phrase(node.units)
+    if isinstance(node, And):
+        return wq.And([to_whoosh(child, True) for child in node.children])
+    if isinstance(node, Or):
+        return wq.Or([to_whoosh(child) for child in node.children])
+    if isinstance(node, Not):
+        return wq.Not(to_whoosh(node.child, True))
+    raise TypeError(f"unknown query node {node!r}")
