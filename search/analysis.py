@@ -101,6 +101,11 @@ def units(text: str) -> list[str]:
     return _UNIT.findall(fold(text))
 
 
+def unit_spans(text: str) -> list[tuple[str, int, int]]:
+    """(unit, start, end) for each unit; offsets hold in the original text too."""
+    return [(m.group(), m.start(), m.end()) for m in _UNIT.finditer(fold(text))]
+
+
 def bigrams(text: str) -> list[str]:
     """Overlapping pairs of units; the i-th pair has position i. A lone unit stands alone.
 

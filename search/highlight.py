@@ -1,0 +1,59 @@
+"""Highlighting: where a passage's text shows the query's words, as [start, end) offsets.
+
+Matching is done on units of the folded text (see analysis.py), so 長沙 in a
+Traditional passage lights up for 长沙, ５Ｇ for 5g, and a phrase still lights up when
+the passage has a space or a quote mark inside it. Because folding keeps every
+character in place, offsets into the folded text are offsets into the original text.
+"""
+
+from __future__ import annotations
+
+from .analysis import unit_spans
+from .clean import is_cjk
+
+
+def highlight(text: str, terms: set[str], phrases: set[tuple[str, ...]]) -> list[list[int]]:
+    """Merged [start, end) spans in ``text`` of the query's terms and phrases.
+
+    Single CJK characters are highlighted only when the query has nothing longer,
+    since 的, 是 and the like would otherwise light up everywhere.
+    """
+    needles = {tuple(u for u, _, _ in unit_spans(term)) for term in terms} | set(phrases)
+    needles.discard(())
+    if any(_weight(needle) > 1 for needle in needles):
+        needles = {needle for needle in needles if _weight(needle) > 1}
+    spans = unit_spans(text)
+    found = [unit for unit, _, _ in spans]
+    marked: list[tuple[int, int]] = []
+    for needle in needles:
+        size = len(needle)
+        for i in range(len(found) - size + 1):
+            if found[i] == needle[0] and tuple(found[i:i + size]) == needle:
+                marked.extend((start, end) for _, start, end in spans[i:i + size])
+    return _merge(marked)
+
+
+def _weight(needle: tuple[str, ...]) -> int:
+    """How specific a needle is: its length in units, a Latin/digit run counting double."""
+    return sum(1 if is_cjk(unit[0]) else 2 for unit in needle)
+
+
+def _merge(spans: list[tuple[int, int]]) -> list[list[int]]:
+    merged: list[list[int]] = []
+    for start, end in sorted(set(spans)):
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    return merged
+
+
+def mark(text: str, spans: list[list[int]], left: str = "[", right: str = "]") -> str:
+    """The text with each span wrapped in markers: ``[巨人]``."""
+    out, pos = [], 0
+    for start, end in spans:
+        out += [text[pos:start], left, text[start:end], right]
+        pos = end
+    out.append(text[pos:])
+    return "".join(out)
+
