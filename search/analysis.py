@@ -20,6 +20,7 @@ The chain is small filters composed:
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from typing import NamedTuple
@@ -42,7 +43,7 @@ class Token(NamedTuple):
 
 
 class _WidthAndCase(dict):
-    """str.translate table: NFKC and lowercase per character, only where that keeps one character."""
+    """str.translate table: NFKC and lowercase per character, where that keeps one character."""
 
     def __missing__(self, code: int) -> int:
         ch = chr(code)
@@ -113,6 +114,9 @@ def bigrams(text: str) -> list[str]:
     ['58家', '家小', '小巨', '巨人']
     """
     found = units(text)
-    if len(found) == 1:
-        return found
-    return [a + b for a, b in zip(found, found[1:])]
+    return found if len(found) == 1 else pairs(found)
+
+
+def pairs(found: list[str] | tuple[str, ...]) -> list[str]:
+    """Each unit joined with the next one."""
+    return [a + b for a, b in itertools.pairwise(found)]

@@ -9,8 +9,9 @@ with ranked hits. Whoosh (``whoosh_backend.py``) is the embedded default.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator, Protocol
+from typing import Protocol
 
 from .query import Node
 

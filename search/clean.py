@@ -27,7 +27,9 @@ MAX_HEADING = 30  # characters; headings are short
 MAX_WRAPPED_HEADING = 14  # in PDF text, a heading is much shorter than the ~20-char wrap width
 MIN_HEADING = 4
 
-_CAPTION_TAIL = re.compile(r"[（(][^（）()]{0,20}(图片|圖片|资料图|資料圖|摄|攝)[^（）()]{0,20}[）)]$")
+_CAPTION_TAIL = re.compile(
+    r"[（(][^（）()]{0,20}(图片|圖片|资料图|資料圖|摄|攝)[^（）()]{0,20}[）)]$"
+)
 _BYLINE = re.compile(
     r"记者|記者|通讯员|通訊員|本报讯|本報訊|^(文|图|圖|作者|撰文)\s*[：:/／]|[来來]源[：:]"
 )
@@ -37,7 +39,7 @@ _MD_INLINE = re.compile(r"!?\[([^\]]*)\]\([^)]*\)|\*\*|__|`")
 _HTML_TOKEN = re.compile(
     r"<!--.*?-->|<(script|style|head|noscript|template)\b.*?</\1\s*>"
     r"|<(/?)([a-zA-Z][a-zA-Z0-9]*)\b[^>]*>|<[^>]*>|&(#\d+|#x[0-9a-fA-F]+|[a-zA-Z]+\d*);",
-    re.S | re.I,
+    re.DOTALL | re.IGNORECASE,
 )
 _HTML_BLOCK_TAGS = {
     "p", "div", "br", "li", "ul", "ol", "tr", "td", "th", "table", "blockquote", "section",
@@ -55,11 +57,11 @@ class Text:
     ends: list[int] = field(default_factory=list)
 
     @classmethod
-    def copy_of(cls, raw: str, start: int, end: int) -> "Text":
+    def copy_of(cls, raw: str, start: int, end: int) -> Text:
         """raw[start:end] verbatim."""
         return cls(list(raw[start:end]), list(range(start, end)), list(range(start + 1, end + 1)))
 
-    def add(self, other: "Text") -> None:
+    def add(self, other: Text) -> None:
         self.chars += other.chars
         self.starts += other.starts
         self.ends += other.ends
@@ -71,10 +73,10 @@ class Text:
             self.starts.append(start)
             self.ends.append(end)
 
-    def slice(self, i: int, j: int) -> "Text":
+    def slice(self, i: int, j: int) -> Text:
         return Text(self.chars[i:j], self.starts[i:j], self.ends[i:j])
 
-    def strip(self) -> "Text":
+    def strip(self) -> Text:
         i, j = 0, len(self.chars)
         while i < j and self.chars[i].isspace():
             i += 1

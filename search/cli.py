@@ -96,7 +96,8 @@ def query_command(index_dir: Path, words: tuple[str, ...], limit: int, as_json: 
     Example: search query 长沙银行 "供应链金融" --limit 3
     """
     if not words and batch is None:
-        raise click.UsageError("give a query, e.g. `search query 长沙银行 供应链金融`, or --batch FILE")
+        raise click.UsageError(
+            "give a query, e.g. `search query 长沙银行 供应链金融`, or --batch FILE")
     engine = _open_engine(index_dir)
     try:
         if batch is not None:

@@ -7,9 +7,9 @@ Re-indexing a file replaces exactly that file's passages.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from .analysis import bigrams, words
 from .backend import Record

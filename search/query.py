@@ -170,7 +170,10 @@ def parse(text: str) -> Node | None:
 
 
 def positive_parts(node: Node | None) -> tuple[set[str], set[tuple[str, ...]]]:
-    """The words and phrase units a passage is highlighted for (nothing under NOT)."""
+    """The words and phrase units a passage is highlighted for (nothing under NOT).
+
+    A run of several typed words also counts as a phrase, so 58家 lights up whole.
+    """
     terms: set[str] = set()
     phrases: set[tuple[str, ...]] = set()
     stack = [node]
@@ -178,6 +181,8 @@ def positive_parts(node: Node | None) -> tuple[set[str], set[tuple[str, ...]]]:
         item = stack.pop()
         if isinstance(item, Words):
             terms.update(item.terms)
+            if len(item.terms) > 1:
+                phrases.add(tuple(units(item.text)))
         elif isinstance(item, Phrase):
             phrases.add(item.units)
         elif isinstance(item, (And, Or)):

@@ -6,7 +6,7 @@ record for JSONL. The format is recognised from the content, since copied articl
 often all end in ``.txt``:
 
 =========  ==============================================================
-spaced     one long line, paragraphs separated by ideographic spaces 　　
+spaced     one long line, paragraphs separated by ideographic spaces (U+3000 U+3000)
 wrapped    text extracted from a PDF page: lines hard-wrapped every ~20 chars
 plain      paragraphs separated by blank lines
 markdown   ``#`` headings (also every ``.md`` file)
@@ -32,9 +32,9 @@ from .errors import ReadError
 
 TEXT_SUFFIXES = {".txt", ".md", ".markdown", ".html", ".htm", ".jsonl", ""}
 META_KEYS = ("title", "date", "source", "author", "url", "categories", "tags")
-_FRONT_MATTER = re.compile(r"\A\ufeff?---[ \t]*\r?\n(.*?\r?\n)?---[ \t]*(\r?\n|\Z)", re.S)
-_HTML_PARAGRAPH = re.compile(r"<(p|div|br|h[1-6]|li|article|section)\b", re.I)
-_MD_HEADING = re.compile(r"^#{1,6}\s+\S", re.M)
+_FRONT_MATTER = re.compile(r"\A\ufeff?---[ \t]*\r?\n(.*?\r?\n)?---[ \t]*(\r?\n|\Z)", re.DOTALL)
+_HTML_PARAGRAPH = re.compile(r"<(p|div|br|h[1-6]|li|article|section)\b", re.IGNORECASE)
+_MD_HEADING = re.compile(r"^#{1,6}\s+\S", re.MULTILINE)
 
 
 @dataclass
@@ -118,7 +118,8 @@ def read_file(path: Path) -> list[Document]:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise ReadError(shown, f"cannot read it ({exc.strerror})", "check the file's permissions")
+        raise ReadError(shown, f"cannot read it ({exc.strerror})",
+                        "check the file's permissions") from None
     text = decode(data, shown)
     article_id = shown.rsplit(".", 1)[0] if path.suffix else shown
     if path.suffix.lower() == ".jsonl":
@@ -136,7 +137,8 @@ def read_jsonl(text: str, path: str):
         try:
             record = json.loads(line)
         except json.JSONDecodeError as exc:
-            raise ReadError(f"{path}:{number}", f"not valid JSON ({exc.msg})", "fix or remove the line")
+            raise ReadError(f"{path}:{number}", f"not valid JSON ({exc.msg})",
+                            "fix or remove the line") from None
         if not isinstance(record, dict) or not isinstance(record.get("text"), str):
             raise ReadError(f"{path}:{number}", "a record needs a string 'text' field",
                             "write records like {\"id\": …, \"title\": …, \"text\": …}")

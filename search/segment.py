@@ -24,7 +24,7 @@ from .readers import Document
 MIN_PASSAGE = 60  # characters; shorter paragraphs are merged with the next one
 MAX_PASSAGE = 320  # characters; longer paragraphs are split at sentence ends
 MAX_HEADLINE = 80
-_SENTENCE = re.compile(r".*?(?:[。！？!?…]+[」』”’）)]*|$)", re.S)
+_SENTENCE = re.compile(r".*?(?:[。！？!?…]+[」』”’）)]*|$)", re.DOTALL)
 _DATELINE = re.compile(r"^(本报讯|本報訊)")
 
 
@@ -72,7 +72,7 @@ class _Story:
 
 def segment(doc: Document) -> list[Article]:
     """Split a Document into its Articles with their Passages."""
-    blocks = clean(doc.raw, doc.format, doc.body_start)
+    blocks = _demote_trailing_headings(clean(doc.raw, doc.format, doc.body_start))
     title, blocks = _take_title(doc, blocks)
     stories = _split_stories(doc.article_id, title, blocks)
     content_hash = hashlib.sha256(doc.raw.encode("utf-8")).hexdigest()[:16]
@@ -93,6 +93,17 @@ def segment(doc: Document) -> list[Article]:
         if article.passages or article.title:
             articles.append(article)
     return articles
+
+
+def _demote_trailing_headings(blocks: list[Block]) -> list[Block]:
+    """A heading with no text after it heads nothing: it is text (a one-line record)."""
+    out, text_follows = [], False
+    for block in reversed(blocks):
+        if block.kind == "heading" and not text_follows:
+            block = Block("body", block.text, block.starts, block.ends)
+        text_follows = text_follows or block.kind != "heading"
+        out.append(block)
+    return out[::-1]
 
 
 def _take_title(doc: Document, blocks: list[Block]) -> tuple[str, list[Block]]:
@@ -120,7 +131,7 @@ def _split_stories(article_id: str, title: str, blocks: list[Block]) -> list[_St
     for i, block in enumerate(blocks):
         if block.kind == "heading":
             following = blocks[i + 1] if i + 1 < len(blocks) else None
-            if previous is not None and previous.kind == "heading" and previous.level == block.level:
+            if previous and previous.kind == "heading" and previous.level == block.level:
                 path[-1] = (block.level, f"{path[-1][1]} {block.text}")
             else:
                 path = [entry for entry in path if _depth(entry[0]) < _depth(block.level)]
