@@ -29,8 +29,19 @@ def highlight(text: str, terms: set[str], phrases: set[tuple[str, ...]]) -> list
         size = len(needle)
         for i in range(len(found) - size + 1):
             if found[i] == needle[0] and tuple(found[i:i + size]) == needle:
-                marked.extend((start, end) for _, start, end in spans[i:i + size])
+                marked.extend(_runs(spans[i:i + size]))
     return _merge(marked)
+
+
+def _runs(spans: list[tuple[str, int, int]]) -> list[tuple[int, int]]:
+    """One occurrence's unit spans as runs of touching characters (a quote mark splits them)."""
+    runs: list[list[int]] = []
+    for _, start, end in spans:
+        if runs and runs[-1][1] == start:
+            runs[-1][1] = end
+        else:
+            runs.append([start, end])
+    return [(start, end) for start, end in runs]
 
 
 def _weight(needle: tuple[str, ...]) -> int:
@@ -39,9 +50,10 @@ def _weight(needle: tuple[str, ...]) -> int:
 
 
 def _merge(spans: list[tuple[int, int]]) -> list[list[int]]:
+    """Overlapping spans become one; touching ones stay apart, as they matched apart."""
     merged: list[list[int]] = []
     for start, end in sorted(set(spans)):
-        if merged and start <= merged[-1][1]:
+        if merged and start < merged[-1][1]:
             merged[-1][1] = max(merged[-1][1], end)
         else:
             merged.append([start, end])

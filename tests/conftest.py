@@ -1,0 +1,41 @@
+"""One seeds index for the whole session, built by the real indexer into a temp folder."""
+
+import os
+from pathlib import Path
+
+import pytest
+
+from search.engine import Engine
+from search.indexer import index_paths
+from search.readers import read_file
+from search.segment import segment
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT / "seeds"
+SHARED = ROOT.parent / "shared"
+os.chdir(ROOT)  # paths in the index are shown relative to the working directory
+
+
+@pytest.fixture(scope="session")
+def seed_index(tmp_path_factory) -> Path:
+    index_dir = tmp_path_factory.mktemp("index")
+    report = index_paths(index_dir, [Path("seeds")], rebuild=True)
+    assert report.files == 5 and not report.errors
+    return index_dir
+
+
+@pytest.fixture(scope="session")
+def engine(seed_index) -> Engine:
+    engine = Engine(seed_index)
+    yield engine
+    engine.close()
+
+
+@pytest.fixture(scope="session")
+def seed_articles() -> dict:
+    """seed number ("000".."004") -> (Document, [Article, ...])."""
+    out = {}
+    for path in sorted(Path("seeds").glob("*.txt")):
+        [doc] = read_file(path)
+        out[path.name[:3]] = (doc, segment(doc))
+    return out

@@ -1,0 +1,108 @@
+"""The invariants of DESIGN.md, checked on the real seeds."""
+
+import shutil
+from pathlib import Path
+
+import opencc
+import pytest
+
+from search.analysis import units
+from search.clean import clean, clean_text
+from search.engine import Engine
+from search.indexer import index_paths
+from search.segment import _demote_trailing_headings
+from search.whoosh_backend import WhooshBackend
+
+QUERIES = ["长沙银行 供应链金融", "小巨人", '"黑灯工厂"', "智能制造 数字化转型", "专精特新 中小企业",
+           "株洲 AND 硬质合金", "58家", "0.01度", "重庆小康动力", "工信部会同有关部门", "5G线缆",
+           "金融輸血", "POF热收缩膜 -浙江"]
+
+
+def test_quotes_are_exact(engine):
+    """1. Cleaning the raw slice [char_start, char_end) gives back the passage text."""
+    raws = {}
+    count = 0
+    for stored in engine.backend.passages():
+        path = stored["path"]
+        raw = raws.setdefault(path, Path(path).read_text(encoding="utf-8"))
+        piece = raw[stored["char_start"]:stored["char_end"]]
+        assert clean_text(piece, stored["format"]) == stored["text"], stored["passage_id"]
+        count += 1
+    assert count > 100
+
+
+def test_nothing_is_lost(seed_articles):
+    """2. An article's passages, in order, cover its cleaned body text exactly once."""
+    for doc, articles in seed_articles.values():
+        blocks = _demote_trailing_headings(clean(doc.raw, doc.format, doc.body_start))
+        body = [b for b in blocks if b.kind != "heading"]
+        if body and articles[0].title == body[0].text:  # a headline paragraph became the title
+            body = body[1:]
+        passages = sorted((p for a in articles for p in a.passages), key=lambda p: p.char_start)
+        # a long paragraph is split into passages at sentence ends: compare without breaks
+        assert _squeeze(p.text for p in passages) == _squeeze(b.text for b in body)
+        for before, after in zip(passages, passages[1:], strict=False):
+            assert before.char_end <= after.char_start
+
+
+def _squeeze(texts) -> str:
+    return "".join("".join(texts).split())
+
+
+@pytest.mark.parametrize("query", QUERIES)
+def test_highlights_are_true(engine, query):
+    """3. Each highlight lies in the text and, folded, is made of the query's words."""
+    typed = "".join(units(query))
+    result = engine.query(query, 10)
+    assert result["hits"]
+    for hit in result["hits"]:
+        for start, end in hit["matches"]:
+            assert 0 <= start < end <= len(hit["text"])
+            assert "".join(units(hit["text"][start:end])) in typed, (query, hit["text"][start:end])
+
+
+def test_highlights_land_on_the_original_script(engine):
+    hit = engine.query("长沙银行 供应链金融", 1)["hits"][0]
+    shown = [hit["text"][s:e] for s, e in hit["matches"]]
+    assert "長沙銀行" in shown and "供應鏈金融" in shown
+
+
+def _all_passages(index_dir: Path) -> dict:
+    backend = WhooshBackend.open(index_dir)
+    passages = {p["passage_id"]: p for p in backend.passages()}
+    backend.close()
+    return passages
+
+
+def test_ids_are_stable_across_rebuilds(tmp_path, seed_index):
+    """4a. Rebuilding from unchanged files gives the same passages under the same ids."""
+    index_paths(tmp_path / "again", [Path("seeds")], rebuild=True)
+    assert _all_passages(tmp_path / "again") == _all_passages(seed_index)
+
+
+def test_reindexing_one_file_touches_only_its_passages(tmp_path, monkeypatch):
+    """4b. Re-indexing one changed file replaces that file's passages and nothing else."""
+    shutil.copytree("seeds", tmp_path / "seeds")
+    monkeypatch.chdir(tmp_path)
+    index_paths(Path("index"), [Path("seeds")], rebuild=True)
+    before = _all_passages(Path("index"))
+    changed = Path("seeds/002_50dce2328ed16d13.txt")
+    changed.write_text(changed.read_text(encoding="utf-8").replace("嘉善县", "嘉兴市嘉善县"),
+                       encoding="utf-8")
+    index_paths(Path("index"), [changed])
+    after = _all_passages(Path("index"))
+    assert before.keys() == after.keys()
+    for pid in before:
+        if before[pid]["path"] != changed.as_posix():
+            assert before[pid] == after[pid]
+    assert any("嘉兴市嘉善县" in p["text"] for p in after.values())
+
+
+@pytest.mark.parametrize("query", QUERIES)
+def test_either_script_finds_the_same_passages(engine, query):
+    """5. A query in either script finds the same passages."""
+    traditional = opencc.OpenCC("s2t").convert(query)
+    simplified = opencc.OpenCC("t2s").convert(query)
+    ids = [[h["passage_id"] for h in engine.query(q, 10)["hits"]] for q in (traditional, simplified)]
+    assert ids[0] == ids[1]
+    assert ids[0]

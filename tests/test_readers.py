@@ -1,0 +1,83 @@
+"""Readers: formats recognised from content, metadata, encodings, JSONL."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from search.errors import ReadError
+from search.readers import decode, detect_format, read_file, split_front_matter
+
+SEED_FORMATS = [
+    ("000_afc4210ba7f2fd67.txt", "spaced"),
+    ("001_097ff2d78488caf1.txt", "wrapped"),
+    ("002_50dce2328ed16d13.txt", "plain"),
+    ("003_87c9261d10d2c016.txt", "html"),
+    ("004_e6ed1c0b8024ab86.txt", "markdown"),
+]
+
+
+@pytest.mark.parametrize("name, fmt", SEED_FORMATS)
+def test_seed_formats_are_recognised_from_content(name, fmt):
+    [doc] = read_file(Path("seeds") / name)
+    assert doc.format == fmt
+    assert doc.article_id == f"seeds/{name[:-4]}"
+    assert doc.path == f"seeds/{name}"
+
+
+@pytest.mark.parametrize("text, suffix, fmt", [
+    ("第一段。\n\n第二段。", ".txt", "plain"),
+    ("# 标题\n\n正文。", ".txt", "markdown"),
+    ("正文。", ".md", "markdown"),
+    ("<p>一</p><p>二</p>", ".txt", "html"),
+    ("正文", ".html", "html"),
+    ("标题\u3000\u3000第一段。\u3000\u3000第二段。", ".txt", "spaced"),
+    ("\n".join(["这是一行被硬换行的中文文本内容啊"] * 10), ".txt", "wrapped"),
+])
+def test_detect_format(text, suffix, fmt):
+    assert detect_format(text, suffix) == fmt
+
+
+def test_front_matter_metadata_and_body_offset():
+    [doc] = read_file(Path("seeds/003_87c9261d10d2c016.txt"))
+    assert doc.meta["title"] == "中小企业如何突破“卡脖子”难题"
+    assert doc.meta["date"].startswith("2022-02-08")
+    assert doc.raw[doc.body_start:].startswith("<p>株洲日报")
+
+
+def test_malformed_front_matter_is_a_read_error():
+    with pytest.raises(ReadError, match="malformed front matter"):
+        split_front_matter("---\ntitle: [unclosed\n---\nbody", "x.md")
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gb18030", "big5", "utf-16"])
+def test_decode_encodings(encoding):
+    text = "長沙銀行依託中企雲鏈等供應鏈金融平台，不斷加深合作。" * 3
+    if encoding == "gb18030":
+        text = "长沙银行依托中企云链等供应链金融平台，不断加深合作。" * 3
+    assert decode(text.encode(encoding), "x.txt") == text
+
+
+def test_binary_is_refused():
+    with pytest.raises(ReadError, match="binary"):
+        decode(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "x.png")
+
+
+def test_jsonl_records_become_documents(tmp_path):
+    path = tmp_path / "news.jsonl"
+    rows = [{"id": "a1", "title": "标题一", "text": "株洲的新闻。", "date": "2023-01-02",
+             "source": "新华社"},
+            {"id": "a2", "title": "标题二", "text": "长沙的新闻。"}]
+    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
+    docs = read_file(path)
+    assert [d.article_id for d in docs] == ["a1", "a2"]
+    assert [d.line for d in docs] == [1, 2]
+    assert docs[0].meta == {"title": "标题一", "date": "2023-01-02", "source": "新华社"}
+    assert docs[1].raw == "长沙的新闻。"
+
+
+def test_jsonl_bad_line_names_file_and_line(tmp_path):
+    path = tmp_path / "bad.jsonl"
+    path.write_text('{"id": 1, "text": "好"}\n{not json\n', encoding="utf-8")
+    with pytest.raises(ReadError, match=r"bad.jsonl:2: not valid JSON"):
+        read_file(path)
