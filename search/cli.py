@@ -21,8 +21,9 @@ DEFAULT_SEEDS = Path("seeds")
 HIGHLIGHT_STYLE = "bold black on yellow"
 
 
-def _stderr() -> Console:
-    return Console(stderr=True, highlight=False)
+def _note(message: str) -> None:
+    """A line of progress or warning on stderr."""
+    click.echo(message, err=True)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -52,13 +53,11 @@ def index_command(index_dir: Path, paths: tuple[Path, ...], rebuild: bool) -> No
 
 def build_index(index_dir: Path, paths: list[Path], rebuild: bool) -> None:
     """Run an indexing pass and report it on stderr."""
-    console = _stderr()
     report = index_paths(index_dir, paths, rebuild,
-                         on_error=lambda error: console.print(f"warning: {error}", markup=False))
-    console.print(
-        f"indexed {report.files} files, {report.articles} articles, {report.passages} passages "
-        f"in {report.seconds:.2f} s into {index_dir}/"
-        + (f" ({len(report.errors)} skipped)" if report.errors else ""), markup=False)
+                         on_error=lambda error: _note(f"warning: {error}"))
+    _note(f"indexed {report.files} files, {report.articles} articles, {report.passages} passages "
+          f"in {report.seconds:.2f} s into {index_dir}/"
+          + (f" ({len(report.errors)} skipped)" if report.errors else ""))
 
 
 def _open_engine(index_dir: Path) -> Engine:
@@ -70,8 +69,7 @@ def _open_engine(index_dir: Path) -> Engine:
             return engine
         engine.close()
     if DEFAULT_SEEDS.is_dir():
-        _stderr().print(f"the index in {index_dir}/ is empty: indexing {DEFAULT_SEEDS}/ first",
-                        markup=False)
+        _note(f"the index in {index_dir}/ is empty: indexing {DEFAULT_SEEDS}/ first")
         build_index(index_dir, [DEFAULT_SEEDS], rebuild=needs_build)
     return Engine(index_dir)
 

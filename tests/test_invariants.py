@@ -8,7 +8,6 @@ import pytest
 
 from search.analysis import units
 from search.clean import clean, clean_text
-from search.engine import Engine
 from search.indexer import index_paths
 from search.segment import _demote_trailing_headings
 from search.whoosh_backend import WhooshBackend

@@ -95,7 +95,7 @@ def test_a_record_of_one_short_line_is_text_not_a_heading():
 
 def test_ids_are_stable_across_runs(seed_articles):
     from search.readers import read_file
-    for seed, (doc, articles) in seed_articles.items():
+    for doc, articles in seed_articles.values():
         again = segment(read_file(Path(doc.path))[0])
         assert [p.passage_id for a in again for p in a.passages] == \
             [p.passage_id for a in articles for p in a.passages]
