@@ -35,6 +35,7 @@ META_KEYS = ("title", "date", "source", "author", "url", "categories", "tags")
 _FRONT_MATTER = re.compile(r"\A\ufeff?---[ \t]*\r?\n(.*?\r?\n)?---[ \t]*(\r?\n|\Z)", re.DOTALL)
 _HTML_PARAGRAPH = re.compile(r"<(p|div|br|h[1-6]|li|article|section)\b", re.IGNORECASE)
 _MD_HEADING = re.compile(r"^#{1,6}\s+\S", re.MULTILINE)
+_DATE = re.compile(r"(\d{4})[-/.年]?(\d{1,2})[-/.月]?(\d{1,2})")
 
 
 @dataclass
@@ -100,7 +101,20 @@ def split_front_matter(text: str, path: str) -> tuple[dict, int]:
         raise ReadError(path, f"malformed front matter ({exc.__class__.__name__})",
                         "fix the YAML between the --- lines") from None
     meta = {key: _meta_value(post.metadata[key]) for key in META_KEYS if key in post.metadata}
-    return meta, match.end()
+    return _with_iso_date(meta), match.end()
+
+
+def _with_iso_date(meta: dict) -> dict:
+    """The date as YYYY-MM-DD (from 2022-02-08 08:39:08 +0800, 20220208, 2022年2月8日);
+    a date that cannot be read is dropped rather than guessed."""
+    if "date" in meta:
+        found = _DATE.match(meta["date"].strip())
+        if found:
+            year, month, day = (int(part) for part in found.groups())
+            meta["date"] = f"{year:04d}-{month:02d}-{day:02d}"
+        else:
+            del meta["date"]
+    return meta
 
 
 def _meta_value(value) -> str:
@@ -143,7 +157,8 @@ def read_jsonl(text: str, path: str):
             raise ReadError(f"{path}:{number}", "a record needs a string 'text' field",
                             "write records like {\"id\": …, \"title\": …, \"text\": …}")
         body = record["text"]
-        meta = {key: _meta_value(record[key]) for key in META_KEYS if record.get(key)}
+        meta = _with_iso_date(
+            {key: _meta_value(record[key]) for key in META_KEYS if record.get(key)})
         record_id = str(record.get("id") or f"{path.rsplit('.', 1)[0]}:{number}")
         yield Document(path, record_id, body, detect_format(body), 0, meta, line=number)
 

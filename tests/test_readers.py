@@ -41,8 +41,16 @@ def test_detect_format(text, suffix, fmt):
 def test_front_matter_metadata_and_body_offset():
     [doc] = read_file(Path("seeds/003_87c9261d10d2c016.txt"))
     assert doc.meta["title"] == "中小企业如何突破“卡脖子”难题"
-    assert doc.meta["date"].startswith("2022-02-08")
+    assert doc.meta["date"] == "2022-02-08"
     assert doc.raw[doc.body_start:].startswith("<p>株洲日报")
+
+
+@pytest.mark.parametrize("given, iso", [
+    ("2022-02-08 08:39:08 +0800", "2022-02-08"), ("20220901", "2022-09-01"),
+    ("2022年2月8日", "2022-02-08"), ("2022/2/8", "2022-02-08"), ("sometime", None)])
+def test_dates_become_iso(given, iso):
+    from search.readers import _with_iso_date
+    assert _with_iso_date({"date": given}).get("date") == iso
 
 
 def test_malformed_front_matter_is_a_read_error():
