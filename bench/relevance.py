@@ -26,7 +26,7 @@ def load_queries(path: Path, limit: int | None) -> list[dict]:
 def article_ranking(engine: Engine, text: str, depth: int = 100) -> list[str]:
     """Article ids in order of their best passage."""
     seen: list[str] = []
-    for hit in engine.query(text, depth * 3)["hits"]:
+    for hit in engine.query(text, depth)["hits"]:
         if hit["article_id"] not in seen:
             seen.append(hit["article_id"])
     return seen[:depth]
