@@ -355,7 +355,7 @@ def split_html(raw: str, start: int, end: int) -> list[Para]:
 
     def close(next_level: int = 0) -> None:
         nonlocal current, level
-        lines = [Text(line.chars, line.starts, line.ends) for line in _split_text_lines(current)]
+        lines = _split_text_lines(current)
         if any(line.chars for line in lines):
             paras.append(Para(lines, "heading" if level else None, level))
         current, level = Text(), next_level

@@ -70,11 +70,14 @@ def index_paths(index_dir: Path, paths: list[Path], rebuild: bool = False,
     records: list[Record] = []
     done_paths: list[str] = []
     for path in iter_files(paths):
-        try:
-            documents = read_file(path)
-        except ReadError as error:
+        def problem(error: ReadError) -> None:
             report.errors.append(error)
             on_error(error)
+
+        try:
+            documents = read_file(path, problem)
+        except ReadError as error:
+            problem(error)
             continue
         report.files += 1
         done_paths.append(display_path(path))

@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 import re
 import statistics
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -126,8 +127,12 @@ def _meta_value(value) -> str:
     return str(value)
 
 
-def read_file(path: Path) -> list[Document]:
-    """Read one file into its Documents (one, or one per JSONL record)."""
+def read_file(path: Path, on_error: Callable[[ReadError], None] | None = None) -> list[Document]:
+    """Read one file into its Documents (one, or one per JSONL record).
+
+    A bad JSONL line goes to ``on_error`` and the other lines are still read; without
+    ``on_error`` it raises.
+    """
     shown = display_path(path)
     try:
         data = path.read_bytes()
@@ -137,30 +142,41 @@ def read_file(path: Path) -> list[Document]:
     text = decode(data, shown)
     article_id = shown.rsplit(".", 1)[0] if path.suffix else shown
     if path.suffix.lower() == ".jsonl":
-        return list(read_jsonl(text, shown))
+        return list(read_jsonl(text, shown, on_error))
     meta, body_start = split_front_matter(text, shown)
     fmt = detect_format(text[body_start:], path.suffix.lower())
     return [Document(shown, article_id, text, fmt, body_start, meta)]
 
 
-def read_jsonl(text: str, path: str):
+def read_jsonl(text: str, path: str, on_error: Callable[[ReadError], None] | None = None):
     """Yield a Document per JSONL record with ``id``, ``title`` and ``text``."""
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
         try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise ReadError(f"{path}:{number}", f"not valid JSON ({exc.msg})",
-                            "fix or remove the line") from None
-        if not isinstance(record, dict) or not isinstance(record.get("text"), str):
-            raise ReadError(f"{path}:{number}", "a record needs a string 'text' field",
-                            "write records like {\"id\": …, \"title\": …, \"text\": …}")
+            record = _jsonl_record(line, f"{path}:{number}")
+        except ReadError as error:
+            if on_error is None:
+                raise
+            on_error(error)
+            continue
         body = record["text"]
         meta = _with_iso_date(
             {key: _meta_value(record[key]) for key in META_KEYS if record.get(key)})
         record_id = str(record.get("id") or f"{path.rsplit('.', 1)[0]}:{number}")
         yield Document(path, record_id, body, detect_format(body), 0, meta, line=number)
+
+
+def _jsonl_record(line: str, where: str) -> dict:
+    """One JSONL line as a record with a string ``text``, or a ReadError naming the line."""
+    try:
+        record = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise ReadError(where, f"not valid JSON ({exc.msg})", "fix or remove the line") from None
+    if not isinstance(record, dict) or not isinstance(record.get("text"), str):
+        raise ReadError(where, "a record needs a string 'text' field",
+                        "write records like {\"id\": …, \"title\": …, \"text\": …}")
+    return record
 
 
 def iter_files(paths: list[Path]):

@@ -84,8 +84,16 @@ def test_jsonl_records_become_documents(tmp_path):
     assert docs[1].raw == "长沙的新闻。"
 
 
-def test_jsonl_bad_line_names_file_and_line(tmp_path):
+def test_jsonl_bad_lines_are_named_and_good_lines_still_read(tmp_path):
     path = tmp_path / "bad.jsonl"
-    path.write_text('{"id": 1, "text": "好"}\n{not json\n', encoding="utf-8")
+    path.write_text('{"id": 1, "text": "好"}\n{not json\n{"id": 3}\n{"id": 4, "text": "也好"}\n',
+                    encoding="utf-8")
     with pytest.raises(ReadError, match=r"bad.jsonl:2: not valid JSON"):
         read_file(path)
+    problems = []
+    docs = read_file(path, problems.append)
+    assert [d.raw for d in docs] == ["好", "也好"]
+    assert [str(p).split(": ", 1)[1] for p in problems] == [
+        "not valid JSON (Expecting property name enclosed in double quotes); fix or remove the line",
+        "a record needs a string 'text' field; write records like {\"id\": …, \"title\": …, \"text\": …}"]
+    assert [p.path.rsplit(":", 1)[1] for p in problems] == ["2", "3"]
