@@ -57,7 +57,7 @@ def build_index(index_dir: Path, paths: list[Path], rebuild: bool) -> None:
                          on_error=lambda error: _note(f"warning: {error}"))
     _note(f"indexed {report.files} files, {report.articles} articles, {report.passages} passages "
           f"in {report.seconds:.2f} s into {index_dir}/"
-          + (f" ({len(report.errors)} skipped)" if report.errors else ""))
+          + (f" ({len(report.errors)} warnings above)" if report.errors else ""))
 
 
 def _open_engine(index_dir: Path) -> Engine:

@@ -86,6 +86,20 @@ def test_index_reports_bad_files_and_goes_on(tmp_path):
     assert "indexed 1 files, 1 articles, 1 passages" in result.output
 
 
+def test_index_jsonl_names_bad_lines_and_keeps_good_ones(tmp_path):
+    path = tmp_path / "n.jsonl"
+    path.write_text('{"id": "a", "title": "株洲新闻", "text": "株洲的硬质合金产业。"}\n{bad\n',
+                    encoding="utf-8")
+    index = tmp_path / "ix"
+    result = CliRunner().invoke(cli, ["--index-dir", str(index), "index", str(path)])
+    assert result.exit_code == 0
+    assert "n.jsonl:2: not valid JSON" in result.output
+    assert "indexed 1 files, 1 articles, 1 passages" in result.output
+    assert "(1 warnings above)" in result.output
+    hit = json.loads(run("query", "硬质合金", "--json", index=index).output)["hits"][0]
+    assert (hit["passage_id"], hit["line_start"], hit["title"]) == ("a:1", 1, "株洲新闻")
+
+
 def test_usage_error_without_a_query(seed_index):
     result = CliRunner().invoke(cli, ["--index-dir", str(seed_index), "query"])
     assert result.exit_code == 2
