@@ -57,7 +57,11 @@ def build_index(index_dir: Path, paths: list[Path], rebuild: bool) -> None:
                          on_error=lambda error: _note(f"warning: {error}"))
     _note(f"indexed {report.files} files, {report.articles} articles, {report.passages} passages "
           f"in {report.seconds:.2f} s into {index_dir}/"
-          + (f" ({len(report.errors)} warnings above)" if report.errors else ""))
+          + _warnings(len(report.errors)))
+
+
+def _warnings(count: int) -> str:
+    return "" if not count else f" ({count} warning{'s' if count > 1 else ''} above)"
 
 
 def _open_engine(index_dir: Path) -> Engine:

@@ -95,7 +95,7 @@ def test_index_jsonl_names_bad_lines_and_keeps_good_ones(tmp_path):
     assert result.exit_code == 0
     assert "n.jsonl:2: not valid JSON" in result.output
     assert "indexed 1 files, 1 articles, 1 passages" in result.output
-    assert "(1 warnings above)" in result.output
+    assert "(1 warning above)" in result.output
     hit = json.loads(run("query", "硬质合金", "--json", index=index).output)["hits"][0]
     assert (hit["passage_id"], hit["line_start"], hit["title"]) == ("a:1", 1, "株洲新闻")
 
