@@ -92,6 +92,17 @@ def words(text: str) -> list[Token]:
     return out
 
 
+def word_bounds(tokens: list[Token]) -> tuple[set[int], set[int]]:
+    """Start and end offsets of the precise-cut words (sub-words left out)."""
+    starts, ends, last_pos = set(), set(), -1
+    for token in tokens:
+        if token.pos != last_pos:  # the first token at a position is the precise word
+            starts.add(token.start)
+            ends.add(token.end)
+            last_pos = token.pos
+    return starts, ends
+
+
 def query_words(text: str) -> list[str]:
     """The precise-cut words of a query string, punctuation dropped."""
     return [word for word in rjieba.cut(fold(text)) if _is_word(word)]

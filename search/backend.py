@@ -10,7 +10,7 @@ with ranked hits. Whoosh (``whoosh_backend.py``) is the embedded default.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from .query import Node
@@ -32,12 +32,37 @@ class Record:
     tokens: dict  # field name -> list of (term, position) or list of terms (position = index)
 
 
+FACETS = ("city", "province", "source", "year")
+
+
 @dataclass
 class Hit:
     """One ranked passage."""
 
     score: float
     stored: dict
+
+
+@dataclass
+class Filters:
+    """What a passage must be tied to: any value of a field, every field given."""
+
+    city: list[str] = field(default_factory=list)  # canonical short names (株洲)
+    province: list[str] = field(default_factory=list)
+    county: list[str] = field(default_factory=list)
+    source: list[str] = field(default_factory=list)  # folded
+    year: list[str] = field(default_factory=list)
+    since: str | None = None  # ISO dates, inclusive
+    until: str | None = None
+
+
+@dataclass
+class SearchResult:
+    """The answer to one query."""
+
+    total: int  # matching passages
+    hits: list[Hit]
+    facets: dict[str, dict[str, int]]  # field -> value -> passages, over all matches
 
 
 class Backend(Protocol):
@@ -49,8 +74,10 @@ class Backend(Protocol):
     def delete_paths(self, paths: list[str]) -> None:
         """Forget every passage read from these source paths."""
 
-    def search(self, node: Node, limit: int) -> tuple[int, list[Hit]]:
-        """(total number of matching passages, the best ``limit`` of them, best first)."""
+    def search(self, node: Node | None, limit: int, filters: Filters | None = None,
+               facets: tuple[str, ...] = FACETS, per_article: int | None = None) -> SearchResult:
+        """The best ``limit`` passages (all passages when ``node`` is None), facet counts over
+        every match, at most ``per_article`` passages from one article."""
 
     def passages(self) -> Iterator[dict]:
         """The stored fields of every passage."""

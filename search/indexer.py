@@ -14,6 +14,7 @@ from pathlib import Path
 from .analysis import bigrams, words
 from .backend import Record
 from .errors import ReadError
+from .metadata import article_places, describe, passage_places
 from .readers import display_path, iter_files, read_file
 from .segment import Article, segment
 from .whoosh_backend import WhooshBackend
@@ -34,10 +35,15 @@ class IndexReport:
 
 def records_for(article: Article) -> list[Record]:
     """Backend records (stored fields and tokens) for an article's passages."""
+    describe(article)
     title_words = [(t.text, t.pos) for t in words(article.title)]
+    passage_words = [words(passage.text) for passage in article.passages]
+    places = article_places(article, passage_words)
     meta = article.meta
     records = []
-    for passage in article.passages:
+    for passage, text_words, mentions in zip(article.passages, passage_words, places.passages,
+                                             strict=True):
+        tied = passage_places(mentions, places.primary)
         stored = {
             "passage_id": passage.passage_id, "article_id": article.article_id,
             "path": article.path, "order": passage.order, "title": article.title,
@@ -47,9 +53,10 @@ def records_for(article: Article) -> list[Record]:
             "format": article.format, "content_hash": article.content_hash,
             "source": meta.get("source", ""), "author": meta.get("author", ""),
             "date": meta.get("date", ""), "url": meta.get("url", ""),
+            "cities": tied["city"], "provinces": tied["province"], "counties": tied["county"],
         }
         tokens = {
-            "text": [(t.text, t.pos) for t in words(passage.text)],
+            "text": [(t.text, t.pos) for t in text_words],
             "title": title_words,
             "section": [(t.text, t.pos) for t in words(passage.section)],
             "bigram": bigrams(passage.text),

