@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import sys
@@ -11,7 +12,7 @@ import click
 from rich.console import Console
 from rich.text import Text
 
-from .engine import Engine
+from .engine import Engine, make_filters
 from .errors import SearchError
 from .highlight import mark
 from .indexer import index_paths
@@ -19,6 +20,9 @@ from .whoosh_backend import WhooshBackend
 
 DEFAULT_SEEDS = Path("seeds")
 HIGHLIGHT_STYLE = "bold black on yellow"
+FACET_LABELS = {"city": "cities", "province": "provinces", "county": "counties",
+                "source": "sources", "year": "years"}
+SHOWN_FACET_VALUES = 8
 
 
 def _note(message: str) -> None:
@@ -78,6 +82,30 @@ def _open_engine(index_dir: Path) -> Engine:
     return Engine(index_dir)
 
 
+def filter_options(command):
+    """Add --city/--province/--county/--source/--year/--since/--until; pass ``filters``."""
+    options = [
+        click.option("--city", multiple=True, help="Only passages tied to this city "
+                     "(its counties included; any script: 長沙 = 长沙). Repeatable."),
+        click.option("--province", multiple=True, help="Only passages tied to this province "
+                     "(its cities included). Repeatable."),
+        click.option("--county", multiple=True, help="Only passages tied to this county."),
+        click.option("--source", multiple=True, help="Only articles from this source."),
+        click.option("--year", multiple=True, help="Only articles dated in this year."),
+        click.option("--since", help="Only articles dated on or after YYYY[-MM[-DD]]."),
+        click.option("--until", help="Only articles dated on or before YYYY[-MM[-DD]]."),
+    ]
+
+    @functools.wraps(command)
+    def wrapper(*args, city, province, county, source, year, since, until, **kwargs):
+        filters = make_filters(city, province, county, source, year, since, until)
+        return command(*args, filters=filters, **kwargs)
+
+    for option in reversed(options):
+        wrapper = option(wrapper)
+    return wrapper
+
+
 @cli.command("query")
 @click.argument("words", nargs=-1)
 @click.option("--limit", "-n", type=click.IntRange(1, 1000), default=10, show_default=True,
@@ -86,26 +114,32 @@ def _open_engine(index_dir: Path) -> Engine:
 @click.option("--batch", type=click.File("r", encoding="utf-8"),
               help="Answer every query in FILE (one a line, or JSONL with qid and query); "
                    "prints one JSON result a line.")
+@click.option("--per-article", type=click.IntRange(1), help="At most N passages per article.")
+@filter_options
 @click.pass_obj
 def query_command(index_dir: Path, words: tuple[str, ...], limit: int, as_json: bool,
-                  batch) -> None:
+                  batch, per_article: int | None, filters) -> None:
     """Ranked passages for WORDS, best first, matched words highlighted.
 
     The words are one query: any may match, passages with more of them rank higher.
     "quoted phrases" must appear as written; AND, OR, NOT (capitals), -word and ( )
     combine them. Either script finds both.
 
-    Example: search query 长沙银行 "供应链金融" --limit 3
+    Filters narrow by place, source and date; facet counts over all matches come
+    with every answer.
+
+    Example: search query 小巨人 --city 株洲 --per-article 1
     """
     if not words and batch is None:
         raise click.UsageError(
             "give a query, e.g. `search query 长沙银行 供应链金融`, or --batch FILE")
     engine = _open_engine(index_dir)
     try:
+        options = {"filters": filters, "per_article": per_article}
         if batch is not None:
-            run_batch(engine, batch, limit)
+            run_batch(engine, batch, limit, options)
         else:
-            result = engine.query(" ".join(words), limit)
+            result = engine.query(" ".join(words), limit, **options)
             if as_json:
                 click.echo(json.dumps(result, ensure_ascii=False))
             else:
@@ -114,7 +148,7 @@ def query_command(index_dir: Path, words: tuple[str, ...], limit: int, as_json: 
         engine.close()
 
 
-def run_batch(engine: Engine, lines, limit: int) -> None:
+def run_batch(engine: Engine, lines, limit: int, options: dict) -> None:
     """One JSON result a line for each query line (plain text, or JSON with qid and query)."""
     for number, line in enumerate(lines, start=1):
         line = line.strip()
@@ -129,7 +163,7 @@ def run_batch(engine: Engine, lines, limit: int) -> None:
                 click.echo(json.dumps({"qid": qid, "error": "not a JSON object with a 'query'"},
                                       ensure_ascii=False))
                 continue
-        result = engine.query(text, limit)
+        result = engine.query(text, limit, **options)
         click.echo(json.dumps({"qid": qid, **result}, ensure_ascii=False))
 
 
@@ -152,10 +186,22 @@ def print_result(result: dict) -> None:
         console.print()
         console.print(Text.assemble((f"{hit['rank']}. ", "bold"), (heading, "bold cyan")))
         console.print(Text(f"   {hit['path']}:{lines}  ·  {hit['passage_id']}", style="dim"))
+        about = [", ".join(hit["cities"] or hit["provinces"]), hit["source"], hit["date"]]
+        if any(about):
+            console.print(Text("   " + "  ·  ".join(part for part in about if part), style="dim"))
         if plain:
             console.print(Text(_indent(mark(hit["text"], hit["matches"]))))
         else:
             console.print(_highlighted(hit["text"], hit["matches"]))
+    shown = [(facet, counts) for facet, counts in result["facets"].items() if counts]
+    if shown:
+        console.print()
+    for facet, counts in shown:
+        values = list(counts.items())
+        listed = "  ".join(f"{value} {count}" for value, count in values[:SHOWN_FACET_VALUES])
+        more = f"  (+{len(values) - SHOWN_FACET_VALUES} more)" if len(values) > SHOWN_FACET_VALUES \
+            else ""
+        console.print(Text.assemble((f"{FACET_LABELS[facet]}: ", "bold"), listed + more))
 
 
 def _indent(text: str) -> str:
@@ -170,6 +216,33 @@ def _highlighted(text: str, matches: list[list[int]]) -> Text:
         out.append(text[start:end], style=HIGHLIGHT_STYLE)
         pos = end
     return out
+
+
+@cli.command("facets")
+@click.argument("field", type=click.Choice(list(FACET_LABELS)), default="city")
+@click.option("--query", "-q", "text", help="Count only the passages matching this query.")
+@click.option("--json", "as_json", is_flag=True, help="Print {value: count} as JSON.")
+@filter_options
+@click.pass_obj
+def facets_command(index_dir: Path, field: str, text: str | None, as_json: bool,
+                   filters) -> None:
+    """Values of FIELD (city, province, county, source, year) with passage counts.
+
+    Example: search facets city --query 小巨人
+    """
+    engine = _open_engine(index_dir)
+    try:
+        counts = engine.query(text, 1, filters, facets=(field,))["facets"][field]
+    finally:
+        engine.close()
+    if as_json:
+        click.echo(json.dumps(counts, ensure_ascii=False))
+        return
+    if not counts:
+        click.echo(f"no {FACET_LABELS[field]} among the matching passages")
+    width = max((len(value) for value in counts), default=0)
+    for value, count in counts.items():
+        click.echo(f"{value}{'　' * (width - len(value))}  {count:>6}")
 
 
 @cli.command("stats")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import calendar
+import datetime
 import difflib
 import re
 from pathlib import Path
@@ -55,7 +57,9 @@ def _add_place(filters: Filters, level: str, value: str) -> None:
         raise QueryError(f"--{level} {value}: {other.name} is a {other.level}{parent}; "
                          f"use --{other.level} {other.name}")
     known = sorted({p.name for p in gazetteer().places.values() if p.level == level})
-    close = difflib.get_close_matches(fold(value), known, n=1)
+    typed = fold(value.strip())
+    close = difflib.get_close_matches(typed, known, n=5, cutoff=0.5)
+    close.sort(key=lambda name: name[0] != typed[:1])  # 株州 -> 株洲 before 随州
     hint = f"; did you mean {close[0]}?" if close else ""
     raise QueryError(f"--{level} {value}: no such {level} in the gazetteer{hint}")
 
@@ -65,10 +69,13 @@ def _day(value: str, option: str, first: bool) -> str:
     match = _PERIOD.fullmatch(value.strip())
     if not match:
         raise QueryError(f"{option} {value}: give a date as YYYY, YYYY-MM or YYYY-MM-DD")
-    year, month, day = match.groups()
-    month = month or ("01" if first else "12")
-    day = day or ("01" if first else "31")
-    return f"{year}-{int(month):02d}-{int(day):02d}"
+    year, month, day = (int(part) if part else None for part in match.groups())
+    month = month or (1 if first else 12)
+    try:
+        last_day = calendar.monthrange(year, month)[1]
+        return datetime.date(year, month, day or (1 if first else last_day)).isoformat()
+    except ValueError:
+        raise QueryError(f"{option} {value}: no such date") from None
 
 
 class Engine:
