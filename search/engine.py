@@ -58,7 +58,7 @@ def _add_place(filters: Filters, level: str, value: str) -> None:
                          f"use --{other.level} {other.name}")
     known = sorted({p.name for p in gazetteer().places.values() if p.level == level})
     typed = fold(value.strip())
-    close = difflib.get_close_matches(typed, known, n=5, cutoff=0.5)
+    close = difflib.get_close_matches(typed, known, n=50, cutoff=0.5)
     close.sort(key=lambda name: name[0] != typed[:1])  # 株州 -> 株洲 before 随州
     hint = f"; did you mean {close[0]}?" if close else ""
     raise QueryError(f"--{level} {value}: no such {level} in the gazetteer{hint}")
