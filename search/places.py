@@ -102,13 +102,23 @@ class Gazetteer:
         return list(self.names.get(fold(value.strip()), []))
 
     def candidates(self, folded: str, word_starts: set[int], word_ends: set[int]):
-        """Leftmost-longest names in ``folded``; short names only on word boundaries."""
+        """Leftmost-longest names in ``folded``; short names only on word boundaries.
+
+        A run of names that jieba keeps as one word (山西大同) counts as on the boundaries.
+        """
+        raw = [(end + 1 - len(name), end + 1, name) for end, name in self.automaton.iter(folded)]
+        starts, ends = set(word_starts), set(word_ends)
+        for _ in range(3):  # names next to each other extend the word boundaries
+            for start, end, _name in raw:
+                if start in starts:
+                    starts.add(end)
+                if end in ends:
+                    ends.add(start)
         found = []
-        for end, name in self.automaton.iter(folded):
-            start = end + 1 - len(name)
+        for start, end, name in raw:
             full = name in self.full_names
-            if full or (start in word_starts and end + 1 in word_ends):
-                found.append(_Candidate(start, end + 1, name, self.names[name], full))
+            if full or (start in starts and end in ends):
+                found.append(_Candidate(start, end, name, self.names[name], full))
         found.sort(key=lambda c: (c.start, -(c.end - c.start)))
         kept, reach = [], 0
         for candidate in found:
