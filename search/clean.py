@@ -288,12 +288,13 @@ def _starts_word(text: str) -> bool:
 
 
 def split_plain(raw: str, start: int, end: int) -> list[Para]:
-    """Paragraphs separated by blank lines; single newlines are hard wraps."""
+    """Paragraphs end at blank lines and at line ends that end a sentence (one paragraph a
+    line, as in JSON dumps); other single newlines are hard wraps."""
     paras, current = [], []
     for line in _lines(raw, start, end):
         if line.chars:
             current.append(line)
-        elif current:
+        if current and (not line.chars or ends_sentence(line.text)):
             paras.append(Para(current))
             current = []
     if current:
@@ -325,6 +326,9 @@ def split_markdown(raw: str, start: int, end: int) -> list[Para]:
                 paras.append(Para([body], "heading", len(heading.group(1))))
             continue
         current.append(_markdown_inline(_strip_prefix(line)))
+        if ends_sentence(current[-1].text):
+            paras.append(Para(current))
+            current = []
     if current:
         paras.append(Para(current))
     return paras

@@ -19,6 +19,7 @@ To add a format: write a detector in ``detect_format`` and a splitter in ``clean
 
 from __future__ import annotations
 
+import gzip
 import json
 import re
 import statistics
@@ -31,7 +32,7 @@ from charset_normalizer import from_bytes
 
 from .errors import ReadError
 
-TEXT_SUFFIXES = {".txt", ".md", ".markdown", ".html", ".htm", ".jsonl", ""}
+TEXT_SUFFIXES = {".txt", ".md", ".markdown", ".html", ".htm", ".jsonl", ".gz", ""}
 META_KEYS = ("title", "date", "source", "author", "url", "categories", "tags")
 _FRONT_MATTER = re.compile(r"\A\ufeff?---[ \t]*\r?\n(.*?\r?\n)?---[ \t]*(\r?\n|\Z)", re.DOTALL)
 _HTML_PARAGRAPH = re.compile(r"<(p|div|br|h[1-6]|li|article|section)\b", re.IGNORECASE)
@@ -136,9 +137,11 @@ def read_file(path: Path, on_error: Callable[[ReadError], None] | None = None) -
     shown = display_path(path)
     try:
         data = path.read_bytes()
-    except OSError as exc:
-        raise ReadError(shown, f"cannot read it ({exc.strerror})",
-                        "check the file's permissions") from None
+        if path.suffix.lower() == ".gz":
+            data, path = gzip.decompress(data), path.with_suffix("")
+    except (OSError, EOFError, gzip.BadGzipFile) as exc:
+        raise ReadError(shown, f"cannot read it ({getattr(exc, 'strerror', None) or exc})",
+                        "check the file's permissions and that it is whole") from None
     text = decode(data, shown)
     article_id = shown.rsplit(".", 1)[0] if path.suffix else shown
     if path.suffix.lower() == ".jsonl":

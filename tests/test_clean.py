@@ -82,6 +82,10 @@ CASES = [
     ("plain", "中央纪委国家监委网站 王雅婧 通讯员 陈文静\n\n工人在生产线上忙碌。（图片来源：视觉中国）",
      [("byline", "中央纪委国家监委网站 王雅婧 通讯员 陈文静"),
       ("caption", "工人在生产线上忙碌。（图片来源：视觉中国）")]),
+    # one paragraph a line (JSON dumps): a line that ends a sentence ends its paragraph
+    ("plain", "第一段说完了。\n第二段也说完了。\n第三段被硬换行\n切开了。", [
+        ("body", "第一段说完了。"), ("body", "第二段也说完了。"), ("body", "第三段被硬换行切开了。")]),
+    ("markdown", "第一段说完了。\n第二段也说完了。", [("body", "第一段说完了。"), ("body", "第二段也说完了。")]),
     # real reduplication inside text is never touched
     ("plain", "人人都说常常研究研究。", [("body", "人人都说常常研究研究。")]),
 ]
