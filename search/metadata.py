@@ -84,7 +84,7 @@ def article_places(article: Article, passage_words: list[list[Token]]) -> Articl
     texts = [(fold(p.text), *word_bounds(w)) for p, w in zip(article.passages, passage_words,
                                                                  strict=True)]
     texts += [(fold(text), *word_bounds(words(text))) for text in extras]
-    found = extract(texts)
+    found = [extract(*text) for text in texts]
     per_passage, title_and_source = found[: len(article.passages)], found[len(article.passages):]
     everything = [m for ms in found for m in ms]
     counts = summarize(everything)

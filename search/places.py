@@ -35,7 +35,7 @@ COMMON_WORDS = {
     "大同", "白银", "来宾", "朝阳", "长治", "安康", "普洱", "黄山", "北海",
     "四平", "白山", "兴安", "海东", "海北", "通化", "东方", "江山", "永康",
     "和平", "新华", "长安", "城关", "开发", "青山", "太平", "平安", "通道",
-    "向阳", "天元", "南部", "石门", "阿里",  # 阿里地区, and Alibaba
+    "向阳", "天元", "南部", "石门", "阿里", "巴中",  # 阿里地区 and Alibaba; 巴中 and 巴中关系
 }
 LIST_SEPARATORS = set("、，,和与及/")
 _SUFFIXES = ("特别行政区", "自治区", "自治州", "自治县", "地区", "林区", "特区", "新区", "省", "市",
@@ -79,6 +79,7 @@ class Gazetteer:
     places: dict[str, Place] = field(default_factory=dict)  # adcode -> Place
     names: dict[str, list[Place]] = field(default_factory=dict)  # folded name -> places
     full_names: set[str] = field(default_factory=set)
+    everyday: frozenset[str] = frozenset()  # names that are everyday words too (资源, 公安)
     automaton: ahocorasick.Automaton | None = None
 
     def add_name(self, name: str, place: Place, full: bool) -> None:
@@ -154,7 +155,7 @@ def gazetteer() -> Gazetteer:
     nations.sort(key=len, reverse=True)
     rows = [(row["adcode"], row["name"]) for row in
             csv.DictReader(data.joinpath("adcodes.csv").open(encoding="utf-8"))
-            if not row["name"].endswith("直辖")]
+            if not row["name"].endswith("直辖") and not row["adcode"].startswith("99")]
     full_by_code = dict(rows)
     short = {code: (_short_forms(name, nations) or [name])[0] for code, name in rows}
     gaz = Gazetteer()
@@ -181,80 +182,83 @@ def gazetteer() -> Gazetteer:
         if line.strip() and not line.startswith("#"):
             alias, code = line.split("\t")
             gaz.add_name(alias, gaz.places[code], full=True)
+    listed = data.joinpath("everyday_words.txt").read_text(encoding="utf-8").split()
+    gaz.everyday = frozenset(COMMON_WORDS) | frozenset(listed)
     gaz.build()
     return gaz
 
 
-def _direct(candidate: _Candidate) -> Place | None:
+def _direct(candidate: _Candidate, everyday: frozenset[str]) -> Place | None:
     """The place a name stands for without help from context, if any.
 
     A province or city name stands for itself (长沙 the city, not 长沙县; 吉林 the province);
-    a county name needs its suffix (嘉善县) and must be the only place of that name.
+    a county name needs its suffix (嘉善县), at least three characters in all, and must be
+    the only place of that name.
     """
-    if candidate.name in COMMON_WORDS:
+    if candidate.name in everyday:
         return None
     top = min(candidate.places, key=lambda p: _LEVELS.index(p.level))
     if sum(1 for p in candidate.places if p.level == top.level) > 1:
         return None
-    if top.level == "county" and not (candidate.full and len(candidate.places) == 1):
+    if top.level == "county" and not (candidate.full and len(candidate.name) >= 3
+                                      and len(candidate.places) == 1):
         return None
     return top
 
 
-def _confirmed_by(candidate: _Candidate, place: Place, accepted: list[Place]) -> bool:
-    """Its city is named in the article (or, unless it is a bare county name, its province)."""
-    by_province = candidate.full or place.level != "county"
+def _confirmed_by(place: Place, accepted: list[Place]) -> bool:
+    """Its city is named in the same passage (or its province, for a city or a full name)."""
     return any(
         (place.city and other.level == "city" and other.name == place.city)
-        or (by_province and place.province and other.level == "province"
+        or (place.level != "county" and place.province and other.level == "province"
             and other.name == place.province)
         for other in accepted)
 
 
-def extract(texts: list[tuple[str, set[int], set[int]]]) -> list[list[Mention]]:
-    """Places in each of an article's folded texts; the whole article confirms names.
+def extract(folded: str, word_starts: set[int], word_ends: set[int]) -> list[Mention]:
+    """Places named in one folded passage, given the offsets where its words start and end.
 
-    Each text comes with the start and end offsets of its words (the jieba cut).
+    Context only counts within the passage: a long bulletin that names 荆州 in one item does
+    not turn 公安 (public security) in another into 公安县.
     """
     gaz = gazetteer()
-    candidates = [(n, c) for n, (folded, starts, ends) in enumerate(texts)
-                  for c in gaz.candidates(folded, starts, ends)]
+    candidates = gaz.candidates(folded, word_starts, word_ends)
     chosen: dict[int, Place] = {}  # candidate index -> resolved place
-    for i, (_, candidate) in enumerate(candidates):
-        if (place := _direct(candidate)) is not None:
+    for i, candidate in enumerate(candidates):
+        if (place := _direct(candidate, gaz.everyday)) is not None:
             chosen[i] = place
     for _ in range(3):  # confirmations can chain: 广东 -> 佛山 -> 中山
         accepted = list(chosen.values())
-        for i, (_, candidate) in enumerate(candidates):
+        for i, candidate in enumerate(candidates):
             if i in chosen:
                 continue
-            by_context = [p for p in candidate.places if _confirmed_by(candidate, p, accepted)]
-            if len(by_context) == 1:
+            by_context = [p for p in candidate.places if _confirmed_by(p, accepted)]
+            if len(by_context) == 1 and candidate.name not in gaz.everyday:
                 chosen[i] = by_context[0]
-            elif _next_to_confirmed(i, candidates, chosen, texts):
-                chosen[i] = min(candidate.places, key=lambda p: _LEVELS.index(p.level))
-    mentions: list[list[Mention]] = [[] for _ in texts]
-    for i in sorted(chosen):
-        n, candidate = candidates[i]
-        mentions[n].append(Mention(chosen[i], candidate.start, candidate.end))
-    return mentions
+            elif (place := _next_to_confirmed(i, candidates, chosen, folded)) is not None:
+                chosen[i] = place
+    return [Mention(chosen[i], candidates[i].start, candidates[i].end) for i in sorted(chosen)]
 
 
 _LEVELS = ("province", "city", "county")
 
 
-def _next_to_confirmed(i: int, candidates: list, chosen: dict, texts: list) -> bool:
-    """In a list with a confirmed place (珠海、佛山、中山), or right after one (杭州临平)."""
-    n, candidate = candidates[i]
+def _next_to_confirmed(i: int, candidates: list[_Candidate], chosen: dict[int, Place],
+                       folded: str) -> Place | None:
+    """The place a name is, when it stands right after its own city or province (杭州临平),
+    or in a list with a confirmed place of the same province (珠海、佛山、中山)."""
     for j in (i - 1, i + 1):
-        if j not in chosen or candidates[j][0] != n:
+        if j not in chosen or not 0 <= j < len(candidates):
             continue
-        other = candidates[j][1]
-        left, right = sorted((candidate, other), key=lambda c: c.start)
-        gap = texts[n][0][left.end:right.start]
-        if (gap == "" and j == i - 1) or (len(gap) == 1 and gap in LIST_SEPARATORS):
-            return True
-    return False
+        left, right = sorted((candidates[i], candidates[j]), key=lambda c: c.start)
+        gap, neighbour = folded[left.end:right.start], chosen[j]
+        for place in candidates[i].places:
+            if gap == "" and j == i - 1 and neighbour.name in (place.city, place.province):
+                return place
+            same_province = (neighbour.province or neighbour.name) == place.province
+            if len(gap) == 1 and gap in LIST_SEPARATORS and same_province:
+                return place
+    return None
 
 
 def summarize(mentions: list[Mention]) -> dict[str, Counter]:

@@ -44,9 +44,7 @@ def test_gazetteer_covers_all_levels():
 
 
 def places_in(text: str) -> list[str]:
-    tokens = words(text)
-    [mentions] = extract([(fold(text), *word_bounds(tokens))])
-    return [m.place.name for m in mentions]
+    return [m.place.name for m in extract(fold(text), *word_bounds(words(text)))]
 
 
 EXTRACTION = [
@@ -75,6 +73,10 @@ EXTRACTION = [
     ("从南部6省52家参赛团队中脱颖而出", []),
     ("临平的工厂", []),  # a county named alone, with no city to confirm it
     ("他们来自天元", []),
+    ("上海合作组织各领域合作", ["上海"]),  # 合作 (合作市) is not confirmed by an unrelated neighbour
+    ("公安机关在荆州破案", ["荆州"]),  # 公安 (公安县) is an everyday word: context is not enough
+    ("荆州公安的油茶", ["荆州", "公安"]),  # ...but right after its own city it is the county
+    ("巴中关系", []),
 ]
 
 
@@ -111,9 +113,30 @@ def test_seed_places(seed_articles, seed):
 
 
 def test_counties_count_for_their_city():
-    tokens = words("浙江省嘉善县和诸暨市")
-    [mentions] = extract([(fold("浙江省嘉善县和诸暨市"), *word_bounds(tokens))])
-    counts = summarize(mentions)
+    text = "浙江省嘉善县和诸暨市"
+    counts = summarize(extract(fold(text), *word_bounds(words(text))))
     assert counts["county"] == {"嘉善": 1, "诸暨": 1}
     assert counts["city"] == {"嘉兴": 1, "绍兴": 1}
     assert counts["province"] == {"浙江": 3}
+
+
+def test_everyday_words_list_follows_its_rule():
+    """data/everyday_words.txt: county-only short names that jieba's dictionary knows as
+    everyday words (frequency >= 300 and not tagged as a place or person, or >= 3000)."""
+    import os
+    from importlib import resources
+
+    jieba = pytest.importorskip("jieba")
+    frequency = {}
+    with open(os.path.join(os.path.dirname(jieba.__file__), "dict.txt"), encoding="utf-8") as f:
+        for line in f:
+            word, count, *tag = line.split()
+            frequency[word] = (int(count), tag[0] if tag else "")
+    gaz = gazetteer()
+    expected = sorted(
+        name for name, places in gaz.names.items()
+        if name not in gaz.full_names and all(p.level == "county" for p in places)
+        and ((frequency.get(name, (0, ""))[0] >= 300 and frequency[name][1] not in ("ns", "nr", "nrt"))
+             or frequency.get(name, (0, ""))[0] >= 3000))
+    listed = (resources.files("search") / "data" / "everyday_words.txt").read_text("utf-8").split()
+    assert listed == expected
