@@ -81,3 +81,12 @@ class Backend(Protocol):
 
     def passages(self) -> Iterator[dict]:
         """The stored fields of every passage."""
+
+    def passage(self, passage_id: str) -> dict | None:
+        """One passage's stored fields, or None."""
+
+    def passage_ids(self) -> list[str]:
+        """Every passage id."""
+
+    def passages_of(self, article_id: str) -> list[dict]:
+        """An article's passages in order."""

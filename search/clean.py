@@ -26,6 +26,7 @@ CLOSERS = "」』”’）)】》\"'"
 MAX_HEADING = 30  # characters; headings are short
 MAX_WRAPPED_HEADING = 14  # in PDF text, a heading is much shorter than the ~20-char wrap width
 MIN_HEADING = 4
+MAX_DOUBLED_LINE = 60  # characters; fake-bold lines are headings, never long
 
 _CAPTION_TAIL = re.compile(
     r"[（(][^（）()]{0,20}(图片|圖片|资料图|資料圖|摄|攝)[^（）()]{0,20}[）)]$"
@@ -187,10 +188,11 @@ def undouble(line: Text) -> Text:
 
     ``培培育育「「小巨人小巨人」」`` -> ``培育「小巨人」``. The whole line (each space-separated
     chunk) must decompose into doubled units, and there must be at least two units, so
-    real reduplication (常常, 人人, 研究研究) is left alone.
+    real reduplication (常常, 人人, 研究研究) is left alone. Fake bold is for headings and drop
+    caps: a long line, or a repeated sentence (加油！加油！), is never undoubled.
     """
     text = line.text
-    if _nonspace_len(text) < 4:
+    if not 4 <= _nonspace_len(text) <= MAX_DOUBLED_LINE or any(ch in SENTENCE_END for ch in text):
         return line
     out, units, pos = Text(), 0, 0
     for chunk in re.finditer(r"\S+", text):

@@ -16,6 +16,7 @@ from .engine import Engine, make_filters
 from .errors import SearchError
 from .highlight import mark
 from .indexer import index_paths
+from .quote import as_json, as_markdown, as_text, raw_slice, source_raw
 from .whoosh_backend import WhooshBackend
 
 DEFAULT_SEEDS = Path("seeds")
@@ -115,10 +116,12 @@ def filter_options(command):
               help="Answer every query in FILE (one a line, or JSONL with qid and query); "
                    "prints one JSON result a line.")
 @click.option("--per-article", type=click.IntRange(1), help="At most N passages per article.")
+@click.option("--quote", "as_quotes", is_flag=True,
+              help="Print the hits as quotes with citations (Markdown block quotes).")
 @filter_options
 @click.pass_obj
 def query_command(index_dir: Path, words: tuple[str, ...], limit: int, as_json: bool,
-                  batch, per_article: int | None, filters) -> None:
+                  batch, per_article: int | None, as_quotes: bool, filters) -> None:
     """Ranked passages for WORDS, best first, matched words highlighted.
 
     The words are one query: any may match, passages with more of them rank higher.
@@ -140,7 +143,10 @@ def query_command(index_dir: Path, words: tuple[str, ...], limit: int, as_json: 
             run_batch(engine, batch, limit, options)
         else:
             result = engine.query(" ".join(words), limit, **options)
-            if as_json:
+            if as_quotes:
+                ids = [hit["passage_id"] for hit in result["hits"]]
+                print_quotes(engine, ids, "markdown", context=0, raw=False)
+            elif as_json:
                 click.echo(json.dumps(result, ensure_ascii=False))
             else:
                 print_result(result)
@@ -243,6 +249,108 @@ def facets_command(index_dir: Path, field: str, text: str | None, as_json: bool,
     width = max((len(value) for value in counts), default=0)
     for value, count in counts.items():
         click.echo(f"{value}{'　' * (width - len(value))}  {count:>6}")
+
+
+@cli.command("quote")
+@click.argument("passage_ids", nargs=-1, required=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]),
+              default="text", show_default=True, help="How to print the quote.")
+@click.option("--context", type=click.IntRange(0), default=0,
+              help="Add the N passages before and after, marked as context.")
+@click.option("--raw", is_flag=True, help="Print the exact characters of the source file.")
+@click.pass_obj
+def quote_command(index_dir: Path, passage_ids: tuple[str, ...], fmt: str, context: int,
+                  raw: bool) -> None:
+    """Quote passages (cleaned for reading) with a citation: title, source, author, date,
+    path:lines, URL. Several ids quote several passages, in order.
+
+    Example: search quote seeds/003_87c9261d10d2c016:12 --format markdown
+    """
+    engine = _open_engine(index_dir)
+    try:
+        print_quotes(engine, list(passage_ids), fmt, context, raw)
+    finally:
+        engine.close()
+
+
+def print_quotes(engine: Engine, passage_ids: list[str], fmt: str, context: int,
+                 raw: bool) -> None:
+    """Each passage as a quote; a source that changed since indexing gets a warning."""
+    for n, passage_id in enumerate(passage_ids):
+        stored = engine.passage(passage_id)
+        source = source_raw(stored)
+        if raw:
+            if source.problem:
+                raise SearchError(f"{passage_id}: {source.problem}; the recorded span may no "
+                                  f"longer hold it: run `search index {stored['path']}`")
+            click.echo(raw_slice(stored, source), nl=False)
+            continue
+        if source.problem:
+            _note(f"warning: {source.problem}; this is the text as indexed: run "
+                  f"`search index {stored['path']}` to update it")
+        before, after = engine.context(stored, context)
+        if fmt == "json":
+            quote = as_json(stored, before + after)
+            if source.problem:
+                quote["warning"] = source.problem
+            click.echo(json.dumps(quote, ensure_ascii=False))
+            continue
+        marked = {p["passage_id"] for p in before + after}
+        render = as_markdown if fmt == "markdown" else as_text
+        click.echo(("\n" if n else "") + render(before + [stored] + after, marked))
+
+
+@cli.command("show")
+@click.argument("article_id")
+@click.pass_obj
+def show_command(index_dir: Path, article_id: str) -> None:
+    """An article's outline: title, metadata, sections and their passage ids.
+
+    Example: search show seeds/003_87c9261d10d2c016
+    """
+    engine = _open_engine(index_dir)
+    try:
+        passages = engine.outline(article_id)
+    finally:
+        engine.close()
+    first = passages[0]
+    click.echo(f"《{first['title']}》" if first["title"] else article_id)
+    about = [first.get(name) for name in ("source", "author", "date", "url")]
+    about.append(f"{first['path']}, lines {first['line_start']}-{passages[-1]['line_end']}")
+    click.echo("  ·  ".join(part for part in about if part))
+    places = sorted({c for p in passages for c in p["cities"]})
+    if places:
+        click.echo("cities: " + ", ".join(places))
+    section = None
+    for passage in passages:
+        if passage["section"] != section:
+            section = passage["section"]
+            click.echo(f"\n§ {section}" if section else "")
+        opening = passage["text"].replace("\n", " ")
+        opening = opening[:30] + ("…" if len(opening) > 30 else "")
+        click.echo(f"  {passage['passage_id']}  {opening}")
+
+
+@cli.command("verify")
+@click.pass_obj
+def verify_command(index_dir: Path) -> None:
+    """Re-read every indexed source and check each passage still re-extracts exactly from its
+    recorded span; list every mismatch. Exit 1 if there is any.
+
+    Example: search verify
+    """
+    engine = Engine(index_dir)
+    try:
+        checked, problems = engine.verify()
+    finally:
+        engine.close()
+    for problem in problems:
+        click.echo(f"{problem.passage_id}  {problem.where}  {problem.problem}")
+    if problems:
+        files = len({problem.where.rsplit(":", 1)[0] for problem in problems})
+        raise SearchError(f"{len(problems)} of {checked} passages in {files} files no longer "
+                          "match their source; re-index them with `search index PATH`")
+    click.echo(f"verified {checked} passages: each re-extracts exactly from its source")
 
 
 @cli.command("stats")

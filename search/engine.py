@@ -10,10 +10,11 @@ from pathlib import Path
 
 from .analysis import fold
 from .backend import FACETS, Filters
-from .errors import QueryError
+from .errors import QueryError, SearchError
 from .highlight import highlight
 from .places import gazetteer
 from .query import parse, positive_parts
+from .quote import Mismatch, Source, check, lines_of, source_key, source_raw
 from .whoosh_backend import WhooshBackend
 
 HIT_FIELDS = ("passage_id", "article_id", "title", "section", "text", "path", "line_start",
@@ -104,6 +105,54 @@ class Engine:
             entry["matches"] = highlight(stored["text"], terms, phrases)
             hits.append(entry)
         return {"query": text, "total": result.total, "hits": hits, "facets": result.facets}
+
+    def passage(self, passage_id: str) -> dict:
+        """A passage's stored fields; an unknown id raises SearchError with a hint."""
+        stored = self.backend.passage(passage_id)
+        if stored is not None:
+            return stored
+        article_id, _, order = passage_id.rpartition(":")
+        if not order.isdigit() and self.backend.passages_of(passage_id):
+            raise SearchError(f"{passage_id} is an article, not a passage; its passages are "
+                              f"listed by `search show {passage_id}`")
+        if not order.isdigit():
+            raise SearchError(f"{passage_id} is not a passage id (they look like ARTICLE:N, "
+                              "e.g. seeds/003_87c9261d10d2c016:12); find one with `search query`")
+        close = difflib.get_close_matches(passage_id, self.backend.passage_ids(), n=1, cutoff=0.6)
+        hint = f"did you mean {close[0]}?" if close else "find one with `search query`"
+        raise SearchError(f"no passage {passage_id} in {self.index_dir}/; {hint}")
+
+    def context(self, stored: dict, size: int) -> tuple[list[dict], list[dict]]:
+        """The ``size`` passages before and after one, within its article."""
+        if size <= 0:
+            return [], []
+        siblings = self.backend.passages_of(stored["article_id"])
+        i = next(n for n, p in enumerate(siblings) if p["passage_id"] == stored["passage_id"])
+        return siblings[max(0, i - size):i], siblings[i + 1:i + 1 + size]
+
+    def outline(self, article_id: str) -> list[dict]:
+        """An article's passages in order; an unknown id raises SearchError with a hint."""
+        passages = self.backend.passages_of(article_id)
+        if passages:
+            return passages
+        articles = sorted({pid.rpartition(":")[0] for pid in self.backend.passage_ids()})
+        close = difflib.get_close_matches(article_id, articles, n=1, cutoff=0.6)
+        hint = f"did you mean {close[0]}?" if close else "find one with `search query`"
+        raise SearchError(f"no article {article_id} in {self.index_dir}/; {hint}")
+
+    def verify(self) -> tuple[int, list[Mismatch]]:
+        """Check every passage against its source: (passages checked, mismatches)."""
+        sources: dict[tuple[str, int], Source] = {}
+        checked, problems = 0, []
+        for stored in sorted(self.backend.passages(), key=lambda p: (source_key(p), p["order"])):
+            key = source_key(stored)
+            if key not in sources:
+                sources[key] = source_raw(stored)
+            source = sources[key]
+            checked += 1
+            if problem := check(stored, source):
+                problems.append(Mismatch(stored["passage_id"], lines_of(stored), problem))
+        return checked, problems
 
     def stats(self) -> dict:
         """Counts of what is indexed."""

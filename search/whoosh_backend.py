@@ -229,10 +229,20 @@ class WhooshBackend:
         return self._facet_values[fieldname]
 
     def passages(self) -> Iterator[dict]:
-        yield from self.searcher().all_stored_fields()
+        for stored in self.searcher().all_stored_fields():
+            yield _stored(stored)
+
+    def passage_ids(self) -> list[str]:
+        return list(self.searcher().reader().field_terms("passage_id"))
 
     def passage(self, passage_id: str) -> dict | None:
-        return self.searcher().document(passage_id=passage_id)
+        found = self.searcher().document(passage_id=passage_id)
+        return _stored(found) if found else None
+
+    def passages_of(self, article_id: str) -> list[dict]:
+        """An article's passages in order."""
+        found = self.searcher().documents(article_id=article_id)
+        return sorted((_stored(stored) for stored in found), key=lambda p: p["order"])
 
     def doc_count(self) -> int:
         return self.searcher().doc_count()

@@ -1,0 +1,138 @@
+"""Quoting: a passage as cleaned for reading, with a citation anyone can check.
+
+The index keeps each passage's raw span and its source's content hash. ``source_raw``
+reads the source again (the file, or the JSONL record), so a quote can say when the file
+changed or vanished after indexing, ``raw`` gives the exact slice of the file, and
+``verify`` checks that every passage still re-extracts from its span (DESIGN invariant 1).
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from .clean import clean_text
+from .errors import ReadError
+from .readers import decode
+
+
+@dataclass
+class Source:
+    """What the source of a passage holds now."""
+
+    raw: str | None  # the text offsets index into, None when it cannot be read
+    problem: str = ""  # why not, or how it changed since indexing
+
+
+def source_raw(stored: dict) -> Source:
+    """Read a passage's source again: the file, or its JSONL record."""
+    path = Path(stored["path"])
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return Source(None, f"{stored['path']} is gone since it was indexed")
+    if path.suffix == ".gz":
+        data, path = gzip.decompress(data), path.with_suffix("")
+    try:
+        text = decode(data, stored["path"])
+    except ReadError as error:
+        return Source(None, error.problem)
+    if path.suffix.lower() == ".jsonl":
+        text = _record_text(text, stored["line_start"])
+        if text is None:
+            return Source(None, f"{stored['path']}:{stored['line_start']} is no longer a record")
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+    changed = digest != stored.get("content_hash")
+    return Source(text, f"{stored['path']} has changed since it was indexed" if changed else "")
+
+
+def source_key(stored: dict) -> tuple[str, int]:
+    """Passages with the same key share one source text (a file, or one JSONL record)."""
+    is_record = stored["path"].endswith((".jsonl", ".jsonl.gz"))
+    return stored["path"], stored["line_start"] if is_record else 0
+
+
+def _record_text(text: str, line: int) -> str | None:
+    lines = text.splitlines()
+    try:
+        record = json.loads(lines[line - 1])
+        return record["text"] if isinstance(record.get("text"), str) else None
+    except (IndexError, ValueError, AttributeError, KeyError):
+        return None
+
+
+def raw_slice(stored: dict, source: Source) -> str | None:
+    """The exact characters of the source file the passage was cut from."""
+    return None if source.raw is None else source.raw[stored["char_start"]:stored["char_end"]]
+
+
+def lines_of(stored: dict) -> str:
+    """``path:12`` or ``path:12-15``."""
+    start, end = stored["line_start"], stored["line_end"]
+    return f"{stored['path']}:{start}" + (f"-{end}" if end != start else "")
+
+
+def citation(stored: dict) -> str:
+    """《title》, source, author, date, path:lines, url: whatever is known, in that order."""
+    parts = [f"《{stored['title']}》" if stored.get("title") else ""]
+    parts += [stored.get(name) or "" for name in ("source", "author", "date")]
+    parts += [lines_of(stored), stored.get("url") or ""]
+    return "，".join(part for part in parts if part)
+
+
+def as_text(passages: list[dict], context_ids: set[str]) -> str:
+    """Plain text: the passages, context marked, then the citation of the quoted ones."""
+    body = []
+    for stored in passages:
+        mark = "（上下文）" if stored["passage_id"] in context_ids else ""
+        body.append(mark + stored["text"])
+    quoted = [p for p in passages if p["passage_id"] not in context_ids]
+    return "\n\n".join(body) + "\n—— " + citation(quoted[0])
+
+
+def as_markdown(passages: list[dict], context_ids: set[str]) -> str:
+    """A block quote (context in italics) followed by the citation line."""
+    blocks = []
+    for stored in passages:
+        lines = stored["text"].split("\n")
+        if stored["passage_id"] in context_ids:
+            lines = [f"*{line}*" for line in lines]
+        blocks.append("\n".join(f"> {line}" for line in lines))
+    quoted = [p for p in passages if p["passage_id"] not in context_ids]
+    return "\n>\n".join(blocks) + "\n\n—— " + citation(quoted[0])
+
+
+QUOTE_FIELDS = ("passage_id", "text", "path", "line_start", "line_end", "char_start",
+                "char_end", "title", "source", "author", "date", "url")
+
+
+def as_json(stored: dict, context: list[dict]) -> dict:
+    """The DESIGN contract for one quote, plus author, url and the context passages."""
+    out = {name: stored.get(name, "") for name in QUOTE_FIELDS}
+    out["citation"] = citation(stored)
+    if context:
+        out["context"] = [{name: p[name] for name in ("passage_id", "text", "line_start",
+                                                       "line_end")} for p in context]
+    return out
+
+
+@dataclass
+class Mismatch:
+    """A passage whose recorded span no longer gives back its text."""
+
+    passage_id: str
+    where: str  # path:lines
+    problem: str
+
+
+def check(stored: dict, source: Source) -> str:
+    """Why the passage does not re-extract from its source, or "" when it does."""
+    if source.raw is None:
+        return source.problem
+    piece = raw_slice(stored, source)
+    if clean_text(piece, stored["format"]) != stored["text"]:
+        return "its recorded span no longer gives back its text"
+    return ""
