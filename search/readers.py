@@ -37,6 +37,7 @@ META_KEYS = ("title", "date", "source", "author", "url", "categories", "tags")
 _FRONT_MATTER = re.compile(r"\A\ufeff?---[ \t]*\r?\n(.*?\r?\n)?---[ \t]*(\r?\n|\Z)", re.DOTALL)
 _HTML_PARAGRAPH = re.compile(r"<(p|div|br|h[1-6]|li|article|section)\b", re.IGNORECASE)
 _MD_HEADING = re.compile(r"^#{1,6}\s+\S", re.MULTILINE)
+_SOURCE_LINK = re.compile(r"^\s*<(https?://[^>\s]+)>\s*$", re.MULTILINE)  # <http://…> alone
 _DATE = re.compile(r"(\d{4})[-/.年]?(\d{1,2})[-/.月]?(\d{1,2})")
 
 
@@ -147,6 +148,8 @@ def read_file(path: Path, on_error: Callable[[ReadError], None] | None = None) -
     if path.suffix.lower() == ".jsonl":
         return list(read_jsonl(text, shown, on_error))
     meta, body_start = split_front_matter(text, shown)
+    if "url" not in meta and (link := _SOURCE_LINK.search(text, max(body_start, len(text) - 600))):
+        meta["url"] = link.group(1)  # a saved page often ends with the address it came from
     fmt = detect_format(text[body_start:], path.suffix.lower())
     return [Document(shown, article_id, text, fmt, body_start, meta)]
 

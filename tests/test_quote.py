@@ -45,7 +45,8 @@ def test_query_quote_prints_a_block_quote_with_its_citation(seed_index):
     lines = result.output.splitlines()
     assert lines[0].startswith("> 湖南恒茂高科股份有限公司") and "黑灯工厂" in lines[0]
     assert lines[-1] == ("—— 《中小企业如何突破“卡脖子”难题》，株洲日报，高晓燕，2022-02-08，"
-                         "seeds/003_87c9261d10d2c016.txt:25")
+                         "seeds/003_87c9261d10d2c016.txt:25，http://finews.zning.xyz/html_News/"
+                         "NewsShare.html?infoCode=NW202202082268975557")
 
 
 def test_text_format_and_several_ids_in_order(seed_index):
@@ -74,7 +75,8 @@ def test_show_prints_the_outline(seed_index):
     result = run(seed_index, "show", "seeds/003_87c9261d10d2c016")
     lines = result.output.splitlines()
     assert lines[0] == "《中小企业如何突破“卡脖子”难题》"
-    assert lines[1].startswith("株洲日报  ·  高晓燕  ·  2022-02-08  ·  seeds/003_87c9261d10d2c016.txt")
+    assert lines[1].startswith("株洲日报  ·  高晓燕  ·  2022-02-08  ·  http://finews.zning.xyz/")
+    assert lines[1].endswith("  ·  seeds/003_87c9261d10d2c016.txt, lines 8-39")
     assert "§ 办大事先从改“思路”做起" in lines
     assert any(line.startswith("  seeds/003_87c9261d10d2c016:12  湖南恒茂高科") for line in lines)
 

@@ -43,6 +43,9 @@ def test_front_matter_metadata_and_body_offset():
     assert doc.meta["title"] == "中小企业如何突破“卡脖子”难题"
     assert doc.meta["date"] == "2022-02-08"
     assert doc.raw[doc.body_start:].startswith("<p>株洲日报")
+    # the page ends with the address it was saved from
+    assert doc.meta["url"] == ("http://finews.zning.xyz/html_News/NewsShare.html"
+                               "?infoCode=NW202202082268975557")
 
 
 @pytest.mark.parametrize("given, iso", [
