@@ -36,8 +36,9 @@ def test_every_seed_passage_quotes_exactly(engine, seed_index):
         lines = raw.split("\n")
         assert quoted["text"][0] in lines[quoted["line_start"] - 1]
         assert quoted["text"][-1] in lines[quoted["line_end"] - 1]
-        assert quoted["citation"].endswith(f"{path}:{quoted['line_start']}" + (
-            f"-{quoted['line_end']}" if quoted["line_end"] != quoted["line_start"] else ""))
+        where = f"{path}:{quoted['line_start']}" + (
+            f"-{quoted['line_end']}" if quoted["line_end"] != quoted["line_start"] else "")
+        assert f"，{where}" in quoted["citation"]
 
 
 def test_query_quote_prints_a_block_quote_with_its_citation(seed_index):
