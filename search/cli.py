@@ -6,6 +6,7 @@ import functools
 import json
 import os
 import sys
+from collections import Counter
 from pathlib import Path
 
 import click
@@ -15,7 +16,7 @@ from rich.text import Text
 from .engine import Engine, make_filters
 from .errors import SearchError
 from .highlight import mark
-from .indexer import index_paths
+from .indexer import IndexReport, index_paths
 from .quote import as_json, as_markdown, as_text, raw_slice, source_raw
 from .whoosh_backend import WhooshBackend
 
@@ -47,26 +48,43 @@ def cli(ctx: click.Context, index_dir: Path) -> None:
 @cli.command("index")
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
 @click.option("--rebuild", is_flag=True, help="Start a new index instead of updating this one.")
+@click.option("--keep-missing", is_flag=True,
+              help="Keep the passages of files that are no longer under PATHS.")
+@click.option("--strict", is_flag=True, help="Exit 1 if any file had to be skipped.")
 @click.pass_obj
-def index_command(index_dir: Path, paths: tuple[Path, ...], rebuild: bool) -> None:
-    """Index files and folders (default: seeds/). Each file's passages are replaced.
+def index_command(index_dir: Path, paths: tuple[Path, ...], rebuild: bool, keep_missing: bool,
+                  strict: bool) -> None:
+    """Bring the index up to date with files and folders (default: seeds/): new and changed
+    files are indexed, unchanged ones skipped, vanished ones removed.
 
     Example: search index seeds/ ~/notes/articles.jsonl
     """
-    build_index(index_dir, list(paths) or [DEFAULT_SEEDS], rebuild)
+    report = build_index(index_dir, list(paths) or [DEFAULT_SEEDS], rebuild, keep_missing)
+    if strict and report.skipped:
+        raise SearchError(f"{len(report.skipped)} files were skipped (--strict)")
 
 
-def build_index(index_dir: Path, paths: list[Path], rebuild: bool) -> None:
+def build_index(index_dir: Path, paths: list[Path], rebuild: bool,
+                keep_missing: bool = False) -> IndexReport:
     """Run an indexing pass and report it on stderr."""
-    report = index_paths(index_dir, paths, rebuild,
+    report = index_paths(index_dir, paths, rebuild, keep_missing,
                          on_error=lambda error: _note(f"warning: {error}"))
-    _note(f"indexed {report.files} files, {report.articles} articles, {report.passages} passages "
-          f"in {report.seconds:.2f} s into {index_dir}/"
-          + _warnings(len(report.errors)))
+    for note in report.notes:
+        _note(note)
+    _note(summary(report, index_dir))
+    return report
 
 
-def _warnings(count: int) -> str:
-    return "" if not count else f" ({count} warning{'s' if count > 1 else ''} above)"
+def summary(report: IndexReport, index_dir: Path) -> str:
+    """One line: what changed, what was skipped and why, how long it took."""
+    reasons = Counter(error.reason for error in report.skipped)
+    why = ", ".join(f"{n} {reason}" for reason, n in reasons.most_common())
+    return (f"indexed into {index_dir}/ in {report.seconds:.2f} s: {len(report.added)} added, "
+            f"{len(report.updated)} updated, {len(report.removed)} removed, "
+            f"{report.unchanged} unchanged, {len(report.skipped)} skipped"
+            + (f" ({why})" if why else "")
+            + f"; {report.articles} articles, {report.passages} passages"
+            + (f"; {len(report.warnings)} warnings above" if report.warnings else ""))
 
 
 def _open_engine(index_dir: Path) -> Engine:

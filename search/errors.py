@@ -10,9 +10,10 @@ class SearchError(Exception):
 class ReadError(SearchError):
     """One input file (or JSONL line) cannot be read; indexing goes on without it."""
 
-    def __init__(self, path: str, problem: str, hint: str):
+    def __init__(self, path: str, problem: str, hint: str, reason: str = "unreadable"):
         super().__init__(f"{path}: {problem}; {hint}")
         self.path, self.problem, self.hint = path, problem, hint
+        self.reason = reason  # a short name for summaries: "binary file", "empty file", ...
 
 
 class IndexUnavailable(SearchError):

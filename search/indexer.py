@@ -1,11 +1,15 @@
 """Indexing: files -> Documents -> Articles -> analysed passage records -> the backend.
 
-One bad file never stops a run: its ReadError is reported and the run goes on.
-Re-indexing a file replaces exactly that file's passages.
+Incremental: a file whose bytes hash the same as when it was indexed is skipped; a new or
+changed file replaces its passages; a file that disappeared from the given paths loses its
+passages (unless ``keep_missing``). Files are committed in batches, each batch one atomic
+commit, so a run killed at any moment leaves the index as the last commit left it and the
+next run finishes the job. One bad file never stops a run: it is reported and skipped.
 """
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -15,7 +19,7 @@ from .analysis import bigrams, words
 from .backend import Record
 from .errors import ReadError
 from .metadata import article_places, describe, passage_places
-from .readers import display_path, iter_files, read_file
+from .readers import display_path, iter_files, read_bytes, read_file
 from .segment import Article, segment
 from .whoosh_backend import WhooshBackend
 
@@ -26,14 +30,24 @@ BATCH = 5000  # passages per commit
 class IndexReport:
     """What an indexing run did."""
 
-    files: int = 0
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    skipped: list[ReadError] = field(default_factory=list)  # files not indexed, with reasons
+    warnings: list[ReadError] = field(default_factory=list)  # problems in files still indexed
+    notes: list[str] = field(default_factory=list)  # decisions worth telling (encodings)
     articles: int = 0
     passages: int = 0
-    errors: list[ReadError] = field(default_factory=list)
     seconds: float = 0.0
 
+    @property
+    def files(self) -> int:
+        """Files (re)indexed in this run."""
+        return len(self.added) + len(self.updated)
 
-def records_for(article: Article) -> list[Record]:
+
+def records_for(article: Article, file_hash: str = "") -> list[Record]:
     """Backend records (stored fields and tokens) for an article's passages."""
     describe(article)
     title_words = [(t.text, t.pos) for t in words(article.title)]
@@ -51,6 +65,7 @@ def records_for(article: Article) -> list[Record]:
             "char_start": passage.char_start, "char_end": passage.char_end,
             "line_start": passage.line_start, "line_end": passage.line_end,
             "format": article.format, "content_hash": article.content_hash,
+            "file_hash": file_hash,
             "source": meta.get("source", ""), "author": meta.get("author", ""),
             "date": meta.get("date", ""), "url": meta.get("url", ""),
             "cities": tied["city"], "provinces": tied["province"], "counties": tied["county"],
@@ -65,39 +80,68 @@ def records_for(article: Article) -> list[Record]:
     return records
 
 
+def file_records(path: Path, data: bytes, report: IndexReport,
+                 on_error: Callable[[ReadError], None]) -> list[Record]:
+    """Read, segment and analyse one file (bad JSONL lines become warnings)."""
+
+    def warn(error: ReadError) -> None:
+        report.warnings.append(error)
+        on_error(error)
+
+    file_hash = hashlib.sha256(data).hexdigest()[:16]
+    documents = read_file(path, warn, data)
+    if documents and documents[0].encoding != "utf-8":
+        report.notes.append(f"{documents[0].path}: decoded as {documents[0].encoding}")
+    records = []
+    for document in documents:
+        for article in segment(document):
+            report.articles += 1
+            records.extend(records_for(article, file_hash))
+    return records
+
+
+def _under(path: str, roots: list[str]) -> bool:
+    return any(root in ("", ".") or path == root or path.startswith(root + "/") for root in roots)
+
+
 def index_paths(index_dir: Path, paths: list[Path], rebuild: bool = False,
+                keep_missing: bool = False,
                 on_error: Callable[[ReadError], None] = lambda error: None) -> IndexReport:
-    """Index the files under ``paths`` into ``index_dir``; each file's old passages are replaced."""
+    """Bring the index in ``index_dir`` up to date with the files under ``paths``."""
     started = time.perf_counter()
     if rebuild or not WhooshBackend.exists(index_dir):
         backend = WhooshBackend.create(index_dir)
     else:
         backend = WhooshBackend.open(index_dir)
     report = IndexReport()
+    indexed = backend.file_hashes()
+    seen: set[str] = set()
     records: list[Record] = []
     done_paths: list[str] = []
     for path in iter_files(paths):
-        def problem(error: ReadError) -> None:
-            report.errors.append(error)
-            on_error(error)
-
+        shown = display_path(path)
+        seen.add(shown)
         try:
-            documents = read_file(path, problem)
+            data = read_bytes(path)
+            if indexed.get(shown) == hashlib.sha256(data).hexdigest()[:16]:
+                report.unchanged += 1
+                continue
+            records += file_records(path, data, report, on_error)
         except ReadError as error:
-            problem(error)
+            report.skipped.append(error)
+            on_error(error)
             continue
-        report.files += 1
-        done_paths.append(display_path(path))
-        for document in documents:
-            for article in segment(document):
-                report.articles += 1
-                records.extend(records_for(article))
+        (report.updated if shown in indexed else report.added).append(shown)
+        done_paths.append(shown)
         if len(records) >= BATCH:
             report.passages += len(records)
             backend.write(records, done_paths)
             records, done_paths = [], []
+    roots = [display_path(root) for root in paths]
+    if not keep_missing:
+        report.removed = sorted(p for p in indexed if p not in seen and _under(p, roots))
     report.passages += len(records)
-    backend.write(records, done_paths)
+    backend.write(records, done_paths + report.removed)
     backend.close()
     report.seconds = time.perf_counter() - started
     return report

@@ -19,12 +19,13 @@ To add a format: write a detector in ``detect_format`` and a splitter in ``clean
 
 from __future__ import annotations
 
+import codecs
 import gzip
 import json
 import re
 import statistics
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import frontmatter
@@ -52,6 +53,7 @@ class Document:
     body_start: int = 0  # offset of the body in raw (after front matter)
     meta: dict = field(default_factory=dict)  # title, date, source, author, url, ...
     line: int | None = None  # for JSONL: the record's line; every offset maps to it
+    encoding: str = "utf-8"  # how the file was decoded
 
 
 def display_path(path: Path) -> str:
@@ -63,18 +65,56 @@ def display_path(path: Path) -> str:
         return resolved.as_posix()
 
 
+_BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF32_LE, "utf-32"),
+         (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF16_LE, "utf-16"),
+         (codecs.BOM_UTF16_BE, "utf-16"))
+
+
 def decode(data: bytes, path: str) -> str:
-    """Bytes to text: UTF-8 (with or without BOM) first, then the best detected encoding."""
-    if b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise ReadError(path, "looks like a binary file, not text", "skip it or convert it to text")
+    """Bytes to text (see ``decode_detected``)."""
+    return decode_detected(data, path)[0]
+
+
+def decode_detected(data: bytes, path: str) -> tuple[str, str]:
+    """Bytes to (text, encoding): a BOM, else UTF-8, else UTF-16 without BOM, else the best
+    guess of charset-normalizer (GB18030, Big5, …). Binary or undecodable data is a ReadError."""
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            return _strict(data, encoding, path), encoding.removesuffix("-sig")
     try:
-        return data.decode("utf-8-sig")
+        return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         pass
+    if b"\x00" in data[:4096]:
+        for encoding in ("utf-16-le", "utf-16-be"):
+            try:
+                text = data.decode(encoding)
+            except UnicodeDecodeError:
+                continue
+            if _looks_like_text(text):
+                return text, encoding
+        raise ReadError(path, "looks like a binary file, not text", "skip it or convert it to text",
+                        "binary file")
     best = from_bytes(data).best()
-    if best is None:
-        raise ReadError(path, "cannot tell its text encoding", "save it as UTF-8")
-    return str(best)
+    if best is None or not _looks_like_text(str(best)):
+        raise ReadError(path, "cannot tell its text encoding (or it is not text)",
+                        "save it as UTF-8", "unknown encoding")
+    return str(best), best.encoding
+
+
+def _strict(data: bytes, encoding: str, path: str) -> str:
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        raise ReadError(path, f"starts like {encoding} but is not ({exc.reason} at byte "
+                        f"{exc.start})", "save it again as UTF-8", "unknown encoding") from None
+
+
+def _looks_like_text(text: str) -> bool:
+    """Few control characters (binary data decodes to many)."""
+    sample = text[:4096]
+    controls = sum(1 for ch in sample if ch < " " and ch not in "\n\r\t\f")
+    return controls <= len(sample) // 100
 
 
 def detect_format(text: str, suffix: str = "") -> str:
@@ -102,7 +142,7 @@ def split_front_matter(text: str, path: str) -> tuple[dict, int]:
         post = frontmatter.loads(text[: match.end()])
     except Exception as exc:  # yaml raises many types; all mean the same to the user
         raise ReadError(path, f"malformed front matter ({exc.__class__.__name__})",
-                        "fix the YAML between the --- lines") from None
+                        "fix the YAML between the --- lines", "malformed front matter") from None
     meta = {key: _meta_value(post.metadata[key]) for key in META_KEYS if key in post.metadata}
     return _with_iso_date(meta), match.end()
 
@@ -129,29 +169,44 @@ def _meta_value(value) -> str:
     return str(value)
 
 
-def read_file(path: Path, on_error: Callable[[ReadError], None] | None = None) -> list[Document]:
-    """Read one file into its Documents (one, or one per JSONL record).
+def read_bytes(path: Path) -> bytes:
+    """A file's bytes, or a ReadError that says why they cannot be had."""
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        problem = exc.strerror or str(exc)
+        if path.is_symlink() and not path.exists():
+            problem = "a broken symbolic link"
+        raise ReadError(display_path(path), f"cannot read it ({problem})",
+                        "check that it exists and that you may read it") from None
 
-    A bad JSONL line goes to ``on_error`` and the other lines are still read; without
-    ``on_error`` it raises.
+
+def read_file(path: Path, on_error: Callable[[ReadError], None] | None = None,
+              data: bytes | None = None) -> list[Document]:
+    """Read one file (``data``: its bytes, when already read) into its Documents.
+
+    One Document, or one per JSONL record. A bad JSONL line goes to ``on_error`` and the
+    other lines are still read; without ``on_error`` it raises.
     """
     shown = display_path(path)
-    try:
-        data = path.read_bytes()
-        if path.suffix.lower() == ".gz":
+    data = read_bytes(path) if data is None else data
+    if path.suffix.lower() == ".gz":
+        try:
             data, path = gzip.decompress(data), path.with_suffix("")
-    except (OSError, EOFError, gzip.BadGzipFile) as exc:
-        raise ReadError(shown, f"cannot read it ({getattr(exc, 'strerror', None) or exc})",
-                        "check the file's permissions and that it is whole") from None
-    text = decode(data, shown)
+        except (OSError, EOFError) as exc:
+            raise ReadError(shown, f"is not a whole gzip file ({exc})", "download it again",
+                            "broken archive") from None
+    if not data.strip():
+        raise ReadError(shown, "is empty", "nothing to index", "empty file")
+    text, encoding = decode_detected(data, shown)
     article_id = shown.rsplit(".", 1)[0] if path.suffix else shown
     if path.suffix.lower() == ".jsonl":
-        return list(read_jsonl(text, shown, on_error))
+        return [replace(doc, encoding=encoding) for doc in read_jsonl(text, shown, on_error)]
     meta, body_start = split_front_matter(text, shown)
     if "url" not in meta and (link := _SOURCE_LINK.search(text, max(body_start, len(text) - 600))):
         meta["url"] = link.group(1)  # a saved page often ends with the address it came from
     fmt = detect_format(text[body_start:], path.suffix.lower())
-    return [Document(shown, article_id, text, fmt, body_start, meta)]
+    return [Document(shown, article_id, text, fmt, body_start, meta, encoding=encoding)]
 
 
 def read_jsonl(text: str, path: str, on_error: Callable[[ReadError], None] | None = None):
@@ -178,10 +233,12 @@ def _jsonl_record(line: str, where: str) -> dict:
     try:
         record = json.loads(line)
     except json.JSONDecodeError as exc:
-        raise ReadError(where, f"not valid JSON ({exc.msg})", "fix or remove the line") from None
+        raise ReadError(where, f"not valid JSON ({exc.msg})", "fix or remove the line",
+                        "bad JSON line") from None
     if not isinstance(record, dict) or not isinstance(record.get("text"), str):
         raise ReadError(where, "a record needs a string 'text' field",
-                        "write records like {\"id\": …, \"title\": …, \"text\": …}")
+                        "write records like {\"id\": …, \"title\": …, \"text\": …}",
+                        "bad JSON line")
     return record
 
 

@@ -27,7 +27,7 @@ from .backend import FACETS, Filters, Hit, Record, SearchResult
 from .errors import IndexUnavailable
 from .query import And, Node, Not, Or, Phrase, Words
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 META_FILE = "search-meta.json"
 TITLE_BOOST = 1.5
 SECTION_BOOST = 1.2
@@ -35,7 +35,7 @@ PHRASE_BOOST = 1.0  # bonus for a typed run of words found as written
 BIGRAM_BOOST = 0.6  # recall for words jieba cut differently in the passage
 K1, B = 0.9, 0.4  # tuned on cmrc2018 dev (see README: relevance)
 STORED_FIELDS = ("order", "char_start", "char_end", "line_start", "line_end", "format",
-                 "content_hash", "author", "date", "url", "source")
+                 "content_hash", "file_hash", "author", "date", "url", "source")
 LIST_FIELDS = ("cities", "provinces", "counties")
 FIELD_OF = {"city": "cities", "province": "provinces", "county": "counties",
             "source": "source_key", "year": "year"}  # facet or filter -> Whoosh field
@@ -231,6 +231,16 @@ class WhooshBackend:
     def passages(self) -> Iterator[dict]:
         for stored in self.searcher().all_stored_fields():
             yield _stored(stored)
+
+    def file_hashes(self) -> dict[str, str]:
+        """Each indexed source path with the hash of its bytes when it was indexed."""
+        searcher = self.searcher()
+        hashes = {}
+        for path in searcher.reader().field_terms("path"):
+            stored = searcher.document(path=path)
+            if stored is not None:
+                hashes[path] = stored.get("file_hash", "")
+        return hashes
 
     def passage_ids(self) -> list[str]:
         return list(self.searcher().reader().field_terms("passage_id"))

@@ -85,7 +85,8 @@ def test_index_reports_bad_files_and_goes_on(tmp_path):
     assert result.exit_code == 0
     assert "bad.txt: looks like a binary file, not text; skip it or convert it to text" in \
         result.output
-    assert "indexed 1 files, 1 articles, 1 passages" in result.output
+    assert "1 added, 0 updated, 0 removed, 0 unchanged, 1 skipped (1 binary file); " \
+        "1 articles, 1 passages" in result.output
 
 
 def test_index_jsonl_names_bad_lines_and_keeps_good_ones(tmp_path):
@@ -96,8 +97,8 @@ def test_index_jsonl_names_bad_lines_and_keeps_good_ones(tmp_path):
     result = CliRunner().invoke(cli, ["--index-dir", str(index), "index", str(path)])
     assert result.exit_code == 0
     assert "n.jsonl:2: not valid JSON" in result.output
-    assert "indexed 1 files, 1 articles, 1 passages" in result.output
-    assert "(1 warning above)" in result.output
+    assert "1 added, 0 updated, 0 removed, 0 unchanged, 0 skipped; 1 articles, 1 passages; " \
+        "1 warnings above" in result.output
     hit = json.loads(run("query", "硬质合金", "--json", index=index).output)["hits"][0]
     assert (hit["passage_id"], hit["line_start"], hit["title"]) == ("a:1", 1, "株洲新闻")
 
