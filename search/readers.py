@@ -81,10 +81,6 @@ def decode_detected(data: bytes, path: str) -> tuple[str, str]:
     for bom, encoding in _BOMS:
         if data.startswith(bom):
             return _strict(data, encoding, path), encoding.removesuffix("-sig")
-    try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
     if b"\x00" in data[:4096]:
         for encoding in ("utf-16-le", "utf-16-be"):
             try:
@@ -95,6 +91,12 @@ def decode_detected(data: bytes, path: str) -> tuple[str, str]:
                 return text, encoding
         raise ReadError(path, "looks like a binary file, not text", "skip it or convert it to text",
                         "binary file")
+    try:
+        text = data.decode("utf-8")
+        if _looks_like_text(text):
+            return text, "utf-8"
+    except UnicodeDecodeError:
+        pass
     best = from_bytes(data).best()
     if best is None or not _looks_like_text(str(best)):
         raise ReadError(path, "cannot tell its text encoding (or it is not text)",
