@@ -87,7 +87,7 @@ def decode_detected(data: bytes, path: str) -> tuple[str, str]:
                 text = data.decode(encoding)
             except UnicodeDecodeError:
                 continue
-            if _looks_like_text(text):
+            if _looks_like_chinese(text):
                 return text, encoding
         raise ReadError(path, "looks like a binary file, not text", "skip it or convert it to text",
                         "binary file")
@@ -110,6 +110,14 @@ def _strict(data: bytes, encoding: str, path: str) -> str:
     except UnicodeDecodeError as exc:
         raise ReadError(path, f"starts like {encoding} but is not ({exc.reason} at byte "
                         f"{exc.start})", "save it again as UTF-8", "unknown encoding") from None
+
+
+def _looks_like_chinese(text: str) -> bool:
+    """Nearly all ASCII, CJK or full-width: binary data read as UTF-16 scatters far wider."""
+    sample = text[:2048]
+    usual = sum(1 for ch in sample if ch.isascii() and (ch.isprintable() or ch in "\n\r\t")
+                or "\u3000" <= ch <= "\u9fff" or "\uff00" <= ch <= "\uffef")
+    return bool(sample) and usual >= 0.95 * len(sample)
 
 
 def _looks_like_text(text: str) -> bool:
