@@ -118,10 +118,12 @@ def index_paths(index_dir: Path, paths: list[Path], rebuild: bool = False,
     seen: set[str] = set()
     records: list[Record] = []
     done_paths: list[str] = []
-    for path in iter_files(paths):
+    for path, refusal in iter_files(paths):
         shown = display_path(path)
         seen.add(shown)
         try:
+            if refusal is not None:
+                raise refusal
             data = read_bytes(path)
             if indexed.get(shown) == hashlib.sha256(data).hexdigest()[:16]:
                 report.unchanged += 1

@@ -22,9 +22,10 @@ from __future__ import annotations
 import codecs
 import gzip
 import json
+import os
 import re
 import statistics
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -252,13 +253,29 @@ def _jsonl_record(line: str, where: str) -> dict:
     return record
 
 
-def iter_files(paths: list[Path]):
-    """Yield the text files under the given files and folders, sorted, skipping hidden ones."""
+def iter_files(paths: list[Path]) -> Iterator[tuple[Path, ReadError | None]]:
+    """Each file under the given files and folders, sorted, with a ReadError when it will not
+    be read: a type this indexer does not read, or a link to a folder (never followed, so a
+    link loop cannot trap the walk). Hidden files and folders are passed over."""
     for root in paths:
-        if root.is_dir():
-            for path in sorted(root.rglob("*")):
-                hidden = any(part.startswith(".") for part in path.relative_to(root).parts)
-                if path.is_file() and not hidden and path.suffix.lower() in TEXT_SUFFIXES:
-                    yield path
-        else:
-            yield root
+        if not root.is_dir():
+            yield root, None
+            continue
+        for folder, subfolders, files in os.walk(root, followlinks=False):
+            subfolders[:] = sorted(d for d in subfolders if not d.startswith("."))
+            base = Path(folder)
+            for name in subfolders:
+                if (base / name).is_symlink():
+                    yield base / name, ReadError(display_path(base / name), "is a link to a folder",
+                                                 "index the folder it points to instead",
+                                                 "linked folder")
+            for name in sorted(files):
+                path = base / name
+                if name.startswith("."):
+                    continue
+                if path.suffix.lower() not in TEXT_SUFFIXES:
+                    yield path, ReadError(display_path(path), f"is not a file type this indexer "
+                                          f"reads ({path.suffix})", "convert it to .txt, .md, "
+                                          ".html or .jsonl", "unsupported type")
+                else:
+                    yield path, None
