@@ -59,11 +59,11 @@ class Document:
 
 def display_path(path: Path) -> str:
     """The path relative to the working directory when inside it, else absolute, in posix form."""
-    resolved = path.resolve()
+    absolute = Path(os.path.abspath(path))  # a link is shown as itself, not its target
     try:
-        return resolved.relative_to(Path.cwd().resolve()).as_posix()
+        return absolute.relative_to(os.getcwd()).as_posix()
     except ValueError:
-        return resolved.as_posix()
+        return absolute.as_posix()
 
 
 _BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF32_LE, "utf-32"),
@@ -102,7 +102,7 @@ def decode_detected(data: bytes, path: str) -> tuple[str, str]:
     if best is None or not _looks_like_text(str(best)):
         raise ReadError(path, "cannot tell its text encoding (or it is not text)",
                         "save it as UTF-8", "unknown encoding")
-    return str(best), best.encoding
+    return str(best), codecs.lookup(best.encoding).name
 
 
 def _strict(data: bytes, encoding: str, path: str) -> str:
