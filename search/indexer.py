@@ -21,6 +21,7 @@ from .errors import ReadError
 from .metadata import article_places, describe, passage_places
 from .readers import display_path, iter_files, read_bytes, read_file
 from .segment import Article, segment
+from .store import indexer_lock
 from .whoosh_backend import WhooshBackend
 
 BATCH = 5000  # passages per commit
@@ -108,9 +109,17 @@ def index_paths(index_dir: Path, paths: list[Path], rebuild: bool = False,
                 keep_missing: bool = False,
                 on_error: Callable[[ReadError], None] = lambda error: None) -> IndexReport:
     """Bring the index in ``index_dir`` up to date with the files under ``paths``."""
+    with indexer_lock(index_dir):
+        return _index(index_dir, paths, rebuild, keep_missing, on_error)
+
+
+def _index(index_dir: Path, paths: list[Path], rebuild: bool, keep_missing: bool,
+           on_error: Callable[[ReadError], None]) -> IndexReport:
     started = time.perf_counter()
     if rebuild or not WhooshBackend.exists(index_dir):
         backend = WhooshBackend.create(index_dir)
+        if not WhooshBackend.exists(index_dir):
+            backend.publish()  # a first build is live at once: a killed one resumes next run
     else:
         backend = WhooshBackend.open(index_dir)
     report = IndexReport()
@@ -144,6 +153,7 @@ def index_paths(index_dir: Path, paths: list[Path], rebuild: bool = False,
         report.removed = sorted(p for p in indexed if p not in seen and _under(p, roots))
     report.passages += len(records)
     backend.write(records, done_paths + report.removed)
+    backend.publish()  # a rebuild replaces the live index only now that it is whole
     backend.close()
     report.seconds = time.perf_counter() - started
     return report

@@ -9,7 +9,6 @@ another version is refused with a message to rebuild, instead of answering wrong
 from __future__ import annotations
 
 import json
-import shutil
 from collections import Counter
 from collections.abc import Iterator
 from math import log
@@ -22,6 +21,7 @@ from whoosh.analysis import Token, Tokenizer
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.scoring import BM25F
 
+from . import store
 from .analysis import ANALYZER_VERSION, fold, pairs, units
 from .backend import FACETS, Filters, Hit, Record, SearchResult
 from .errors import IndexUnavailable
@@ -126,33 +126,36 @@ WEIGHTING = ProbabilisticBM25F(B=B, K1=K1)
 class WhooshBackend:
     """A Whoosh index in ``index_dir``."""
 
-    def __init__(self, index_dir: Path, ix):
-        self.index_dir, self.ix = index_dir, ix
+    def __init__(self, index_dir: Path, ix, generation: Path):
+        self.index_dir, self.ix, self.generation = index_dir, ix, generation
         self._searcher = None
         self._facet_values: dict[str, list[tuple[str, ...]]] = {}  # field -> per docnum
 
     @classmethod
     def create(cls, index_dir: Path) -> WhooshBackend:
-        """A new, empty index (anything already in ``index_dir`` is replaced)."""
-        if index_dir.exists():
-            for child in index_dir.iterdir():
-                if child.name != ".gitkeep":
-                    shutil.rmtree(child) if child.is_dir() else child.unlink()
-        index_dir.mkdir(parents=True, exist_ok=True)
-        ix = whoosh_index.create_in(str(index_dir), make_schema())
-        (index_dir / META_FILE).write_text(json.dumps(_meta()), encoding="utf-8")
-        return cls(index_dir, ix)
+        """A new, empty index in a new generation of ``index_dir``; ``publish`` makes it live."""
+        generation = store.new_generation(index_dir)
+        ix = whoosh_index.create_in(str(generation), make_schema())
+        (generation / META_FILE).write_text(json.dumps(_meta()), encoding="utf-8")
+        return cls(index_dir, ix, generation)
+
+    def publish(self) -> None:
+        """Make this index the live one (atomically), if it is not already."""
+        if store.live(self.index_dir) != self.generation:
+            store.publish(self.index_dir, self.generation)
 
     @classmethod
     def exists(cls, index_dir: Path) -> bool:
-        return index_dir.is_dir() and whoosh_index.exists_in(str(index_dir))
+        folder = store.live(index_dir)
+        return folder is not None and whoosh_index.exists_in(str(folder))
 
     @classmethod
     def open(cls, index_dir: Path) -> WhooshBackend:
-        """Open an existing index, refusing one built by another schema or analyzer."""
-        if not cls.exists(index_dir):
+        """Open the live index, refusing one built by another schema or analyzer."""
+        if not cls.exists(index_dir) and not store.legacy_files(index_dir):
             raise IndexUnavailable(f"no index in {index_dir}/; build one with `search index PATH`")
-        meta_path = index_dir / META_FILE
+        generation = store.live(index_dir) or index_dir
+        meta_path = generation / META_FILE
         try:
             meta = json.loads(meta_path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
@@ -163,7 +166,7 @@ class WhooshBackend:
                 f"the index in {index_dir}/ was built by another version ({built}; this one "
                 f"uses schema {SCHEMA_VERSION}, analyzer {ANALYZER_VERSION}); "
                 "rebuild it with `search index --rebuild`")
-        return cls(index_dir, whoosh_index.open_dir(str(index_dir)))
+        return cls(index_dir, whoosh_index.open_dir(str(generation)), generation)
 
     # ------------------------------------------------------------ writing
 

@@ -123,11 +123,19 @@ def test_missing_index_is_one_line_and_exit_1(tmp_path):
 def test_mismatched_index_is_refused_with_a_hint(tmp_path, seed_index):
     import shutil
     shutil.copytree(seed_index, tmp_path / "index")
-    (tmp_path / "index" / "search-meta.json").write_text('{"schema": 0}', encoding="utf-8")
+    generation = (tmp_path / "index" / "CURRENT").read_text(encoding="utf-8").strip()
+    (tmp_path / "index" / generation / "search-meta.json").write_text('{"schema": 0}', "utf-8")
     done = _search("query", "株洲", cwd=tmp_path)
     assert done.returncode == 1
     assert done.stderr.count("\n") == 1
     assert "built by another version" in done.stderr and "search index --rebuild" in done.stderr
+
+
+def test_an_index_of_the_old_layout_is_refused_with_a_hint(tmp_path):
+    (tmp_path / "index").mkdir()
+    (tmp_path / "index" / "_MAIN_1.toc").write_bytes(b"old")
+    done = _search("query", "株洲", cwd=tmp_path)
+    assert done.returncode == 1 and "search index --rebuild" in done.stderr
 
 
 def test_bad_option_is_usage_exit_2(tmp_path):

@@ -1,0 +1,91 @@
+"""The index directory: generations of index files, the pointer to the live one, and the lock
+that lets one indexer write at a time.
+
+``index/CURRENT`` names the live generation (``index/g0003/``). Updates commit into the live
+generation (each commit is atomic). ``--rebuild`` builds a new generation beside it and only
+then swaps ``CURRENT`` (an atomic rename), so a rebuild killed at any moment leaves the
+previous index live and whole; the next publish clears what a killed run left behind.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import re
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from .errors import IndexUnavailable
+
+CURRENT = "CURRENT"
+LOCK = "indexer.lock"
+_GENERATION = re.compile(r"g(\d{4,})$")
+
+
+def live(index_dir: Path) -> Path | None:
+    """The live generation's folder, if there is one."""
+    try:
+        name = (index_dir / CURRENT).read_text(encoding="utf-8").strip()
+    except OSError:
+        return None
+    folder = index_dir / name
+    return folder if _GENERATION.fullmatch(name) and folder.is_dir() else None
+
+
+def generations(index_dir: Path) -> list[Path]:
+    if not index_dir.is_dir():
+        return []
+    return sorted(p for p in index_dir.iterdir() if p.is_dir() and _GENERATION.fullmatch(p.name))
+
+
+def new_generation(index_dir: Path) -> Path:
+    """A new, empty generation folder, numbered after every existing one."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    numbers = [int(_GENERATION.fullmatch(p.name).group(1)) for p in generations(index_dir)]
+    folder = index_dir / f"g{max(numbers, default=0) + 1:04d}"
+    folder.mkdir()
+    return folder
+
+
+def publish(index_dir: Path, generation: Path) -> None:
+    """Make ``generation`` live (atomically), keep the one it replaces, remove the rest."""
+    previous = live(index_dir)
+    pointer = index_dir / (CURRENT + ".tmp")
+    pointer.write_text(generation.name + "\n", encoding="utf-8")
+    os.replace(pointer, index_dir / CURRENT)
+    for folder in generations(index_dir):
+        if folder not in (generation, previous):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def legacy_files(index_dir: Path) -> bool:
+    """An index written directly into the folder by an older version."""
+    return index_dir.is_dir() and any(index_dir.glob("*.toc"))
+
+
+@contextmanager
+def indexer_lock(index_dir: Path) -> Iterator[None]:
+    """Hold the indexer lock for a run; a second indexer fails at once with a clear message.
+
+    The lock is an flock, so a killed indexer never leaves it held.
+    """
+    index_dir.mkdir(parents=True, exist_ok=True)
+    with open(index_dir / LOCK, "a+", encoding="utf-8") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            raise IndexUnavailable(f"another `search index` ({holder}) is writing {index_dir}/; "
+                                   "wait for it to finish, then run again") from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"pid {os.getpid()}")
+        handle.flush()
+        try:
+            yield
+        finally:
+            handle.truncate(0)
+            fcntl.flock(handle, fcntl.LOCK_UN)
