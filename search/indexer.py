@@ -24,7 +24,7 @@ from .segment import Article, segment
 from .store import indexer_lock
 from .whoosh_backend import WhooshBackend
 
-BATCH = 5000  # passages per commit
+BATCH = 2000  # passages per commit: a killed run keeps all but the last batch
 
 
 @dataclass

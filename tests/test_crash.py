@@ -1,0 +1,108 @@
+"""Crash safety: SIGKILL a real indexer at several moments; the index always answers."""
+
+import json
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+
+
+def search(*args, cwd, check=True):
+    done = subprocess.run([sys.executable, "-m", "search", *args], cwd=cwd, capture_output=True,
+                          text=True, env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)})
+    if check:
+        assert done.returncode == 0, done.stderr
+    return done
+
+
+def start_indexer(*args, cwd):
+    return subprocess.Popen([sys.executable, "-m", "search", "index", *args], cwd=cwd,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)})
+
+
+@pytest.fixture(scope="module")
+def workspace(tmp_path_factory) -> Path:
+    """The seeds, indexed, and a folder of 60 more articles made from their paragraphs."""
+    root = tmp_path_factory.mktemp("crash")
+    (root / "seeds").mkdir()
+    for seed in (ROOT / "seeds").glob("*.txt"):
+        (root / "seeds" / seed.name).write_bytes(seed.read_bytes())
+    paragraphs = [p["text"] for p in _seed_passages(root)]
+    rng = random.Random(5)
+    (root / "more").mkdir()
+    for n in range(60):
+        body = "\n\n".join(rng.choice(paragraphs) + f"（第{n}篇）" for _ in range(40))
+        (root / "more" / f"article{n:03d}.txt").write_text(f"增补文章{n}\n\n{body}", "utf-8")
+    return root
+
+
+def _seed_passages(root: Path) -> list[dict]:
+    search("index", "seeds", cwd=root)
+    done = search("query", "企业", "--json", "-n", "1000", cwd=root)
+    return json.loads(done.stdout)["hits"]
+
+
+def passage_count(cwd) -> int:
+    return int(search("stats", cwd=cwd).stdout.split(", ")[-1].split()[0])
+
+
+@pytest.mark.parametrize("delay", [0.3, 1.0, 2.0, 4.0])
+def test_killed_update_leaves_a_whole_index_and_the_next_run_finishes(workspace, delay):
+    search("index", "seeds", "--rebuild", cwd=workspace)
+    before = passage_count(workspace)
+    indexer = start_indexer("seeds", "more", cwd=workspace)
+    time.sleep(delay)
+    indexer.send_signal(signal.SIGKILL)
+    indexer.wait()
+    # the index answers, with the old content at least
+    hits = json.loads(search("query", '"黑灯工厂"', "--json", cwd=workspace).stdout)["hits"]
+    assert any(hit["path"] == "seeds/003_87c9261d10d2c016.txt" for hit in hits)
+    assert passage_count(workspace) >= before
+    # the next run finishes the job, and one more does nothing
+    search("index", "seeds", "more", cwd=workspace)
+    assert "0 added, 0 updated, 0 removed, 65 unchanged" in \
+        search("index", "seeds", "more", cwd=workspace).stderr
+    assert search("verify", cwd=workspace).returncode == 0
+
+
+@pytest.mark.parametrize("delay", [0.5, 2.5])
+def test_killed_rebuild_keeps_the_previous_index_live(workspace, delay):
+    search("index", "seeds", "more", cwd=workspace)
+    before = passage_count(workspace)
+    indexer = start_indexer("seeds", "--rebuild", cwd=workspace)
+    time.sleep(delay)
+    indexer.send_signal(signal.SIGKILL)
+    indexer.wait()
+    after = passage_count(workspace)
+    assert after in (before, 145)  # the old index, or the finished rebuild: never half of one
+    search("index", "seeds", "--rebuild", cwd=workspace)
+    assert passage_count(workspace) == 145
+    assert len(list((workspace / "index").glob("g*"))) <= 2
+
+
+def test_queries_work_while_indexing(workspace):
+    search("index", "seeds", "--rebuild", cwd=workspace)
+    indexer = start_indexer("seeds", "more", cwd=workspace)
+    answered = 0
+    while indexer.poll() is None:
+        done = search("query", "黑灯工厂", "--json", cwd=workspace)
+        assert json.loads(done.stdout)["hits"]
+        answered += 1
+    assert indexer.returncode == 0 and answered >= 1
+
+
+def test_a_second_indexer_fails_clearly(workspace):
+    indexer = start_indexer("seeds", "more", "--rebuild", cwd=workspace)
+    time.sleep(1.0)
+    second = search("index", "seeds", cwd=workspace, check=False)
+    indexer.wait()
+    assert second.returncode == 1
+    assert second.stderr.startswith("error: another `search index` (pid ")
+    assert second.stderr.count("\n") == 1
