@@ -35,7 +35,7 @@ _BYLINE = re.compile(
     r"记者|記者|通讯员|通訊員|本报讯|本報訊|^(文|图|圖|作者|撰文)\s*[：:/／]|[来來]源[：:]"
 )
 _LINK = re.compile(r"!?\[[^\]]*\]\([^)]*\)|<https?://[^>]*>|https?://\S+")
-_MD_HEADING = re.compile(r"(#{1,6})[ \t]+")
+_MD_HEADING = re.compile(r"(#{1,6})[ \t]+(?:#+[ \t]+)*")
 _MD_INLINE = re.compile(r"!?\[([^\]]*)\]\([^)]*\)|\*\*|__|`")
 _HTML_TOKEN = re.compile(
     r"<!--.*?-->|<(script|style|head|noscript|template)\b.*?</\1\s*>"
@@ -347,8 +347,11 @@ def _markdown_inline(line: Text) -> Text:
     out, pos = Text(), 0
     for match in _MD_INLINE.finditer(line.text):
         out.add(line.slice(pos, match.start()))
-        if match.group(1) is not None:
-            out.add(line.slice(match.start(1), match.end(1)))
+        if match.group(1):
+            kept = line.slice(match.start(1), match.end(1))
+            # the link text stands for the whole link, so a slice never cuts its syntax
+            kept.starts[0], kept.ends[-1] = line.starts[match.start()], line.ends[match.end() - 1]
+            out.add(kept)
         pos = match.end()
     out.add(line.slice(pos, len(line.chars)))
     return out

@@ -11,12 +11,20 @@ from pathlib import Path
 
 import click
 from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    Progress,
+    TextColumn,
+    TimeRemainingColumn,
+    TransferSpeedColumn,
+)
 from rich.text import Text
 
 from .engine import Engine, make_filters
 from .errors import SearchError
 from .highlight import mark
 from .indexer import IndexReport, index_paths
+from .indexer import Progress as IndexProgress
 from .quote import as_json, as_markdown, as_text, raw_slice, source_raw
 from .whoosh_backend import WhooshBackend
 
@@ -51,28 +59,56 @@ def cli(ctx: click.Context, index_dir: Path) -> None:
 @click.option("--keep-missing", is_flag=True,
               help="Keep the passages of files that are no longer under PATHS.")
 @click.option("--strict", is_flag=True, help="Exit 1 if any file had to be skipped.")
+@click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
+@click.option("--verbose", "-v", is_flag=True, help="Print what happened to every file.")
 @click.pass_obj
 def index_command(index_dir: Path, paths: tuple[Path, ...], rebuild: bool, keep_missing: bool,
-                  strict: bool) -> None:
+                  strict: bool, quiet: bool, verbose: bool) -> None:
     """Bring the index up to date with files and folders (default: seeds/): new and changed
-    files are indexed, unchanged ones skipped, vanished ones removed.
+    files are indexed, unchanged ones skipped, vanished ones removed. A progress bar shows on
+    a terminal.
 
     Example: search index seeds/ ~/notes/articles.jsonl
     """
-    report = build_index(index_dir, list(paths) or [DEFAULT_SEEDS], rebuild, keep_missing)
+    verbosity = 0 if quiet else 2 if verbose else 1
+    report = build_index(index_dir, list(paths) or [DEFAULT_SEEDS], rebuild, keep_missing,
+                         verbosity)
     if strict and report.skipped:
         raise SearchError(f"{len(report.skipped)} files were skipped (--strict)")
 
 
 def build_index(index_dir: Path, paths: list[Path], rebuild: bool,
-                keep_missing: bool = False) -> IndexReport:
-    """Run an indexing pass and report it on stderr."""
-    report = index_paths(index_dir, paths, rebuild, keep_missing,
-                         on_error=lambda error: _note(f"warning: {error}"))
+                keep_missing: bool = False, verbosity: int = 1) -> IndexReport:
+    """Run an indexing pass and report it on stderr (0 quiet, 1 warnings and summary, 2 every
+    file); a progress bar shows when stderr is a terminal."""
+    say = _note if verbosity else _ignore
+    console = Console(stderr=True)
+    bar = verbosity and console.is_terminal
+    with Progress(TextColumn("indexing"), BarColumn(), TextColumn("{task.fields[files]}"),
+                  TextColumn("{task.fields[passages]} passages"), TransferSpeedColumn(),
+                  TimeRemainingColumn(), console=console, transient=True, disable=not bar) as bar:
+        task = bar.add_task("index", total=None, files="", passages=0)
+
+        def progress(step: IndexProgress) -> None:
+            bar.update(task, completed=step.bytes_done, total=step.bytes_total,
+                       files=f"{step.files_done}/{step.files_total} files",
+                       passages=step.passages)
+            if verbosity > 1:
+                bar.console.print(f"{step.outcome:9} {step.path}", markup=False, highlight=False)
+
+        report = index_paths(index_dir, paths, rebuild, keep_missing,
+                             on_error=lambda error: say(f"warning: {error}"), on_progress=progress)
+    if verbosity > 1:
+        for path in report.removed:
+            say(f"removed   {path}")
     for note in report.notes:
-        _note(note)
-    _note(summary(report, index_dir))
+        say(note)
+    say(summary(report, index_dir))
     return report
+
+
+def _ignore(_) -> None:
+    return None
 
 
 def summary(report: IndexReport, index_dir: Path) -> str:

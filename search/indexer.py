@@ -101,21 +101,70 @@ def file_records(path: Path, data: bytes, report: IndexReport,
     return records
 
 
+def _index_file(path: Path, shown: str, refusal: ReadError | None, indexed: dict[str, str],
+                records: list[Record], report: IndexReport,
+                on_error: Callable[[ReadError], None]) -> str:
+    """Add one file's records unless it is unchanged or unreadable; return what happened."""
+    try:
+        if refusal is not None:
+            raise refusal
+        data = read_bytes(path)
+        if indexed.get(shown) == hashlib.sha256(data).hexdigest()[:16]:
+            report.unchanged += 1
+            return "unchanged"
+        records += file_records(path, data, report, on_error)
+    except ReadError as error:
+        report.skipped.append(error)
+        on_error(error)
+        return "skipped"
+    outcome = "updated" if shown in indexed else "added"
+    getattr(report, outcome).append(shown)
+    return outcome
+
+
 def _under(path: str, roots: list[str]) -> bool:
     return any(root in ("", ".") or path == root or path.startswith(root + "/") for root in roots)
 
 
+@dataclass
+class Progress:
+    """Where an indexing run is, after each file."""
+
+    path: str
+    outcome: str  # added | updated | unchanged | skipped
+    files_done: int
+    files_total: int
+    bytes_done: int
+    bytes_total: int
+    passages: int
+
+
+def _ignore(_) -> None:
+    return None
+
+
 def index_paths(index_dir: Path, paths: list[Path], rebuild: bool = False,
                 keep_missing: bool = False,
-                on_error: Callable[[ReadError], None] = lambda error: None) -> IndexReport:
+                on_error: Callable[[ReadError], None] = _ignore,
+                on_progress: Callable[[Progress], None] = _ignore) -> IndexReport:
     """Bring the index in ``index_dir`` up to date with the files under ``paths``."""
     with indexer_lock(index_dir):
-        return _index(index_dir, paths, rebuild, keep_missing, on_error)
+        return _index(index_dir, paths, rebuild, keep_missing, on_error, on_progress)
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
 
 
 def _index(index_dir: Path, paths: list[Path], rebuild: bool, keep_missing: bool,
-           on_error: Callable[[ReadError], None]) -> IndexReport:
+           on_error: Callable[[ReadError], None],
+           on_progress: Callable[[Progress], None]) -> IndexReport:
     started = time.perf_counter()
+    files = list(iter_files(paths))
+    bytes_total, bytes_done = sum(_size(path) for path, _ in files), 0
     if rebuild or not WhooshBackend.exists(index_dir):
         backend = WhooshBackend.create(index_dir)
         if not WhooshBackend.exists(index_dir):
@@ -127,22 +176,15 @@ def _index(index_dir: Path, paths: list[Path], rebuild: bool, keep_missing: bool
     seen: set[str] = set()
     records: list[Record] = []
     done_paths: list[str] = []
-    for path, refusal in iter_files(paths):
+    for done, (path, refusal) in enumerate(files, start=1):
         shown = display_path(path)
         seen.add(shown)
-        try:
-            if refusal is not None:
-                raise refusal
-            data = read_bytes(path)
-            if indexed.get(shown) == hashlib.sha256(data).hexdigest()[:16]:
-                report.unchanged += 1
-                continue
-            records += file_records(path, data, report, on_error)
-        except ReadError as error:
-            report.skipped.append(error)
-            on_error(error)
+        bytes_done += _size(path)
+        outcome = _index_file(path, shown, refusal, indexed, records, report, on_error)
+        on_progress(Progress(shown, outcome, done, len(files), bytes_done, bytes_total,
+                             report.passages + len(records)))
+        if outcome not in ("added", "updated"):
             continue
-        (report.updated if shown in indexed else report.added).append(shown)
         done_paths.append(shown)
         if len(records) >= BATCH:
             report.passages += len(records)

@@ -106,3 +106,15 @@ def test_edit_add_remove(messy):
     assert report.unchanged == 7
     kept = index_paths(Path("index"), [messy / "utf8.txt"], keep_missing=True)
     assert kept.removed == [] and kept.unchanged == 1
+
+
+def test_quiet_prints_nothing_and_verbose_names_every_file(messy):
+    quiet = CliRunner().invoke(cli, ["index", str(messy), "--quiet"])
+    assert quiet.exit_code == 0 and quiet.output == ""
+    (messy / "utf8.txt").write_text("福州的纺织业。", encoding="utf-8")
+    verbose = CliRunner().invoke(cli, ["index", str(messy), "--verbose"])
+    lines = verbose.output.splitlines()
+    assert "updated   messy/utf8.txt" in lines
+    assert "unchanged messy/gbk.txt" in lines
+    assert "skipped   messy/photo.png" in lines
+    assert lines[-1].startswith("indexed into index/ in ")

@@ -69,6 +69,8 @@ CASES = [
     # Markdown inline marks and link syntax
     ("markdown", "这是**重点**和[链接文字](http://x.cn)以及`代码`。",
      [("body", "这是重点和链接文字以及代码。")]),
+    ("markdown", "長沙銀行[链接](http://x.cn)", [("body", "長沙銀行链接")]),
+    ("markdown", "## ## 标题\n\n正文。", [("heading", "标题"), ("body", "正文。")]),
     # link-only lines are boilerplate
     ("plain", "正文。\n\n[返回株洲日报新闻](//a.com/x.html)｜[返回首页](//a.com/)\n\n<http://a.com/b>",
      [("body", "正文。")]),
