@@ -1,6 +1,8 @@
 """One seeds index for the whole session, built by the real indexer into a temp folder."""
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -14,6 +16,12 @@ ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
 SHARED = ROOT.parent / "shared"
 os.chdir(ROOT)  # paths in the index are shown relative to the working directory
+
+
+def run_search(*args: str, cwd) -> subprocess.CompletedProcess:
+    """``python -m search ARGS`` as a real process in ``cwd``, with a bare environment."""
+    return subprocess.run([sys.executable, "-m", "search", *args], cwd=cwd, capture_output=True,
+                          text=True, env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)})
 
 
 @pytest.fixture(scope="session")

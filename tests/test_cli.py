@@ -2,15 +2,13 @@
 
 import json
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from search.cli import cli
-from tests.conftest import ROOT
+from tests.conftest import ROOT, run_search
 
 CONTRACT = {"rank", "score", "passage_id", "article_id", "title", "section", "text", "matches",
             "path", "line_start", "line_end", "char_start", "char_end", "cities", "provinces",
@@ -109,13 +107,8 @@ def test_usage_error_without_a_query(seed_index):
     assert "give a query" in result.output
 
 
-def _search(*args, cwd):
-    return subprocess.run([sys.executable, "-m", "search", *args], cwd=cwd, capture_output=True,
-                          text=True, env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)})
-
-
 def test_missing_index_is_one_line_and_exit_1(tmp_path):
-    done = _search("query", "株洲", cwd=tmp_path)
+    done = run_search("query", "株洲", cwd=tmp_path)
     assert done.returncode == 1
     assert done.stderr == "error: no index in index/; build one with `search index PATH`\n"
 
@@ -125,7 +118,7 @@ def test_mismatched_index_is_refused_with_a_hint(tmp_path, seed_index):
     shutil.copytree(seed_index, tmp_path / "index")
     generation = (tmp_path / "index" / "CURRENT").read_text(encoding="utf-8").strip()
     (tmp_path / "index" / generation / "search-meta.json").write_text('{"schema": 0}', "utf-8")
-    done = _search("query", "株洲", cwd=tmp_path)
+    done = run_search("query", "株洲", cwd=tmp_path)
     assert done.returncode == 1
     assert done.stderr.count("\n") == 1
     assert "built by another version" in done.stderr and "search index --rebuild" in done.stderr
@@ -134,12 +127,12 @@ def test_mismatched_index_is_refused_with_a_hint(tmp_path, seed_index):
 def test_an_index_of_the_old_layout_is_refused_with_a_hint(tmp_path):
     (tmp_path / "index").mkdir()
     (tmp_path / "index" / "_MAIN_1.toc").write_bytes(b"old")
-    done = _search("query", "株洲", cwd=tmp_path)
+    done = run_search("query", "株洲", cwd=tmp_path)
     assert done.returncode == 1 and "search index --rebuild" in done.stderr
 
 
 def test_bad_option_is_usage_exit_2(tmp_path):
-    done = _search("query", "株洲", "--limit", "0", cwd=tmp_path)
+    done = run_search("query", "株洲", "--limit", "0", cwd=tmp_path)
     assert done.returncode == 2
     assert "Traceback" not in done.stderr
 
@@ -147,7 +140,7 @@ def test_bad_option_is_usage_exit_2(tmp_path):
 def test_query_builds_the_seed_index_when_there_is_none(tmp_path):
     import shutil
     shutil.copytree(ROOT / "seeds", tmp_path / "seeds")
-    done = _search("query", "黑灯工厂", "--limit", "1", cwd=tmp_path)
+    done = run_search("query", "黑灯工厂", "--limit", "1", cwd=tmp_path)
     assert done.returncode == 0
     assert "indexing seeds/ first" in done.stderr
     assert "[黑灯工厂]" in done.stdout

@@ -10,12 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, run_search
 
 
 def search(*args, cwd, check=True):
-    done = subprocess.run([sys.executable, "-m", "search", *args], cwd=cwd, capture_output=True,
-                          text=True, env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)})
+    done = run_search(*args, cwd=cwd)
     if check:
         assert done.returncode == 0, done.stderr
     return done
@@ -49,6 +48,13 @@ def _seed_passages(root: Path) -> list[dict]:
     return json.loads(done.stdout)["hits"]
 
 
+def kill_indexer_after(delay: float, *args: str, cwd) -> None:
+    indexer = start_indexer(*args, cwd=cwd)
+    time.sleep(delay)
+    indexer.send_signal(signal.SIGKILL)
+    indexer.wait()
+
+
 def passage_count(cwd) -> int:
     return int(search("stats", cwd=cwd).stdout.split(", ")[-1].split()[0])
 
@@ -57,10 +63,7 @@ def passage_count(cwd) -> int:
 def test_killed_update_leaves_a_whole_index_and_the_next_run_finishes(workspace, delay):
     search("index", "seeds", "--rebuild", cwd=workspace)
     before = passage_count(workspace)
-    indexer = start_indexer("seeds", "more", cwd=workspace)
-    time.sleep(delay)
-    indexer.send_signal(signal.SIGKILL)
-    indexer.wait()
+    kill_indexer_after(delay, "seeds", "more", cwd=workspace)
     # the index answers, with the old content at least
     hits = json.loads(search("query", '"黑灯工厂"', "--json", cwd=workspace).stdout)["hits"]
     assert any(hit["path"] == "seeds/003_87c9261d10d2c016.txt" for hit in hits)
@@ -76,10 +79,7 @@ def test_killed_update_leaves_a_whole_index_and_the_next_run_finishes(workspace,
 def test_killed_rebuild_keeps_the_previous_index_live(workspace, delay):
     search("index", "seeds", "more", cwd=workspace)
     before = passage_count(workspace)
-    indexer = start_indexer("seeds", "--rebuild", cwd=workspace)
-    time.sleep(delay)
-    indexer.send_signal(signal.SIGKILL)
-    indexer.wait()
+    kill_indexer_after(delay, "seeds", "--rebuild", cwd=workspace)
     after = passage_count(workspace)
     assert after in (before, 145)  # the old index, or the finished rebuild: never half of one
     search("index", "seeds", "--rebuild", cwd=workspace)

@@ -2,8 +2,6 @@
 
 import json
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -12,7 +10,7 @@ from click.testing import CliRunner
 from search.clean import clean_text
 from search.cli import cli
 from search.indexer import index_paths
-from tests.conftest import ROOT
+from tests.conftest import ROOT, run_search
 
 
 def run(index, *args):
@@ -125,11 +123,6 @@ def test_quote_warns_when_the_source_changed_but_prints_the_indexed_text(seed_co
     assert "黑灯工厂" in result.output
 
 
-def _search(*args, cwd):
-    return subprocess.run([sys.executable, "-m", "search", *args], cwd=cwd, capture_output=True,
-                          text=True, env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)})
-
-
 @pytest.mark.parametrize("args, message", [
     (["quote", "seeds/003_87c9261d10d2c016:99"],
      "error: no passage seeds/003_87c9261d10d2c016:99 in index/; did you mean seeds/003_87c9261d10d2c016:9?"),
@@ -143,14 +136,14 @@ def _search(*args, cwd):
      "error: no article seeds/003_87c9261d10d2c01 in index/; did you mean seeds/003_87c9261d10d2c016?"),
 ])
 def test_bad_ids_get_one_line_and_exit_1(seed_copy, args, message):
-    done = _search(*args, cwd=seed_copy)
+    done = run_search(*args, cwd=seed_copy)
     assert (done.returncode, done.stderr) == (1, message + "\n")
 
 
 def test_raw_of_a_changed_source_is_refused(seed_copy):
     path = Path("seeds/003_87c9261d10d2c016.txt")
     path.write_text("换掉了", "utf-8")
-    done = _search("quote", "seeds/003_87c9261d10d2c016:12", "--raw", cwd=seed_copy)
+    done = run_search("quote", "seeds/003_87c9261d10d2c016:12", "--raw", cwd=seed_copy)
     assert done.returncode == 1 and done.stderr.count("\n") == 1
     assert "has changed since it was indexed" in done.stderr
 
