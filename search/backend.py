@@ -68,11 +68,8 @@ class SearchResult:
 class Backend(Protocol):
     """What the engine needs from a search backend."""
 
-    def add(self, records: list[Record]) -> None:
-        """Store these passages (in one transaction with the deletes of the same batch)."""
-
-    def delete_paths(self, paths: list[str]) -> None:
-        """Forget every passage read from these source paths."""
+    def write(self, records: list[Record], delete_paths: list[str] = ()) -> None:
+        """Forget the passages of ``delete_paths`` and store ``records``, in one commit."""
 
     def search(self, node: Node | None, limit: int, filters: Filters | None = None,
                facets: tuple[str, ...] = FACETS, per_article: int | None = None) -> SearchResult:

