@@ -23,7 +23,7 @@ from rich.text import Text
 from .engine import Engine, make_filters
 from .errors import SearchError
 from .highlight import mark
-from .indexer import IndexReport, index_paths
+from .indexer import MAX_FILE_MB, IndexReport, index_paths
 from .indexer import Progress as IndexProgress
 from .quote import as_json, as_markdown, as_text, raw_slice, source_raw
 from .whoosh_backend import WhooshBackend
@@ -61,9 +61,14 @@ def cli(ctx: click.Context, index_dir: Path) -> None:
 @click.option("--strict", is_flag=True, help="Exit 1 if any file had to be skipped.")
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
 @click.option("--verbose", "-v", is_flag=True, help="Print what happened to every file.")
+@click.option("--jobs", "-j", type=click.IntRange(1), default=os.cpu_count() or 1,
+              show_default="all cores", help="Processes that write a large input's postings.")
+@click.option("--max-file-mb", type=click.FloatRange(min=0, min_open=True), default=MAX_FILE_MB,
+              show_default=True, help="Skip bigger files (JSONL files are never skipped).")
 @click.pass_obj
 def index_command(index_dir: Path, paths: tuple[Path, ...], rebuild: bool, keep_missing: bool,
-                  strict: bool, quiet: bool, verbose: bool) -> None:
+                  strict: bool, quiet: bool, verbose: bool, jobs: int,
+                  max_file_mb: float) -> None:
     """Bring the index up to date with files and folders (default: seeds/): new and changed
     files are indexed, unchanged ones skipped, vanished ones removed. A progress bar shows on
     a terminal.
@@ -72,15 +77,16 @@ def index_command(index_dir: Path, paths: tuple[Path, ...], rebuild: bool, keep_
     """
     verbosity = 0 if quiet else 2 if verbose else 1
     report = build_index(index_dir, list(paths) or [DEFAULT_SEEDS], rebuild, keep_missing,
-                         verbosity)
+                         verbosity, jobs=jobs, max_file_mb=max_file_mb)
     if strict and report.skipped:
         raise SearchError(f"{len(report.skipped)} files were skipped (--strict)")
 
 
 def build_index(index_dir: Path, paths: list[Path], rebuild: bool,
-                keep_missing: bool = False, verbosity: int = 1) -> IndexReport:
-    """Run an indexing pass and report it on stderr (0 quiet, 1 warnings and summary, 2 every
-    file); a progress bar shows when stderr is a terminal."""
+                keep_missing: bool = False, verbosity: int = 1,
+                **options) -> IndexReport:
+    """Run an indexing pass (``options`` for ``index_paths``) and report it on stderr (0 quiet,
+    1 warnings and summary, 2 every file); a progress bar shows when stderr is a terminal."""
     say = _note if verbosity else _ignore
     console = Console(stderr=True)
     bar = verbosity and console.is_terminal
@@ -97,7 +103,8 @@ def build_index(index_dir: Path, paths: list[Path], rebuild: bool,
                 bar.console.print(f"{step.outcome:9} {step.path}", markup=False, highlight=False)
 
         report = index_paths(index_dir, paths, rebuild, keep_missing,
-                             on_error=lambda error: say(f"warning: {error}"), on_progress=progress)
+                             on_error=lambda error: say(f"warning: {error}"), on_progress=progress,
+                             **options)
     if verbosity > 1:
         for path in report.removed:
             say(f"removed   {path}")

@@ -28,6 +28,7 @@ from .whoosh_backend import WhooshBackend
 BATCH = 2000  # passages per commit: a killed run keeps all but the last batch
 PARALLEL_BATCH = 20000  # each parallel commit adds a segment per process: fewer, larger ones
 PARALLEL_BYTES = 1_000_000  # below this, writer processes cost more than they save
+MAX_FILE_MB = 20  # like Recoll's textfilemaxmbs: bigger text files are skipped by default
 
 
 @dataclass
@@ -109,11 +110,15 @@ def index_paths(index_dir: Path, paths: list[Path], rebuild: bool = False,
                 keep_missing: bool = False,
                 on_error: Callable[[ReadError], None] = _ignore,
                 on_progress: Callable[[Progress], None] = _ignore,
-                jobs: int = os.cpu_count() or 1) -> IndexReport:
+                jobs: int = os.cpu_count() or 1, max_file_mb: float = MAX_FILE_MB) -> IndexReport:
     """Bring the index in ``index_dir`` up to date with the files under ``paths``; large
-    inputs are written by ``jobs`` processes."""
+    inputs are written by ``jobs`` processes; files over ``max_file_mb`` (but JSONL) are
+    skipped."""
     with indexer_lock(index_dir):
-        return _index(index_dir, paths, rebuild, keep_missing, on_error, on_progress, jobs)
+        files = [(path, refusal or _too_large(path, max_file_mb))
+                 for path, refusal in iter_files(paths)]
+        return _index(index_dir, paths, files, rebuild, keep_missing, on_error, on_progress,
+                      jobs)
 
 
 def _size(path: Path) -> int:
@@ -123,11 +128,21 @@ def _size(path: Path) -> int:
         return 0
 
 
-def _index(index_dir: Path, paths: list[Path], rebuild: bool, keep_missing: bool,
+def _too_large(path: Path, max_file_mb: float) -> ReadError | None:
+    """Refuse a file over the size limit: one article that big is a dump, not a story."""
+    megabytes = _size(path) / 1e6
+    if megabytes <= max_file_mb or path.name.endswith((".jsonl", ".jsonl.gz")):
+        return None
+    return ReadError(display_path(path),
+                     f"is {megabytes:.1f} MB, over the {max_file_mb:g} MB limit for one article",
+                     "split it into articles, or raise --max-file-mb", "too large")
+
+
+def _index(index_dir: Path, paths: list[Path], files: list[tuple[Path, ReadError | None]],
+           rebuild: bool, keep_missing: bool,
            on_error: Callable[[ReadError], None], on_progress: Callable[[Progress], None],
            jobs: int) -> IndexReport:
     started = time.perf_counter()
-    files = list(iter_files(paths))
     shown = [display_path(path) for path, _ in files]
     sizes = [_size(path) for path, _ in files]
     if rebuild or not WhooshBackend.exists(index_dir):

@@ -41,6 +41,8 @@ _HTML_PARAGRAPH = re.compile(r"<(p|div|br|h[1-6]|li|article|section)\b", re.IGNO
 _MD_HEADING = re.compile(r"^#{1,6}\s+\S", re.MULTILINE)
 _SOURCE_LINK = re.compile(r"^\s*<(https?://[^>\s]+)>\s*$", re.MULTILINE)  # <http://…> alone
 _DATE = re.compile(r"(\d{4})[-/.年]?(\d{1,2})[-/.月]?(\d{1,2})")
+PART_CHARS = 200_000  # a longer text is read in parts of about this size, to bound memory
+_PART_BREAKS = ("\n\n", "\n", "\u3000\u3000", "。", "！", "？")  # best first
 
 
 @dataclass
@@ -55,6 +57,7 @@ class Document:
     meta: dict = field(default_factory=dict)  # title, date, source, author, url, ...
     line: int | None = None  # for JSONL: the record's line; every offset maps to it
     encoding: str = "utf-8"  # how the file was decoded
+    body_end: int | None = None  # end of the body in raw, when the Document is one part of it
 
 
 def display_path(path: Path) -> str:
@@ -217,7 +220,41 @@ def read_file(path: Path, on_error: Callable[[ReadError], None] | None = None,
     if "url" not in meta and (link := _SOURCE_LINK.search(text, max(body_start, len(text) - 600))):
         meta["url"] = link.group(1)  # a saved page often ends with the address it came from
     fmt = detect_format(text[body_start:], path.suffix.lower())
-    return [Document(shown, article_id, text, fmt, body_start, meta, encoding=encoding)]
+    return split_parts(Document(shown, article_id, text, fmt, body_start, meta,
+                                encoding=encoding))
+
+
+def split_parts(doc: Document) -> list[Document]:
+    """A Document over ``PART_CHARS`` long, as parts cut at paragraph or sentence ends.
+
+    Each part is read like an article of its own (id ``name~2``, titled after the file),
+    with offsets still into the whole file, so quotes and line numbers stay exact.
+    """
+    bounds, start = [], doc.body_start
+    while len(doc.raw) - start > PART_CHARS:
+        end = _part_end(doc.raw, start)
+        bounds.append((start, end))
+        start = end
+    if not bounds:
+        return [doc]
+    bounds.append((start, len(doc.raw)))
+    title = doc.meta.get("title") or Path(doc.path).name.split(".")[0]
+    parts = []
+    for n, (start, end) in enumerate(bounds, start=1):
+        titled = n > 1 or doc.meta.get("title")  # the first part may find its own headline
+        meta = {**doc.meta, "title": f"{title} ({n}/{len(bounds)})"} if titled else doc.meta
+        parts.append(replace(doc, article_id=doc.article_id + (f"~{n}" if n > 1 else ""),
+                             body_start=start, body_end=end, meta=meta))
+    return parts
+
+
+def _part_end(raw: str, start: int) -> int:
+    """Where a part that begins at ``start`` ends: after the best break in its second half."""
+    for mark in _PART_BREAKS:
+        found = raw.rfind(mark, start + PART_CHARS // 2, start + PART_CHARS)
+        if found >= 0:
+            return found + len(mark)
+    return start + PART_CHARS
 
 
 def read_jsonl(text: str, path: str, on_error: Callable[[ReadError], None] | None = None):

@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import bisect
+import functools
 import hashlib
 import re
 from dataclasses import dataclass, field
@@ -72,10 +73,10 @@ class _Story:
 
 def segment(doc: Document) -> list[Article]:
     """Split a Document into its Articles with their Passages."""
-    blocks = _demote_trailing_headings(clean(doc.raw, doc.format, doc.body_start))
+    blocks = _demote_trailing_headings(clean(doc.raw, doc.format, doc.body_start, doc.body_end))
     title, blocks = _take_title(doc, blocks)
     stories = _split_stories(doc.article_id, title, blocks)
-    content_hash = hashlib.sha256(doc.raw.encode("utf-8")).hexdigest()[:16]
+    content_hash = _digest(doc.raw)
     line_of = _line_finder(doc)
     articles = []
     for story in stories:
@@ -205,5 +206,16 @@ def _line_finder(doc: Document):
     """A function from a raw offset to its 1-based line number in the file."""
     if doc.line is not None:
         return lambda offset: doc.line
-    newlines = [i for i, ch in enumerate(doc.raw) if ch == "\n"]
+    newlines = _newlines(doc.raw)
     return lambda offset: bisect.bisect_left(newlines, offset) + 1
+
+
+# The parts of a long file share its raw text: these are worked out once for all of them.
+@functools.lru_cache(maxsize=2)
+def _digest(raw: str) -> str:
+    return hashlib.sha256(raw.encode("utf-8")).hexdigest()[:16]
+
+
+@functools.lru_cache(maxsize=2)
+def _newlines(raw: str) -> list[int]:
+    return [match.start() for match in re.finditer("\n", raw)]

@@ -32,6 +32,7 @@ def messy(tmp_path, monkeypatch) -> Path:
                                         encoding="utf-8")
     (folder / "bad-front-matter.md").write_text("---\ntitle: [oops\n---\n" + TEXT, encoding="utf-8")
     (folder / "empty.txt").write_bytes(b"")
+    (folder / "huge.txt").write_text(TEXT * 530_000, encoding="utf-8")  # 50 MB, one line
     (folder / "photo.png").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4)
     (folder / "disguised.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00" + bytes(range(256)) * 4)
     with zipfile.ZipFile(folder / "archive.zip", "w") as archive:
@@ -58,7 +59,7 @@ def test_every_bad_file_is_named_and_every_good_one_indexed(messy):
         "empty.txt": "empty file", "photo.png": "unsupported type",
         "disguised.txt": "binary file", "archive.zip": "unsupported type",
         "bad-front-matter.md": "malformed front matter", "broken.jsonl.gz": "broken archive",
-        "dangling.txt": "unreadable", "loop": "linked folder"}
+        "dangling.txt": "unreadable", "loop": "linked folder", "huge.txt": "too large"}
     assert sorted(Path(p).name for p in report.added) == [
         "big5.txt", "broken.html", "gbk.txt", "news.jsonl", "packed.jsonl.gz", "utf16-nobom.txt",
         "utf16.txt", "utf8-bom.txt", "utf8.txt"]
@@ -84,7 +85,7 @@ def test_each_encoding_reads_the_same_text(messy):
 def test_strict_exits_1_and_the_index_is_still_written(messy):
     result = CliRunner().invoke(cli, ["index", str(messy), "--strict"])
     assert result.exit_code == 1
-    assert "8 files were skipped (--strict)" in str(result.exception)
+    assert "9 files were skipped (--strict)" in str(result.exception)
     assert CliRunner().invoke(cli, ["stats"]).output.startswith("index: 9 files")
 
 
@@ -118,3 +119,19 @@ def test_quiet_prints_nothing_and_verbose_names_every_file(messy):
     assert "unchanged messy/gbk.txt" in lines
     assert "skipped   messy/photo.png" in lines
     assert lines[-1].startswith("indexed into index/ in ")
+
+
+def test_a_long_one_line_file_is_read_in_parts_that_quote_exactly(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    Path("long.txt").write_text("长篇\u3000\u3000" + "\u3000\u3000".join(
+        f"第{n}段：{TEXT}" for n in range(15_000)) + "\u3000\u3000结尾提到了独一无二的标记。",
+        encoding="utf-8")
+    report = index_paths(Path("index"), [Path("long.txt")])
+    assert report.added == ["long.txt"] and report.articles >= 3
+    result = CliRunner().invoke(cli, ["query", "独一无二 标记", "--json"])
+    hit = json.loads(result.output)["hits"][0]
+    assert hit["article_id"].startswith("long~") and hit["line_start"] == 1
+    raw = Path("long.txt").read_text(encoding="utf-8")
+    assert raw[hit["char_start"]:hit["char_end"]].endswith("结尾提到了独一无二的标记。")
+    quoted = CliRunner().invoke(cli, ["quote", hit["passage_id"], "--raw"])
+    assert quoted.exit_code == 0 and "独一无二的标记" in quoted.output
