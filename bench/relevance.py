@@ -1,8 +1,12 @@
-"""Relevance on a retrieval set: ``python -m bench.relevance DIR [--queries FILE] [--limit N]``.
+"""Relevance on a retrieval set: ``python -m bench.relevance DIR [--queries FILE] [--limit N]
+[--peers NAMES] [--output FILE]``.
 
 DIR holds ``corpus.jsonl`` (records with id, title, text), ``queries_*.jsonl`` (qid, query,
 relevant ids). The corpus is indexed as JSONL articles; a hit counts for the article it
-belongs to, ranked by its best passage. Prints MRR@10, Recall@10, nDCG@10, Recall@100.
+belongs to, ranked by its best passage. In the same run, the peer engines of
+``bench.peers`` are built from the same records and asked the same queries. Prints, per
+engine, MRR@10, Recall@10, nDCG@10, Recall@100, build seconds and ms per query; ``--output``
+also writes each query's latency.
 """
 
 from __future__ import annotations
@@ -12,14 +16,25 @@ import json
 import math
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
+from bench.peers import PEERS, Peer, make_peers
 from search.engine import Engine
 from search.indexer import index_paths
 
+OURS = "zh-news-search"
+DEPTH = 100  # ranks kept per query: enough for Recall@100
+
+
+def load_jsonl(path: Path) -> list[dict]:
+    """The records of a JSONL file."""
+    with path.open(encoding="utf-8") as lines:
+        return [json.loads(line) for line in lines if line.strip()]
+
 
 def load_queries(path: Path, limit: int | None) -> list[dict]:
-    queries = [json.loads(line) for line in path.open(encoding="utf-8") if line.strip()]
+    queries = load_jsonl(path)
     return queries[:limit] if limit else queries
 
 
@@ -46,21 +61,81 @@ def metrics(rankings: list[list[str]], relevant: list[set[str]]) -> dict:
     return {name: round(value / len(rankings), 4) for name, value in totals.items()}
 
 
-def evaluate(directory: Path, queries_file: Path, limit: int | None) -> dict:
-    queries = load_queries(queries_file, limit)
+def timed_rankings(search: Callable[[str], list[str]],
+                   queries: list[dict]) -> tuple[list[list[str]], list[float]]:
+    """``search`` of each query's text, and the seconds each took."""
+    rankings, latencies = [], []
+    for query in queries:
+        started = time.perf_counter()
+        rankings.append(search(query["query"]))
+        latencies.append(time.perf_counter() - started)
+    return rankings, latencies
+
+
+def summary(rankings: list[list[str]], latencies: list[float], queries: list[dict],
+            built: float) -> dict:
+    """``metrics`` of the rankings, with build seconds and mean milliseconds per query."""
+    result = metrics(rankings, [set(query["relevant"]) for query in queries])
+    result.update(index_seconds=round(built, 2),
+                  ms_per_query=round(1000 * sum(latencies) / len(queries), 2))
+    return result
+
+
+def run_ours(directory: Path, queries: list[dict]) -> tuple[dict, list[float]]:
+    """Our engine on DIR/corpus.jsonl: its ``summary`` and per-query latencies."""
     with tempfile.TemporaryDirectory() as tmp:
         started = time.perf_counter()
         index_paths(Path(tmp), [directory / "corpus.jsonl"], rebuild=True)
         built = time.perf_counter() - started
         engine = Engine(Path(tmp))
+        try:
+            rankings, latencies = timed_rankings(
+                lambda text: article_ranking(engine, text, DEPTH), queries)
+        finally:
+            engine.close()
+    return summary(rankings, latencies, queries, built), latencies
+
+
+def run_peer(peer: Peer, records: list[dict], queries: list[dict]) -> tuple[dict, list[float]]:
+    """A peer built from ``records``: its ``summary`` and per-query latencies; closes it."""
+    with peer:
         started = time.perf_counter()
-        rankings = [article_ranking(engine, q["query"]) for q in queries]
-        elapsed = time.perf_counter() - started
-        engine.close()
-    result = metrics(rankings, [set(q["relevant"]) for q in queries])
-    result.update(queries=len(queries), index_seconds=round(built, 2),
-                  ms_per_query=round(1000 * elapsed / len(queries), 2))
-    return result
+        peer.build(records)
+        built = time.perf_counter() - started
+        rankings, latencies = timed_rankings(lambda text: peer.search(text, DEPTH), queries)
+    return summary(rankings, latencies, queries, built), latencies
+
+
+def evaluate(directory: Path, queries_file: Path, limit: int | None) -> dict:
+    """Our engine only: ``summary`` plus the number of queries."""
+    queries = load_queries(queries_file, limit)
+    result, _latencies = run_ours(directory, queries)
+    return {**result, "queries": len(queries)}
+
+
+def compare(directory: Path, queries_file: Path, limit: int | None,
+            peer_names: list[str]) -> dict:
+    """Our engine and the named peers on the same records and queries:
+    ``{"engines": {name: summary}, "queries": N, "latencies": {name: [seconds]}}``."""
+    queries = load_queries(queries_file, limit)
+    peers = make_peers(peer_names)
+    runs = {OURS: run_ours(directory, queries)}
+    records = load_jsonl(directory / "corpus.jsonl") if peers else []
+    for peer in peers:
+        runs[peer.name] = run_peer(peer, records, queries)
+    return {"engines": {name: result for name, (result, _) in runs.items()},
+            "queries": len(queries),
+            "latencies": {name: latencies for name, (_, latencies) in runs.items()}}
+
+
+def peer_list(value: str) -> list[str]:
+    """``--peers``: comma-separated names of ``bench.peers.PEERS``, or "none"."""
+    names = [] if value.strip() == "none" else [name.strip() for name in value.split(",")]
+    unknown = [name for name in names if name not in PEERS]
+    if unknown:
+        raise argparse.ArgumentTypeError(
+            f"unknown peer {', '.join(unknown)}; choose from {', '.join(PEERS)} or none")
+    return names
 
 
 def main() -> None:
@@ -68,9 +143,18 @@ def main() -> None:
     parser.add_argument("directory", type=Path)
     parser.add_argument("--queries", type=Path, help="default: DIR/queries_dev.jsonl")
     parser.add_argument("--limit", type=int, help="only the first N queries")
+    parser.add_argument("--peers", type=peer_list, default=list(PEERS),
+                        help=f"peer engines, comma-separated (default: {','.join(PEERS)}), "
+                        "or none")
+    parser.add_argument("--output", type=Path,
+                        help="also write the full result, with per-query latencies, here")
     args = parser.parse_args()
     queries = args.queries or args.directory / "queries_dev.jsonl"
-    print(json.dumps(evaluate(args.directory, queries, args.limit), ensure_ascii=False))
+    result = compare(args.directory, queries, args.limit, args.peers)
+    if args.output:
+        args.output.write_text(json.dumps(result, ensure_ascii=False) + "\n", "utf-8")
+    del result["latencies"]
+    print(json.dumps(result, ensure_ascii=False, indent=1))
 
 
 if __name__ == "__main__":
