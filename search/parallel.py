@@ -3,8 +3,9 @@
 Whoosh's ``MpWriter`` builds postings in worker processes, the costly part of indexing.
 As shipped, its workers are forked (inheriting the indexer's lock and a copy of its
 threads), and when the writer is cancelled or the indexer killed they wait on their job
-queue forever. Here they are spawned, exit when their parent dies, and are stopped by
-``cancel``.
+queue forever; a worker that dies leaves the parent waiting, or committing without its
+share. Here they are spawned, exit when their parent dies, are stopped by ``cancel``, and a
+dead one fails the commit with WriterProcessFailed.
 """
 
 from __future__ import annotations
@@ -14,8 +15,11 @@ import os
 import threading
 import time
 from multiprocessing.context import SpawnProcess
+from queue import Empty, Full
 
 from whoosh.multiproc import MpWriter, SubWriterTask
+
+from .errors import SearchError
 
 SPAWN = multiprocessing.get_context("spawn")
 
@@ -37,16 +41,56 @@ class WriterProcess(SpawnProcess, SubWriterTask):
         os._exit(1)
 
 
+class WriterProcessFailed(SearchError):
+    """A writer process died: its share of the batch is not in the index."""
+
+
+class _Watched:
+    """A queue whose waits give up with WriterProcessFailed once a writer process died.
+
+    Whoosh would wait forever to hand jobs to a dead process, or commit without its
+    segment (it gives up on a missing result after a second): a silent loss of passages.
+    """
+
+    def __init__(self, queue, tasks: list[WriterProcess]):
+        self.queue, self.tasks = queue, tasks
+
+    def put(self, item) -> None:
+        while True:
+            try:
+                return self.queue.put(item, timeout=1)
+            except Full:
+                self._check()
+
+    def get(self, timeout: float | None = None):
+        while True:
+            try:
+                return self.queue.get(timeout=1)
+            except Empty:
+                self._check()
+
+    def _check(self) -> None:
+        """Raise if a process failed, or if all have ended while we still wait on them."""
+        codes = [task.exitcode for task in self.tasks]
+        failed = [code for code in codes if code not in (None, 0)]
+        if failed or (codes and None not in codes):
+            raise WriterProcessFailed(
+                f"a writer process stopped (exit code {(failed or codes)[0]}) and this batch "
+                "was not committed; run again (with --jobs 1 if it happens again; in a script, "
+                "index under `if __name__ == \"__main__\":`)")
+
+
 class ParallelWriter(MpWriter):
     """``MpWriter`` with one segment per process and ``WriterProcess`` workers."""
 
     def __init__(self, ix, procs: int, **kwargs):
         super().__init__(ix, procs=procs, multisegment=True, **kwargs)
-        self.jobqueue = SPAWN.Queue(self.procs * 4)
-        self.resultqueue = SPAWN.Queue()
+        self.jobs, self.results = SPAWN.Queue(self.procs * 4), SPAWN.Queue()
+        self.jobqueue = _Watched(self.jobs, self.tasks)
+        self.resultqueue = _Watched(self.results, self.tasks)
 
     def _new_task(self) -> WriterProcess:
-        task = WriterProcess(self.storage, self.indexname, self.jobqueue, self.resultqueue,
+        task = WriterProcess(self.storage, self.indexname, self.jobs, self.results,
                              self.subargs, self.multisegment)
         self.tasks.append(task)
         task.start()

@@ -143,3 +143,25 @@ def test_an_interrupted_parallel_run_stops_its_writer_processes(workspace, monke
         index_paths(Path("index"), [Path("seeds"), Path("more")], on_progress=interrupt, jobs=2)
     assert multiprocessing.active_children() == []
     assert passage_count(workspace) == 145
+
+
+def test_a_dead_writer_process_fails_the_run_and_loses_nothing(workspace):
+    search("index", "seeds", "--rebuild", cwd=workspace)
+    indexer = subprocess.Popen([sys.executable, "-m", "search", "index", "seeds", "more"],
+                               cwd=workspace, stderr=subprocess.PIPE, text=True,
+                               env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)})
+    writers = []
+    while not writers and indexer.poll() is None:
+        time.sleep(0.05)
+        writers = [pid for pid in processes_in(workspace) if "spawn_main" in
+                   Path(f"/proc/{pid}/cmdline").read_text(errors="replace")]
+    os.kill(writers[0], signal.SIGKILL)  # as the kernel's OOM killer would
+    _, stderr = indexer.communicate()
+    assert indexer.returncode == 1
+    assert stderr.startswith("error: a writer process stopped (exit code -9)")
+    search("index", "seeds", "more", cwd=workspace)
+    assert "0 added, 0 updated, 0 removed, 65 unchanged" in \
+        search("index", "seeds", "more", cwd=workspace).stderr
+    passages = passage_count(workspace)
+    search("index", "seeds", "more", "--rebuild", cwd=workspace)
+    assert passage_count(workspace) == passages  # no batch was committed without its share
