@@ -34,7 +34,8 @@ TITLE_BOOST = 1.5
 SECTION_BOOST = 1.2
 PHRASE_BOOST = 1.0  # bonus for a typed run of words found as written
 BIGRAM_BOOST = 0.6  # recall for words jieba cut differently in the passage
-K1, B = 0.9, 0.4  # tuned on cmrc2018 dev (see README: relevance)
+K1, B = 0.9, 0.4
+ # tuned on cmrc2018 dev (see README: relevance)
 STORED_FIELDS = ("order", "char_start", "char_end", "line_start", "line_end", "format",
                  "content_hash", "file_hash", "author", "date", "url", "source")
 LIST_FIELDS = ("cities", "provinces", "counties")
@@ -203,9 +204,36 @@ class WhooshBackend:
         hits = [Hit(hit.score, _stored(hit.fields())) for hit in results]
         if not facets:
             return SearchResult(len(results), hits, {})
-        matches = list(searcher.docs_for_query(query))
+        matches = self._matches(query)
         counts = {name: self._count(name, matches) for name in facets}
         return SearchResult(len(matches), hits, counts)
+
+    def _matches(self, query: wq.Query) -> set[int]:
+        """Every live docnum matching ``query``, for facet counts. Unions and intersections
+        of terms are computed from their postings read a block at a time: Whoosh's own
+        matchers step through a union one posting and one Python call at a time."""
+        searcher = self.searcher()
+        if isinstance(query, wq.Term):
+            return self._postings(query.fieldname, query.text)
+        if isinstance(query, wq.Or | wq.And) and query.subqueries:
+            parts = [self._matches(sub) for sub in query.subqueries]
+            return set.union(*parts) if isinstance(query, wq.Or) else set.intersection(*parts)
+        return set(searcher.docs_for_query(query))
+
+    def _postings(self, fieldname: str, text: str) -> set[int]:
+        """The live docnums of a term."""
+        docnums: set[int] = set()
+        reader = self.searcher().reader()
+        readers = getattr(reader, "readers", None) or [reader]
+        offsets = getattr(reader, "doc_offsets", None) or [0]
+        for segment, offset in zip(readers, offsets, strict=True):
+            if (fieldname, text) not in segment:
+                continue
+            ids = _block_ids(segment.postings(fieldname, text))
+            if segment.has_deletions():
+                ids = [docnum for docnum in ids if not segment.is_deleted(docnum)]
+            docnums.update(docnum + offset for docnum in ids) if offset else docnums.update(ids)
+        return docnums
 
     def _count(self, facet: str, docnums: list[int]) -> dict[str, int]:
         """Passages per value of a facet among ``docnums``, most first."""
@@ -303,6 +331,20 @@ class Transaction:
             self.commit()
 
 
+def _block_ids(matcher) -> list[int]:
+    """All ids of a leaf posting list. Whoosh 2.7's W3 matcher decodes a block of ids at a
+    time; reading them a block at a time is ~50x faster than ``all_ids``."""
+    if not hasattr(matcher, "_read_ids"):
+        return list(matcher.all_ids())
+    ids: list[int] = []
+    while matcher.is_active():
+        if matcher._ids is None:
+            matcher._read_ids()
+        ids.extend(matcher._ids)
+        matcher._next_block()
+    return ids
+
+
 def _document(record: Record) -> dict:
     """Whoosh keyword arguments for one passage: tokens to index, strings to store."""
     doc = {name: value for name, value in record.stored.items() if value is not None}
@@ -365,7 +407,7 @@ def _phrase(found: tuple[str, ...], boost: float = 1.0) -> wq.Query:
 def to_whoosh(node: Node, required: bool = False) -> wq.Query:
     """Translate a parsed query. ``required`` Words need all their terms (under AND/NOT)."""
     if isinstance(node, Words):
-        clauses = [_term(term) for term in node.terms]
+        clauses = [_term(term) for term in node.content_terms]
         if required:
             return wq.And(clauses) if len(clauses) > 1 else clauses[0]
         typed = tuple(units(node.text))

@@ -50,3 +50,14 @@ def test_highlight_parts_skip_negations():
     terms, phrases = positive_parts(parse('黑灯工厂 "株洲模式" -长沙'))
     assert terms == {"黑灯", "工厂"}
     assert phrases == {("黑", "灯", "工", "厂"), ("株", "洲", "模", "式")}
+
+
+@pytest.mark.parametrize("text, content", [
+    ("《战国无双3》是由哪两个公司合作开发的？", ("战国", "无双", "3", "两个", "公司", "合作开发")),
+    ("长沙银行的供应链金融", ("长沙", "银行", "供应链", "金融")),
+    ("的", ("的",)),  # nothing else to search for: the function word stays
+])
+def test_function_words_are_not_scored_when_there_is_more(text, content):
+    words = parse(text)
+    assert words.content_terms == content
+    assert positive_parts(words)[0] == set(content)
