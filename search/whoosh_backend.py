@@ -9,11 +9,11 @@ another version is refused with a message to rebuild, instead of answering wrong
 from __future__ import annotations
 
 import json
-from collections import Counter
 from collections.abc import Iterator
 from math import log
 from pathlib import Path
 
+import numpy as np
 from whoosh import index as whoosh_index
 from whoosh import query as wq
 from whoosh import sorting
@@ -27,6 +27,7 @@ from .backend import FACETS, Filters, Hit, Record, SearchResult
 from .errors import IndexUnavailable
 from .parallel import ParallelWriter
 from .query import And, Node, Not, Or, Phrase, Words
+from .scoring import OrScorer, or_clauses, postings, top
 
 SCHEMA_VERSION = 3
 META_FILE = "search-meta.json"
@@ -131,7 +132,9 @@ class WhooshBackend:
     def __init__(self, index_dir: Path, ix, generation: Path):
         self.index_dir, self.ix, self.generation = index_dir, ix, generation
         self._searcher = None
-        self._facet_values: dict[str, list[tuple[str, ...]]] = {}  # field -> per docnum
+        self._facet_values: dict[str, tuple] = {}  # field -> _values()
+        self._scorer: OrScorer | None = None  # per searcher, as are the next two
+        self._live: np.ndarray | None = None
 
     @classmethod
     def create(cls, index_dir: Path) -> WhooshBackend:
@@ -196,17 +199,41 @@ class WhooshBackend:
                facets: tuple[str, ...] = FACETS, per_article: int | None = None) -> SearchResult:
         searcher = self.searcher()
         query = wq.Every() if node is None else to_whoosh(node)
+        clauses = or_clauses(query) if not per_article else None
+        if clauses is not None:  # most queries: scored with numpy, the same scores
+            return self._search_or(clauses, limit, filters, facets)
         if filters is not None:
             query = wq.And([query, *filter_queries(filters)])
         collapse = {"collapse": sorting.FieldFacet("article_id"),
                     "collapse_limit": per_article} if per_article else {}
-        results = searcher.search(query, limit=limit, **collapse)
-        hits = [Hit(hit.score, _stored(hit.fields())) for hit in results]
+        # limit=None: Whoosh's top-N collector can miss better documents (with or without
+        # its optimizations; tests/test_scoring.py), ranking them all does not
+        results = searcher.search(query, limit=None, **collapse)
+        hits = [Hit(hit.score, _stored(hit.fields())) for hit in results[:limit]]
         if not facets:
             return SearchResult(len(results), hits, {})
-        matches = self._matches(query)
+        matches = list(self._matches(query))
         counts = {name: self._count(name, matches) for name in facets}
         return SearchResult(len(matches), hits, counts)
+
+    def _search_or(self, clauses: list[wq.Query], limit: int, filters: Filters | None,
+                   facets: tuple[str, ...]) -> SearchResult:
+        """``search`` for an OR of clauses, by ``scoring.OrScorer``."""
+        if self._scorer is None:
+            self._scorer = OrScorer(self.searcher(), K1, B)
+            self._live = self._scorer.live()
+        scores, matched = self._scorer.scores(clauses)
+        matched &= self._live
+        for query in filter_queries(filters) if filters is not None else []:
+            allowed = np.zeros_like(matched)
+            allowed[list(self._matches(query))] = True
+            matched &= allowed
+        candidates = np.flatnonzero(matched)
+        hits = [Hit(float(scores[docnum]), _stored(self.searcher().stored_fields(docnum)))
+                for docnum in top(scores, candidates, limit)]
+        docnums = candidates.tolist()
+        counts = {name: self._count(name, docnums) for name in facets}
+        return SearchResult(len(docnums), hits, counts)
 
     def _matches(self, query: wq.Query) -> set[int]:
         """Every live docnum matching ``query``, for facet counts. Unions and intersections
@@ -229,7 +256,7 @@ class WhooshBackend:
         for segment, offset in zip(readers, offsets, strict=True):
             if (fieldname, text) not in segment:
                 continue
-            ids = _block_ids(segment.postings(fieldname, text))
+            ids = postings(segment.postings(fieldname, text))[0].tolist()
             if segment.has_deletions():
                 ids = [docnum for docnum in ids if not segment.is_deleted(docnum)]
             docnums.update(docnum + offset for docnum in ids) if offset else docnums.update(ids)
@@ -237,20 +264,26 @@ class WhooshBackend:
 
     def _count(self, facet: str, docnums: list[int]) -> dict[str, int]:
         """Passages per value of a facet among ``docnums``, most first."""
-        values = self._values(FIELD_OF[facet])
-        counts = Counter(value for docnum in docnums for value in values[docnum])
-        return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
+        names, values, owners = self._values(FIELD_OF[facet])
+        matched = np.zeros(self.searcher().doc_count_all(), dtype=bool)
+        matched[docnums] = True
+        counts = np.bincount(values[matched[owners]], minlength=len(names))
+        found = [(names[value], int(counts[value])) for value in np.flatnonzero(counts)]
+        return dict(sorted(found, key=lambda item: (-item[1], item[0])))
 
-    def _values(self, fieldname: str) -> list[tuple[str, ...]]:
-        """The indexed values of a field for every docnum (read once per searcher)."""
+    def _values(self, fieldname: str) -> tuple[list[str], np.ndarray, np.ndarray]:
+        """A field's indexed values, and for each (value, docnum) pair in the index the
+        value's number and the docnum, as two arrays (read once per searcher)."""
         if fieldname not in self._facet_values:
-            searcher = self.searcher()
-            lists: list[list[str]] = [[] for _ in range(searcher.doc_count_all())]
-            reader = searcher.reader()
-            for value in reader.field_terms(fieldname):
-                for docnum in reader.postings(fieldname, value).all_ids():
-                    lists[docnum].append(value)
-            self._facet_values[fieldname] = [tuple(values) for values in lists]
+            reader = self.searcher().reader()
+            names = list(reader.field_terms(fieldname))
+            values, owners = [], []
+            for number, name in enumerate(names):
+                docnums = self._postings(fieldname, name)
+                values += [number] * len(docnums)
+                owners += docnums
+            self._facet_values[fieldname] = (names, np.array(values, dtype=np.int64),
+                                             np.array(owners, dtype=np.int64))
         return self._facet_values[fieldname]
 
     def passages(self) -> Iterator[dict]:
@@ -286,7 +319,7 @@ class WhooshBackend:
         if self._searcher is not None:
             self._searcher.close()
             self._searcher = None
-        self._facet_values = {}
+        self._facet_values, self._scorer, self._live = {}, None, None
 
 
 class Transaction:
@@ -329,20 +362,6 @@ class Transaction:
             self.cancel()
         else:
             self.commit()
-
-
-def _block_ids(matcher) -> list[int]:
-    """All ids of a leaf posting list. Whoosh 2.7's W3 matcher decodes a block of ids at a
-    time; reading them a block at a time is ~50x faster than ``all_ids``."""
-    if not hasattr(matcher, "_read_ids"):
-        return list(matcher.all_ids())
-    ids: list[int] = []
-    while matcher.is_active():
-        if matcher._ids is None:
-            matcher._read_ids()
-        ids.extend(matcher._ids)
-        matcher._next_block()
-    return ids
 
 
 def _document(record: Record) -> dict:

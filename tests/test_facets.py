@@ -7,12 +7,8 @@ import pytest
 from click.testing import CliRunner
 
 from search.cli import cli
-from search.engine import Engine, make_filters
+from search.engine import make_filters
 from search.errors import QueryError
-from search.indexer import index_paths
-from search.query import parse
-from search.whoosh_backend import to_whoosh
-from tests.conftest import SEEDS
 from tests.test_places import SEED_PLACES
 
 ALL = 1000
@@ -137,24 +133,3 @@ def test_cli_facets_command(seed_index):
 def test_cli_bad_filter_is_a_usage_error(seed_index):
     result = CliRunner().invoke(cli, ["--index-dir", str(seed_index), "query", "x", "--city", "株州"])
     assert result.exit_code == 2 or isinstance(result.exception, QueryError)
-
-
-MATCH_QUERIES = ["长沙", "长沙银行 供应链金融", "湖南 OR 重庆", "企业 -湖南", "企业 AND 数字化",
-                 '"专精特新"', "小巨人 的 企业", "株洲", "不存在的词语zzz"]
-
-
-@pytest.mark.parametrize("text", MATCH_QUERIES)
-def test_match_sets_read_from_postings_equal_whooshs(tmp_path, monkeypatch, text):
-    """Facets count the docnums read block-wise from postings; they must be Whoosh's own
-    matches, also in an index with deletions and several segments."""
-    monkeypatch.chdir(tmp_path)
-    (tmp_path / "docs").mkdir()
-    for seed in SEEDS.glob("*.txt"):
-        (tmp_path / "docs" / seed.name).write_bytes(seed.read_bytes())
-    index_paths(Path("index"), [Path("docs")])
-    edited = next((tmp_path / "docs").glob("004_*"))
-    edited.write_text(edited.read_text(encoding="utf-8") + "\n\n长沙企业的新段落。", "utf-8")
-    index_paths(Path("index"), [Path("docs")])  # deletes 004's passages, adds a segment
-    backend = Engine(Path("index")).backend
-    query = to_whoosh(parse(text))
-    assert backend._matches(query) == set(backend.searcher().docs_for_query(query))
