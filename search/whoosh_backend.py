@@ -29,7 +29,7 @@ from .parallel import ParallelWriter
 from .query import And, Node, Not, Or, Phrase, Words
 from .scoring import OrScorer, or_clauses, postings, top
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 META_FILE = "search-meta.json"
 TITLE_BOOST = 1.5
 SECTION_BOOST = 1.2
@@ -92,7 +92,7 @@ def make_schema() -> Schema:
         path=ID(stored=True),
         title=TEXT(analyzer=tokens, stored=True, phrase=False),
         section=TEXT(analyzer=tokens, stored=True, phrase=False),
-        text=TEXT(analyzer=tokens, stored=True, phrase=True),
+        text=TEXT(analyzer=tokens, stored=True, phrase=False),  # phrases use bigram
         bigram=TEXT(analyzer=tokens, phrase=True),
         order=NUMERIC(int, bits=32, signed=True, stored=True),
         cities=KEYWORD(stored=True, commas=True, scorable=False),
