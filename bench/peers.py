@@ -14,6 +14,7 @@ Each peer imports its library when created, failing with the pip package to inst
 
 from __future__ import annotations
 
+import argparse
 import functools
 import importlib
 import sqlite3
@@ -244,3 +245,13 @@ PEERS: dict[str, type[Peer]] = {
 def make_peers(names: list[str]) -> list[Peer]:
     """Peers by name (keys of ``PEERS``), created now so a missing package fails early."""
     return [PEERS[name]() for name in names]
+
+
+def peer_list(value: str) -> list[str]:
+    """``--peers``: comma-separated names of ``bench.peers.PEERS``, or "none"."""
+    names = [] if value.strip() == "none" else [name.strip() for name in value.split(",")]
+    unknown = [name for name in names if name not in PEERS]
+    if unknown:
+        raise argparse.ArgumentTypeError(
+            f"unknown peer {', '.join(unknown)}; choose from {', '.join(PEERS)} or none")
+    return names

@@ -1,12 +1,12 @@
 """Relevance on a retrieval set: ``python -m bench.relevance DIR [--queries FILE] [--limit N]
-[--peers NAMES] [--output FILE]``.
+[--peers NAMES] [--name NAME]``.
 
 DIR holds ``corpus.jsonl`` (records with id, title, text), ``queries_*.jsonl`` (qid, query,
 relevant ids). The corpus is indexed as JSONL articles; a hit counts for the article it
 belongs to, ranked by its best passage. In the same run, the peer engines of
 ``bench.peers`` are built from the same records and asked the same queries. Prints, per
-engine, MRR@10, Recall@10, nDCG@10, Recall@100, build seconds and ms per query; ``--output``
-also writes each query's latency.
+engine, MRR@10, Recall@10, nDCG@10, Recall@100, build seconds and ms per query; ``--name``
+also writes them to ``bench/results/`` with each query's latency and a latency plot.
 """
 
 from __future__ import annotations
@@ -19,7 +19,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from bench.peers import PEERS, Peer, make_peers
+from bench.peers import PEERS, Peer, make_peers, peer_list
+from bench.speed import RESULTS, machine, plot
 from search.engine import Engine
 from search.indexer import index_paths
 
@@ -128,14 +129,14 @@ def compare(directory: Path, queries_file: Path, limit: int | None,
             "latencies": {name: latencies for name, (_, latencies) in runs.items()}}
 
 
-def peer_list(value: str) -> list[str]:
-    """``--peers``: comma-separated names of ``bench.peers.PEERS``, or "none"."""
-    names = [] if value.strip() == "none" else [name.strip() for name in value.split(",")]
-    unknown = [name for name in names if name not in PEERS]
-    if unknown:
-        raise argparse.ArgumentTypeError(
-            f"unknown peer {', '.join(unknown)}; choose from {', '.join(PEERS)} or none")
-    return names
+def markdown(result: dict, name: str) -> str:
+    """The figures of a ``compare`` result as a markdown table."""
+    columns = ("MRR@10", "Recall@10", "nDCG@10", "Recall@100", "index_seconds", "ms_per_query")
+    lines = [f"# Relevance: {name}", "", f"{result['queries']} queries; machine: {machine()}", "",
+             "| engine | " + " | ".join(columns) + " |", "| --- |" + " ---: |" * len(columns)]
+    for engine, figures in result["engines"].items():
+        lines.append(f"| {engine} | " + " | ".join(f"{figures[c]:g}" for c in columns) + " |")
+    return "\n".join(lines) + "\n"
 
 
 def main() -> None:
@@ -146,13 +147,18 @@ def main() -> None:
     parser.add_argument("--peers", type=peer_list, default=list(PEERS),
                         help=f"peer engines, comma-separated (default: {','.join(PEERS)}), "
                         "or none")
-    parser.add_argument("--output", type=Path,
-                        help="also write the full result, with per-query latencies, here")
+    parser.add_argument("--name", help="write RESULTS/NAME.json (with per-query latencies), "
+                        ".md and -latency.png")
+    parser.add_argument("--results", type=Path, default=RESULTS, help="where results go")
     args = parser.parse_args()
     queries = args.queries or args.directory / "queries_dev.jsonl"
     result = compare(args.directory, queries, args.limit, args.peers)
-    if args.output:
-        args.output.write_text(json.dumps(result, ensure_ascii=False) + "\n", "utf-8")
+    if args.name:
+        args.results.mkdir(parents=True, exist_ok=True)
+        (args.results / f"{args.name}.json").write_text(
+            json.dumps({**result, "machine": machine()}, ensure_ascii=False) + "\n", "utf-8")
+        (args.results / f"{args.name}.md").write_text(markdown(result, args.name), "utf-8")
+        plot(result["latencies"], args.results / f"{args.name}-latency.png")
     del result["latencies"]
     print(json.dumps(result, ensure_ascii=False, indent=1))
 

@@ -24,8 +24,7 @@ import threading
 import time
 from pathlib import Path
 
-from bench.peers import PEERS
-from bench.relevance import peer_list
+from bench.peers import PEERS, peer_list
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"

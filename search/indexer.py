@@ -26,7 +26,7 @@ from .store import indexer_lock
 from .whoosh_backend import WhooshBackend
 
 BATCH = 2000  # passages per commit: a killed run keeps all but the last batch
-PARALLEL_BATCH = 20000  # each parallel commit adds a segment per process: fewer, larger ones
+PARALLEL_BATCH = 8000  # passages per parallel commit: bounds the memory of the in-memory pools
 PARALLEL_BYTES = 1_000_000  # below this, writer processes cost more than they save
 MAX_FILE_MB = 20  # like Recoll's textfilemaxmbs: bigger text files are skipped by default
 

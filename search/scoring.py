@@ -34,14 +34,19 @@ def or_clauses(query: wq.Query) -> list[wq.Query] | None:
     return clauses
 
 
+def segments(searcher) -> list[tuple]:
+    """(segment reader, offset of its first docnum) for each segment of the index."""
+    reader = searcher.reader()
+    return list(zip(getattr(reader, "readers", None) or [reader],
+                    getattr(reader, "doc_offsets", None) or [0], strict=True))
+
+
 class OrScorer:
     """Scores OR queries against one Whoosh searcher (caches its field lengths)."""
 
     def __init__(self, searcher, k1: float, b: float):
         self.searcher, self.k1, self.b = searcher, k1, b
-        reader = searcher.reader()
-        self.segments = list(zip(getattr(reader, "readers", None) or [reader],
-                                 getattr(reader, "doc_offsets", None) or [0], strict=True))
+        self.segments = segments(searcher)
         self.size = searcher.doc_count_all()
         self._lengths: dict[str, np.ndarray] = {}
 

@@ -27,7 +27,7 @@ from .backend import FACETS, Filters, Hit, Record, SearchResult
 from .errors import IndexUnavailable
 from .parallel import ParallelWriter
 from .query import And, Node, Not, Or, Phrase, Words
-from .scoring import OrScorer, or_clauses, postings, top
+from .scoring import OrScorer, or_clauses, postings, segments, top
 
 SCHEMA_VERSION = 4
 META_FILE = "search-meta.json"
@@ -250,16 +250,13 @@ class WhooshBackend:
     def _postings(self, fieldname: str, text: str) -> set[int]:
         """The live docnums of a term."""
         docnums: set[int] = set()
-        reader = self.searcher().reader()
-        readers = getattr(reader, "readers", None) or [reader]
-        offsets = getattr(reader, "doc_offsets", None) or [0]
-        for segment, offset in zip(readers, offsets, strict=True):
+        for segment, offset in segments(self.searcher()):
             if (fieldname, text) not in segment:
                 continue
             ids = postings(segment.postings(fieldname, text))[0].tolist()
             if segment.has_deletions():
                 ids = [docnum for docnum in ids if not segment.is_deleted(docnum)]
-            docnums.update(docnum + offset for docnum in ids) if offset else docnums.update(ids)
+            docnums.update(docnum + offset for docnum in ids)
         return docnums
 
     def _count(self, facet: str, docnums: list[int]) -> dict[str, int]:
@@ -334,7 +331,7 @@ class Transaction:
     def __init__(self, backend: WhooshBackend, procs: int = 1):
         self.backend, self.added = backend, 0
         if procs > 1:
-            self.writer = ParallelWriter(backend.ix, procs, limitmb=256 // procs)
+            self.writer = ParallelWriter(backend.ix, procs, limitmb=512 // procs)
         else:
             self.writer = backend.ix.writer(limitmb=256)
 

@@ -37,12 +37,17 @@ def bench(*args: str) -> subprocess.CompletedProcess:
     return done
 
 
-def test_relevance_benchmark_on_the_seeds(seed_set):
-    result = json.loads(bench("bench.relevance", str(seed_set)).stdout)
+def test_relevance_benchmark_on_the_seeds(seed_set, tmp_path):
+    result = json.loads(bench("bench.relevance", str(seed_set), "--results", str(tmp_path),
+                              "--name", "seeds").stdout)
     assert set(result["engines"]) == ENGINES and result["queries"] == 5
     for figures in result["engines"].values():
         assert 0 <= figures["MRR@10"] <= 1 and figures["Recall@100"] > 0
     assert result["engines"]["zh-news-search"]["MRR@10"] == 1.0  # headlines find their article
+    assert "| sqlite-fts5 |" in (tmp_path / "seeds.md").read_text(encoding="utf-8")
+    saved = json.loads((tmp_path / "seeds.json").read_text(encoding="utf-8"))
+    assert {len(times) for times in saved["latencies"].values()} == {5}
+    assert (tmp_path / "seeds-latency.png").read_bytes().startswith(b"\x89PNG")
 
 
 def test_speed_benchmark_on_the_seeds(seed_set, tmp_path):
