@@ -9,6 +9,7 @@ another version is refused with a message to rebuild, instead of answering wrong
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Iterator
 from math import log
 from pathlib import Path
@@ -16,7 +17,6 @@ from pathlib import Path
 import numpy as np
 from whoosh import index as whoosh_index
 from whoosh import query as wq
-from whoosh import sorting
 from whoosh.analysis import Token, Tokenizer
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.scoring import BM25F
@@ -27,11 +27,11 @@ from .backend import FACETS, Filters, Hit, Record, SearchResult
 from .errors import IndexUnavailable
 from .parallel import ParallelWriter
 from .query import And, Node, Not, Or, Phrase, Words
-from .scoring import OrScorer, or_clauses, postings, segments, top
+from .scoring import Scorer, is_union, postings, scored_clauses, segments, top
 
 SCHEMA_VERSION = 4
 META_FILE = "search-meta.json"
-TITLE_BOOST = 1.5
+TITLE_BOOST = 3.0
 SECTION_BOOST = 1.2
 PHRASE_BOOST = 1.0  # bonus for a typed run of words found as written
 BIGRAM_BOOST = 0.6  # recall for words jieba cut differently in the passage
@@ -133,8 +133,7 @@ class WhooshBackend:
         self.index_dir, self.ix, self.generation = index_dir, ix, generation
         self._searcher = None
         self._facet_values: dict[str, tuple] = {}  # field -> _values()
-        self._scorer: OrScorer | None = None  # per searcher, as are the next two
-        self._live: np.ndarray | None = None
+        self._scorer: Scorer | None = None  # per searcher
 
     @classmethod
     def create(cls, index_dir: Path) -> WhooshBackend:
@@ -197,43 +196,46 @@ class WhooshBackend:
 
     def search(self, node: Node | None, limit: int, filters: Filters | None = None,
                facets: tuple[str, ...] = FACETS, per_article: int | None = None) -> SearchResult:
-        searcher = self.searcher()
         query = wq.Every() if node is None else to_whoosh(node)
-        clauses = or_clauses(query) if not per_article else None
-        if clauses is not None:  # most queries: scored with numpy, the same scores
-            return self._search_or(clauses, limit, filters, facets)
-        if filters is not None:
-            query = wq.And([query, *filter_queries(filters)])
-        collapse = {"collapse": sorting.FieldFacet("article_id"),
-                    "collapse_limit": per_article} if per_article else {}
-        # limit=None: Whoosh's top-N collector can miss better documents (with or without
-        # its optimizations; tests/test_scoring.py), ranking them all does not
-        results = searcher.search(query, limit=None, **collapse)
-        hits = [Hit(hit.score, _stored(hit.fields())) for hit in results[:limit]]
-        if not facets:
-            return SearchResult(len(results), hits, {})
-        matches = list(self._matches(query))
-        counts = {name: self._count(name, matches) for name in facets}
-        return SearchResult(len(matches), hits, counts)
-
-    def _search_or(self, clauses: list[wq.Query], limit: int, filters: Filters | None,
-                   facets: tuple[str, ...]) -> SearchResult:
-        """``search`` for an OR of clauses, by ``scoring.OrScorer``."""
         if self._scorer is None:
-            self._scorer = OrScorer(self.searcher(), K1, B)
-            self._live = self._scorer.live()
-        scores, matched = self._scorer.scores(clauses)
-        matched &= self._live
-        for query in filter_queries(filters) if filters is not None else []:
-            allowed = np.zeros_like(matched)
-            allowed[list(self._matches(query))] = True
-            matched &= allowed
+            self._scorer = Scorer(self.searcher(), K1, B)
+        scores, matched = self._scorer.scores(scored_clauses(query))
+        if not is_union(query):  # AND, NOT, everything: which passages match, exactly
+            matched = self._mask(self._matches(query))
+        matched &= self._scorer.live
+        for condition in filter_queries(filters) if filters is not None else []:
+            matched &= self._mask(self._matches(condition))
         candidates = np.flatnonzero(matched)
+        if per_article:
+            best = self._per_article(scores, candidates, limit, per_article)
+        else:
+            best = top(scores, candidates, limit)
         hits = [Hit(float(scores[docnum]), _stored(self.searcher().stored_fields(docnum)))
-                for docnum in top(scores, candidates, limit)]
+                for docnum in best]
         docnums = candidates.tolist()
         counts = {name: self._count(name, docnums) for name in facets}
         return SearchResult(len(docnums), hits, counts)
+
+    def _mask(self, docnums) -> np.ndarray:
+        mask = np.zeros(self.searcher().doc_count_all(), dtype=bool)
+        mask[list(docnums)] = True
+        return mask
+
+    def _per_article(self, scores: np.ndarray, candidates: np.ndarray, limit: int,
+                     per_article: int) -> list[int]:
+        """The best ``limit`` docnums with at most ``per_article`` from any one article."""
+        _, articles, owners = self._values("article_id")
+        article_of = np.zeros(self.searcher().doc_count_all(), dtype=np.int64)
+        article_of[owners] = articles
+        taken: Counter = Counter()
+        best = []
+        for docnum in candidates[np.lexsort((candidates, -scores[candidates]))].tolist():
+            if taken[article_of[docnum]] < per_article:
+                taken[article_of[docnum]] += 1
+                best.append(docnum)
+                if len(best) == limit:
+                    break
+        return best
 
     def _matches(self, query: wq.Query) -> set[int]:
         """Every live docnum matching ``query``, for facet counts. Unions and intersections
@@ -316,7 +318,7 @@ class WhooshBackend:
         if self._searcher is not None:
             self._searcher.close()
             self._searcher = None
-        self._facet_values, self._scorer, self._live = {}, None, None
+        self._facet_values, self._scorer = {}, None
 
 
 class Transaction:

@@ -1,13 +1,16 @@
-"""The numpy scorer of OR queries must rank exactly as Whoosh scores, and facets must count
-exactly Whoosh's matches, also in an index with several segments and deletions."""
+"""The numpy scorer must rank exactly as a one-posting-at-a-time reference of the same BM25F,
+and facets must count exactly Whoosh's matches, also with several segments and deletions."""
 
+import math
 
 import pytest
+from whoosh import query as wq
 
 from search.engine import Engine
 from search.indexer import index_paths
 from search.query import parse
-from search.whoosh_backend import to_whoosh
+from search.scoring import WORD_FIELDS, Scorer, scored_clauses
+from search.whoosh_backend import K1, B, to_whoosh
 from tests.conftest import SEEDS
 
 QUERIES = ["长沙", "长沙银行 供应链金融", "湖南 OR 重庆", "企业 -湖南", "企业 AND 数字化",
@@ -29,17 +32,74 @@ def edited_index(tmp_path_factory) -> Engine:
     return Engine(root / "index")
 
 
+def reference_scores(searcher, query) -> dict[int, float]:
+    """The same BM25F, one posting at a time through Whoosh's public API."""
+    k1, b, size = K1, B, searcher.doc_count()
+    scores: dict[int, float] = {}
+    words: dict[str, dict[int, float]] = {}
+    for clause in scored_clauses(query):
+        if isinstance(clause, wq.Term) and clause.fieldname in WORD_FIELDS:
+            frequency = words.setdefault(clause.text, {})
+            average = searcher.avg_field_length(clause.fieldname)
+            for docnum, tf in term_postings(searcher, clause):
+                length = searcher.doc_field_length(docnum, clause.fieldname)
+                frequency[docnum] = frequency.get(docnum, 0) + clause.boost * tf / (
+                    (1 - b) + b * length / average)
+        elif isinstance(clause, wq.Term):
+            average = searcher.avg_field_length(clause.fieldname)
+            idf = searcher.idf(clause.fieldname, clause.text)
+            for docnum, tf in term_postings(searcher, clause):
+                length = searcher.doc_field_length(docnum, clause.fieldname)
+                scores[docnum] = scores.get(docnum, 0) + clause.boost * idf * tf * (k1 + 1) / (
+                    tf + k1 * ((1 - b) + b * length / average))
+        else:
+            matcher = clause.matcher(searcher)
+            while matcher.is_active():
+                scores[matcher.id()] = scores.get(matcher.id(), 0) + matcher.score()
+                matcher.next()
+    for frequency in words.values():
+        idf = math.log(1 + (size - len(frequency) + 0.5) / (len(frequency) + 0.5))
+        for docnum, value in frequency.items():
+            scores[docnum] = scores.get(docnum, 0) + idf * value * (k1 + 1) / (value + k1)
+    return scores
+
+
+def term_postings(searcher, term):
+    if (term.fieldname, term.text) not in searcher.reader():
+        return []
+    matcher = searcher.postings(term.fieldname, term.text)
+    found = []
+    while matcher.is_active():
+        found.append((matcher.id(), matcher.weight()))
+        matcher.next()
+    return found
+
+
 @pytest.mark.parametrize("text", QUERIES)
-def test_ranking_is_whooshs_full_ranking(edited_index, text):
+def test_ranking_equals_a_one_posting_at_a_time_reference(edited_index, text):
     backend = edited_index.backend
     searcher = backend.searcher()
     query = to_whoosh(parse(text))
-    every = sorted(searcher.search(query, limit=None), key=lambda hit: (-hit.score, hit.docnum))
+    matching = set(searcher.docs_for_query(query))
+    expected = sorted(((-score, docnum) for docnum, score in
+                       reference_scores(searcher, query).items() if docnum in matching))
     result = backend.search(parse(text), 10)
+    assert [hit.score for hit in result.hits] == pytest.approx([-s for s, _ in expected[:10]])
     assert [hit.stored["passage_id"] for hit in result.hits] == \
-        [hit["passage_id"] for hit in every[:10]]
-    assert [hit.score for hit in result.hits] == pytest.approx([hit.score for hit in every[:10]])
-    assert result.total == len(every)
+        [searcher.stored_fields(docnum)["passage_id"] for _, docnum in expected[:10]]
+    assert result.total == len(matching)
+
+
+def test_a_word_saturates_across_its_fields(edited_index):
+    """True BM25F: a word found in the title and the text can score no more than the BM25
+    bound, idf * (k1 + 1), however often it is repeated in them."""
+    scorer = Scorer(edited_index.backend.searcher(), K1, B)
+    word = [wq.Term("text", "株洲"), wq.Term("title", "株洲", boost=3.0),
+            wq.Term("section", "株洲", boost=1.2)]
+    scores, matched = scorer.scores(word)
+    count, passages = int(matched.sum()), scorer.passages
+    bound = math.log(1 + (passages - count + 0.5) / (count + 0.5)) * (K1 + 1)
+    assert 0.5 * bound < scores.max() <= bound
 
 
 @pytest.mark.parametrize("text", QUERIES)
