@@ -1,4 +1,4 @@
-"""Whoosh backend: one Whoosh document per passage, BM25F with title and heading boosts.
+"""Whoosh backend: one Whoosh document per passage; ranking by ``scoring.Scorer``.
 
 Tokens arrive pre-analysed (``backend.Record.tokens``); the ``PreTokenized`` tokenizer
 only replays them, so Whoosh never segments text itself. The index directory also
