@@ -68,8 +68,9 @@ class SearchResult:
 class Backend(Protocol):
     """What the engine needs from a search backend."""
 
-    def write(self, records: list[Record], delete_paths: list[str] = ()) -> None:
-        """Forget the passages of ``delete_paths`` and store ``records``, in one commit."""
+    def begin(self, procs: int = 1):
+        """A transaction (``delete(path)``, ``add(record)``, ``commit()``, ``cancel()``):
+        its deletes and adds become visible together at ``commit``."""
 
     def search(self, node: Node | None, limit: int, filters: Filters | None = None,
                facets: tuple[str, ...] = FACETS, per_article: int | None = None) -> SearchResult:

@@ -157,7 +157,7 @@ def _index(index_dir: Path, paths: list[Path], files: list[tuple[Path, ReadError
     indexed = backend.file_hashes()
     transaction = backend.begin(procs)
     try:
-        bytes_done = 0
+        bytes_done, bytes_total = 0, sum(sizes)
         for i, (path, refusal) in enumerate(files):
             outcome, documents, file_hash = _read(path, shown[i], refusal, indexed, report,
                                                   on_error)
@@ -170,7 +170,7 @@ def _index(index_dir: Path, paths: list[Path], files: list[tuple[Path, ReadError
                         transaction.add(record)
                         report.passages += 1
             bytes_done += sizes[i]
-            on_progress(Progress(shown[i], outcome, i + 1, len(files), bytes_done, sum(sizes),
+            on_progress(Progress(shown[i], outcome, i + 1, len(files), bytes_done, bytes_total,
                                  report.passages))
             if transaction.added >= batch:  # commit only between files: each file is atomic
                 transaction.commit()

@@ -109,6 +109,6 @@ def test_match_sets_read_from_postings_equal_whooshs(edited_index, text):
     assert backend._matches(query) == set(backend.searcher().docs_for_query(query))
 
 
-def test_the_index_has_deletions_and_segments(edited_index):
-    reader = edited_index.backend.searcher().reader()
-    assert reader.has_deletions() and len(getattr(reader, "readers", [reader])) >= 1
+def test_the_edited_index_has_deletions(edited_index):
+    """The fixture must exercise deleted postings, or the tests above prove less."""
+    assert edited_index.backend.searcher().reader().has_deletions()
