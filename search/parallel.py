@@ -4,8 +4,9 @@ Whoosh's ``MpWriter`` builds postings in worker processes, the costly part of in
 As shipped, its workers are forked (inheriting the indexer's lock and a copy of its
 threads), and when the writer is cancelled or the indexer killed they wait on their job
 queue forever; a worker that dies leaves the parent waiting, or committing without its
-share. Here they are spawned, exit when their parent dies, are stopped by ``cancel``, and a
-dead one fails the commit with WriterProcessFailed.
+share. Here they are spawned, write with ``postings.FastSegmentWriter``, exit when their
+parent dies, are stopped by ``cancel``, and a dead one fails the commit with
+WriterProcessFailed.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from queue import Empty, Full
 from whoosh.multiproc import MpWriter, SubWriterTask
 
 from .errors import SearchError
+from .postings import FastSegmentWriter
 
 SPAWN = multiprocessing.get_context("spawn")
 
@@ -32,8 +34,14 @@ class WriterProcess(SpawnProcess, SubWriterTask):
         self.parent = os.getpid()
 
     def run(self) -> None:
+        """Whoosh's ``SubWriterTask.run`` for one segment per process, with a
+        ``FastSegmentWriter``: add the documents of each job file, then write the segment."""
         threading.Thread(target=self._exit_with_parent, daemon=True).start()
-        super().run()
+        ix = self.storage.open_index(self.indexname)
+        self.writer = FastSegmentWriter(ix, _lk=False, **self.kwargs)
+        while (job := self.jobqueue.get()) is not None:
+            self._process_file(*job)
+        self.resultqueue.put((None, set(), self.writer._finalize_segment()), timeout=5)
 
     def _exit_with_parent(self) -> None:
         while os.getppid() == self.parent:

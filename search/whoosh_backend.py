@@ -26,6 +26,7 @@ from .analysis import ANALYZER_VERSION, fold, pairs, units
 from .backend import FACETS, Filters, Hit, Record, SearchResult
 from .errors import IndexUnavailable
 from .parallel import ParallelWriter
+from .postings import SAME_POSITION, FastSegmentWriter, decode_tokens
 from .query import And, Node, Not, Or, Phrase, Words
 from .scoring import Scorer, is_union, scored_clauses, top
 
@@ -41,9 +42,6 @@ STORED_FIELDS = ("order", "char_start", "char_end", "line_start", "line_end", "f
 LIST_FIELDS = ("cities", "provinces", "counties")
 FIELD_OF = {"city": "cities", "province": "provinces", "county": "counties",
             "source": "source_key", "year": "year"}  # facet or filter -> Whoosh field
-
-
-SAME_POSITION = "\x01"  # marks a term that shares the previous term's position
 
 
 def encode_tokens(tokens: list) -> str:
@@ -64,20 +62,15 @@ def encode_tokens(tokens: list) -> str:
 class PreTokenized(Tokenizer):
     """Replays tokens encoded by ``encode_tokens``; Whoosh never segments text itself."""
 
+    pretokenized = True  # FastSegmentWriter counts these tokens itself
+
     def __call__(self, value, positions=False, chars=False, keeporiginal=False,
                  removestops=True, start_pos=0, start_char=0, tokenize=True, mode="", **kwargs):
         token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        pos = start_pos - 1
-        for term in value.split(" "):
-            if not term:
-                continue
-            if term[0] == SAME_POSITION:
-                term = term[1:]
-            else:
-                pos += 1
+        for term, pos in decode_tokens(value):
             token.text, token.boost, token.stopped = term, 1.0, False
             if positions:
-                token.pos = pos
+                token.pos = start_pos + pos
             if chars:
                 token.startchar = token.endchar = start_char
             yield token
@@ -321,7 +314,7 @@ class Transaction:
         if procs > 1:
             self.writer = ParallelWriter(backend.ix, procs, limitmb=512 // procs)
         else:
-            self.writer = backend.ix.writer(limitmb=256)
+            self.writer = FastSegmentWriter(backend.ix)
 
     def delete(self, path: str) -> None:
         self.writer.delete_by_term("path", path)

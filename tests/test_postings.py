@@ -1,0 +1,116 @@
+"""FastSegmentWriter writes the same index as Whoosh's own SegmentWriter, posting for posting."""
+
+from pathlib import Path
+
+import pytest
+from whoosh import index as whoosh_index
+from whoosh.writing import SegmentWriter
+
+from search.indexer import records_for
+from search.postings import FastSegmentWriter, decode_tokens
+from search.readers import read_file
+from search.segment import segment
+from search.whoosh_backend import SAME_POSITION, _document, encode_tokens, make_schema
+
+COPIES = 3  # each seed passage added three times: common terms then span several blocks
+
+
+@pytest.fixture(scope="module")
+def documents() -> list[dict]:
+    """Whoosh documents of every seed passage, ``COPIES`` times under distinct ids."""
+    base = [_document(record) for path in sorted(Path("seeds").iterdir())
+            for doc in read_file(path) for article in segment(doc)
+            for record in records_for(article)]
+    return [{**doc, "passage_id": f"{doc['passage_id']}~{copy}"}
+            for copy in range(COPIES) for doc in base]
+
+
+def build(folder: Path, writer_class, batches: list[list[dict]], delete: str = "",
+          optimize: bool = False):
+    """An index written by ``writer_class``, one commit per batch; then, if asked, one
+    more commit that deletes ``delete``'s passages and merges all segments into one."""
+    folder.mkdir()
+    ix = whoosh_index.create_in(str(folder), make_schema())
+    for batch in batches:
+        writer = writer_class(ix)
+        for doc in batch:
+            writer.add_document(**doc)
+        writer.commit(merge=False)
+    if delete or optimize:
+        writer = writer_class(ix)
+        if delete:
+            writer.delete_by_term("path", delete)
+        writer.commit(optimize=optimize)
+    return ix
+
+
+def assert_same_index(expected, actual) -> None:
+    """Same terms, term statistics, postings (ids, weights, values, block statistics),
+    stored fields and field lengths."""
+    with expected.reader() as want, actual.reader() as got:
+        terms = list(want.all_terms())
+        assert list(got.all_terms()) == terms
+        for field, text in terms:
+            want_info, got_info = want.term_info(field, text), got.term_info(field, text)
+            assert ((want_info.weight(), want_info.doc_frequency(), want_info.min_length(),
+                     want_info.max_length(), want_info.max_weight(), want_info.min_id(),
+                     want_info.max_id())
+                    == (got_info.weight(), got_info.doc_frequency(), got_info.min_length(),
+                        got_info.max_length(), got_info.max_weight(), got_info.min_id(),
+                        got_info.max_id())), (field, text)
+            assert postings_of(got, field, text) == postings_of(want, field, text), (field, text)
+        assert got.doc_count_all() == want.doc_count_all()
+        for docnum in range(want.doc_count_all()):
+            assert got.stored_fields(docnum) == want.stored_fields(docnum)
+            for field in ("text", "title", "section", "bigram"):
+                assert (got.doc_field_length(docnum, field)
+                        == want.doc_field_length(docnum, field))
+
+
+def postings_of(reader, field: str, text: str) -> list[tuple]:
+    """Every posting of a term with the statistics of its block, deleted ones included."""
+    found = []
+    for segment_reader, offset in zip(getattr(reader, "readers", [reader]),
+                                      getattr(reader, "doc_offsets", [0]), strict=True):
+        if (field, text) not in segment_reader:
+            continue
+        matcher = segment_reader.postings(field, text)
+        while matcher.is_active():
+            found.append((matcher.id() + offset, matcher.weight(), matcher.value(),
+                          matcher.block_min_length(), matcher.block_max_length(),
+                          matcher.block_max_weight()))
+            matcher.next()
+    return found
+
+
+def test_one_segment_is_written_as_whoosh_writes_it(documents, tmp_path):
+    expected = build(tmp_path / "whoosh", SegmentWriter, [documents])
+    actual = build(tmp_path / "fast", FastSegmentWriter, [documents])
+    assert_same_index(expected, actual)
+    with actual.reader() as reader:  # the fixture does reach past one block per term
+        assert max(reader.doc_frequency(*term) for term in reader.all_terms()) > 2 * 128
+
+
+def test_segments_merged_with_deletions_are_written_as_whoosh_writes_them(documents, tmp_path):
+    half = len(documents) // 2
+    batches = [documents[:half], documents[half:]]
+    deleted = documents[0]["path"]
+    expected = build(tmp_path / "whoosh", SegmentWriter, batches, deleted, optimize=True)
+    actual = build(tmp_path / "fast", FastSegmentWriter, batches, deleted, optimize=True)
+    assert_same_index(expected, actual)
+    with actual.reader() as reader:
+        assert reader.doc_count_all() < len(documents)  # the deleted passages were dropped
+
+
+@pytest.mark.parametrize("tokens", [
+    [],
+    [("长沙", 0), ("银行", 1)],
+    [("中华", 0), ("中华人民共和国", 0), ("人民", 1), ("中华", 2)],  # search-mode repeats
+])
+def test_decode_tokens_inverts_encode_tokens(tokens):
+    assert decode_tokens(encode_tokens(tokens)) == tokens
+
+
+def test_same_position_is_a_marker_not_a_term():
+    encoded = encode_tokens([("中华", 0), ("中华人民共和国", 0)])
+    assert encoded == f"中华 {SAME_POSITION}中华人民共和国"
