@@ -41,7 +41,7 @@ class WriterProcess(SpawnProcess, SubWriterTask):
         self.writer = FastSegmentWriter(ix, _lk=False, **self.kwargs)
         while (job := self.jobqueue.get()) is not None:
             self._process_file(*job)
-        self.resultqueue.put((None, set(), self.writer._finalize_segment()), timeout=5)
+        self.resultqueue.put((None, set(), self.writer.segments_written()), timeout=5)
 
     def _exit_with_parent(self) -> None:
         while os.getppid() == self.parent:
@@ -103,6 +103,11 @@ class ParallelWriter(MpWriter):
         self.tasks.append(task)
         task.start()
         return task
+
+    def _commit_toc(self, segments) -> None:
+        """Whoosh's, with the list of segments each writer process returns spread out."""
+        super()._commit_toc([segment for item in segments
+                             for segment in (item if isinstance(item, list) else [item])])
 
     def cancel(self) -> None:
         for task in self.tasks:

@@ -35,6 +35,7 @@ COMPRESSION = 3  # zlib level, W3Codec's
 SMALL_BLOCK = 128  # pickled blocks shorter than this are stored uncompressed: zlib hardly
 # shrinks them, and a call costs as much as a large block's
 SAME_POSITION = "\x01"  # marks a term that shares the previous term's position (encode_tokens)
+MAX_POSTINGS = 10_000_000  # postings held before a segment is written (~400 MB)
 _FREQUENCY = [pack_uint(n) for n in range(256)]  # the value of a Frequency posting, shared
 _LENGTH_OF_BYTE = np.array([byte_to_length(b) for b in range(256)], dtype=np.int64)
 _BYTE_LENGTHS = np.array(_length_byte_cache, dtype=np.int64)  # length_to_byte bisects this
@@ -121,11 +122,42 @@ def _single_position(pos: int) -> bytes:
 
 
 class FastSegmentWriter(SegmentWriter):
-    """A ``SegmentWriter`` that writes its postings a block at a time (see the module)."""
+    """A ``SegmentWriter`` that writes its postings a block at a time (see the module).
 
-    def __init__(self, ix, **kwargs):
+    Postings wait in memory until the segment is written; past ``max_postings`` (about
+    40 bytes each) the segment is written and the writer goes on in a new one, so memory
+    stays bounded however much one commit adds. ``commit`` publishes them all together.
+    """
+
+    def __init__(self, ix, max_postings: int = MAX_POSTINGS, **kwargs):
         super().__init__(ix, **kwargs)
         self.postings: defaultdict[str, FieldPostings] = defaultdict(FieldPostings)
+        self.max_postings = max_postings
+        self.written: list = []  # segments already written by this writer
+
+    def _pending(self) -> int:
+        return sum(len(postings) for postings in self.postings.values())
+
+    def _next_segment(self) -> None:
+        """Write the segment so far and start a new, empty one."""
+        self.written.append(self._finalize_segment())
+        self.newsegment = self.codec.new_segment(self.storage, self.indexname)
+        self.perdocwriter = self.codec.per_document_writer(self.storage, self.newsegment)
+        self.fieldwriter = self.codec.field_writer(self.storage, self.newsegment)
+        self.docnum = self.docbase
+        self._added = False
+
+    def segments_written(self) -> list:
+        """Finish the current segment; every segment this writer wrote (for a parent writer)."""
+        if self._added:
+            self.written.append(self._finalize_segment())
+        else:
+            self._close_segment()
+        return self.written
+
+    def _merge_segments(self, mergetype, optimize, merge) -> list:
+        """The segments the commit keeps: Whoosh's merge policy's, then those written."""
+        return super()._merge_segments(mergetype, optimize, merge) + self.written
 
     def add_document(self, **fields) -> None:
         """Add one document: ``fields`` as for Whoosh's ``add_document`` (``_stored_NAME``
@@ -151,6 +183,8 @@ class FastSegmentWriter(SegmentWriter):
         perdoc.finish_doc()
         self._added = True
         self.docnum += 1
+        if self._pending() > self.max_postings:
+            self._next_segment()
 
     def _index_field(self, name: str, field, value) -> int:
         """Add a field's postings; returns its length (0 unless the field is scorable)."""

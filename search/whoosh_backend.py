@@ -301,12 +301,12 @@ class WhooshBackend:
 
 
 class Transaction:
-    """Streams passages into one Whoosh commit; Whoosh spills to disk past ``limitmb``, so a
-    large commit does not need its records in memory.
+    """Streams passages into one Whoosh commit, written by ``postings.FastSegmentWriter``: past
+    ``postings.MAX_POSTINGS`` a writer writes its segment and goes on in a new one, so a
+    large commit does not need all its records in memory.
 
-    With ``procs`` > 1, Whoosh's multiprocessing writer builds the postings (the costly part
-    of indexing: 1.68x faster with 2 processes on the news corpus) into one segment per
-    process.
+    With ``procs`` > 1, writer processes build the postings (PARALLEL_FIGURE), one or more
+    segments each.
     """
 
     def __init__(self, backend: WhooshBackend, procs: int = 1):

@@ -4,9 +4,11 @@ from pathlib import Path
 
 import pytest
 from whoosh import index as whoosh_index
+from whoosh.query import Term
 from whoosh.writing import SegmentWriter
 
 from search.indexer import records_for
+from search.parallel import ParallelWriter
 from search.postings import FastSegmentWriter, decode_tokens
 from search.readers import read_file
 from search.segment import segment
@@ -114,3 +116,49 @@ def test_decode_tokens_inverts_encode_tokens(tokens):
 def test_same_position_is_a_marker_not_a_term():
     encoded = encode_tokens([("中华", 0), ("中华人民共和国", 0)])
     assert encoded == f"中华 {SAME_POSITION}中华人民共和国"
+
+
+def segment_count(ix) -> int:
+    with ix.reader() as reader:
+        return len(getattr(reader, "readers", [reader]))
+
+
+def test_a_writer_past_its_postings_limit_goes_on_in_a_new_segment(documents, tmp_path):
+    expected = build(tmp_path / "whoosh", SegmentWriter, [documents])
+    (tmp_path / "fast").mkdir()
+    actual = whoosh_index.create_in(str(tmp_path / "fast"), make_schema())
+    writer = FastSegmentWriter(actual, max_postings=5000)
+    for doc in documents:
+        writer.add_document(**doc)
+    writer.commit()
+    assert segment_count(actual) > 2
+    assert_same_postings(expected, actual)
+
+
+def test_writer_processes_return_all_their_segments(documents, tmp_path):
+    expected = build(tmp_path / "whoosh", SegmentWriter, [documents])
+    (tmp_path / "parallel").mkdir()
+    actual = whoosh_index.create_in(str(tmp_path / "parallel"), make_schema())
+    writer = ParallelWriter(actual, 2, max_postings=5000)
+    for doc in documents:
+        writer.add_document(**doc)
+    writer.commit()
+    assert segment_count(actual) > 2
+    with expected.searcher() as want, actual.searcher() as got:
+        assert got.doc_count() == want.doc_count()
+        for field, text in [("text", "银行"), ("bigram", "长沙"), ("cities", "株洲")]:
+            query = Term(field, text)
+            assert (sorted(hit["passage_id"] for hit in got.search(query, limit=None))
+                    == sorted(hit["passage_id"] for hit in want.search(query, limit=None)))
+
+
+def assert_same_postings(expected, actual) -> None:
+    """Same postings (ids, weights, values) and stored fields, however split in segments."""
+    with expected.reader() as want, actual.reader() as got:
+        terms = list(want.all_terms())
+        assert list(got.all_terms()) == terms
+        for field, text in terms:
+            assert ([posting[:3] for posting in postings_of(got, field, text)]
+                    == [posting[:3] for posting in postings_of(want, field, text)])
+        for docnum in range(want.doc_count_all()):
+            assert got.stored_fields(docnum) == want.stored_fields(docnum)
