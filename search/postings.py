@@ -35,9 +35,11 @@ COMPRESSION = 3  # zlib level, W3Codec's
 SMALL_BLOCK = 128  # pickled blocks shorter than this are stored uncompressed: zlib hardly
 # shrinks them, and a call costs as much as a large block's
 SAME_POSITION = "\x01"  # marks a term that shares the previous term's position (encode_tokens)
-MAX_POSTINGS = 10_000_000  # postings held before a segment is written (~400 MB)
+MAX_POSTINGS = 8_000_000  # postings held before a segment is written (~400 MB; ~600 MB
+# while it is written)
+CHUNK = 65_536  # postings turned into Python objects at a time while a segment is written
 _FREQUENCY = [pack_uint(n) for n in range(256)]  # the value of a Frequency posting, shared
-_LENGTH_OF_BYTE = np.array([byte_to_length(b) for b in range(256)], dtype=np.int64)
+_LENGTH_OF_BYTE = np.array([byte_to_length(b) for b in range(256)], dtype=np.int32)
 _BYTE_LENGTHS = np.array(_length_byte_cache, dtype=np.int64)  # length_to_byte bisects this
 _TERMINFO = W3TermInfo._struct  # flags, weight, doc freq, min/max length byte, max weight, ids
 
@@ -125,7 +127,7 @@ class FastSegmentWriter(SegmentWriter):
     """A ``SegmentWriter`` that writes its postings a block at a time (see the module).
 
     Postings wait in memory until the segment is written; past ``max_postings`` (about
-    40 bytes each) the segment is written and the writer goes on in a new one, so memory
+    50 bytes each) the segment is written and the writer goes on in a new one, so memory
     stays bounded however much one commit adds. ``commit`` publishes them all together.
     """
 
@@ -223,7 +225,7 @@ def _lengths(perdoc_reader, name: str, size: int) -> np.ndarray:
     """Each docnum's length of field ``name`` as Whoosh stores it (quantized), 0 if none."""
     column = perdoc_reader._cached_reader(_lenfield(name), LENGTHS_COLUMN)
     if column is None:
-        return np.zeros(size, dtype=np.int64)
+        return np.zeros(size, dtype=np.int32)
     codes = np.frombuffer(bytes(column.load()), dtype=np.uint8)
     return _LENGTH_OF_BYTE[np.pad(codes, (0, max(0, size - len(codes))))]
 
@@ -232,52 +234,98 @@ def write_field(fieldwriter, name: str, field, postings: FieldPostings,
                 lengths: np.ndarray) -> None:
     """Write one field's postings through a W3 ``fieldwriter``: terms in byte order, each
     term's postings in docnum order, in blocks of ``BLOCK``."""
-    texts = [term.encode("utf-8") if isinstance(term, str) else term for term in postings.number]
-    unique = sorted(set(texts))
-    rank_of = {text: rank for rank, text in enumerate(unique)}
-    rank = np.array([rank_of[text] for text in texts], dtype=np.int64)[
-        np.frombuffer(postings.terms, dtype=np.int32)]
-    docnums = np.frombuffer(postings.docnums, dtype=np.int32).astype(np.int64)
+    texts, rank = _term_ranks(postings)
+    docnums = np.frombuffer(postings.docnums, dtype=np.int32)
     order = np.lexsort((docnums, rank))
     rank, docnums = rank[order], docnums[order]
-    weights = np.frombuffer(postings.weights, dtype=np.float32)[order].astype(np.float64)
-    values = [postings.values[i] for i in order.tolist()]
+    weights = np.frombuffer(postings.weights, dtype=np.float32)[order]
+    values = np.empty(len(order), dtype=object)
+    values[:] = postings.values
+    values = values[order]
+    del order
 
     term_starts = np.flatnonzero(np.r_[True, rank[1:] != rank[:-1]])
-    term_sizes = np.diff(np.r_[term_starts, len(rank)])
-    in_term = np.arange(len(rank)) - np.repeat(term_starts, term_sizes)
+    term_ends = np.r_[term_starts[1:], len(rank)]
+    in_term = np.arange(len(rank), dtype=np.int32) - np.repeat(
+        term_starts.astype(np.int32), term_ends - term_starts)
     block_starts = np.flatnonzero(in_term % BLOCK == 0)
-    deltas = np.diff(docnums, prepend=0)
+    del in_term
+    deltas = np.diff(docnums, prepend=np.int32(0))
     deltas[block_starts] = docnums[block_starts]  # Whoosh delta-encodes each block from 0
     doc_lengths = lengths[docnums]
+    run = Run(deltas, weights, docnums, values, field.format.fixed_value_size())
     blocks = Stats(weights, doc_lengths, block_starts)
     terms = Stats(weights, doc_lengths, term_starts)
 
-    fixed = field.format.fixed_value_size()
     fieldwriter.start_field(name, field)
-    postfile, key_prefix = fieldwriter._postfile, pack_ushort(fieldwriter._fieldid)
-    deltas_list, weights_list, doc_list = deltas.tolist(), weights.tolist(), docnums.tolist()
-    offset = postfile.tell()
-    block = 0
-    starts_and_sizes = zip(term_starts.tolist(), term_sizes.tolist(), strict=True)
-    for term, (start, size) in enumerate(starts_and_sizes):
-        end = start + size
-        parts = [WHOOSH3_HEADER_MAGIC]
-        for low in range(start, end, BLOCK):
-            high = min(low + BLOCK, end)
-            data = (tuple(deltas_list[low:high]), _mini_weights(weights_list[low:high]),
-                    _mini_values(values[low:high], fixed))
-            parts.append(_block(data, doc_list[high - 1], blocks.info(block), high == end))
-            block += 1
-        postings_bytes = b"".join(parts)
-        postfile.write(postings_bytes)
-        weight_sum, max_weight, min_byte, max_byte = terms.info(term)
-        info = _TERMINFO.pack(0, weight_sum, size, min_byte, max_byte, max_weight,
-                              doc_list[start], doc_list[end - 1])
-        info += pack_long(offset) + pack_int(len(postings_bytes))
-        fieldwriter._tindex.add(key_prefix + unique[int(rank[start])], info)
-        offset += len(postings_bytes)
+    key_prefix = pack_ushort(fieldwriter._fieldid)
+    chunk_starts = np.flatnonzero(np.r_[True, np.diff(term_starts // CHUNK) > 0])
+    chunk_ends = np.r_[chunk_starts[1:], len(term_starts)]
+    for first, end in zip(chunk_starts.tolist(), chunk_ends.tolist(), strict=True):
+        low, high = int(term_starts[first]), int(term_ends[end - 1])
+        run.load(low, high)
+        block_stats = blocks.rows(int(np.searchsorted(block_starts, low)),
+                                  int(np.searchsorted(block_starts, high)))
+        block = 0
+        for start, stop, stats in zip(term_starts[first:end].tolist(),
+                                      term_ends[first:end].tolist(), terms.rows(first, end),
+                                      strict=True):
+            count = -(-(stop - start) // BLOCK)
+            key = key_prefix + texts[int(rank[start])]
+            _write_term(fieldwriter, key, run, start, stop, stats,
+                        block_stats[block:block + count])
+            block += count
     fieldwriter.finish_field()
+
+
+def _term_ranks(postings: FieldPostings) -> tuple[list[bytes], np.ndarray]:
+    """The field's distinct terms as UTF-8 in byte order, and each posting's rank in it
+    (a term can arrive both as str and as bytes, from a merged segment)."""
+    texts = [term.encode("utf-8") if isinstance(term, str) else term for term in postings.number]
+    unique = sorted(set(texts))
+    rank_of = {text: rank for rank, text in enumerate(unique)}
+    rank = np.array([rank_of[text] for text in texts], dtype=np.int32)
+    return unique, rank[np.frombuffer(postings.terms, dtype=np.int32)]
+
+
+class Run:
+    """Sorted postings, loaded as Python lists a chunk at a time (bounds a flush's memory)."""
+
+    def __init__(self, deltas, weights, docnums, values, fixed: int | None):
+        self.arrays = (deltas, weights, docnums, values)
+        self.fixed, self.low = fixed, 0
+        self.deltas = self.weights = self.docnums = self.values = []
+
+    def load(self, low: int, high: int) -> None:
+        self.low = low
+        self.deltas, self.weights, self.docnums, self.values = (
+            array[low:high].tolist() for array in self.arrays)
+
+    def block(self, start: int, stop: int) -> tuple:
+        """The data tuple of the block of postings [start, stop), minified as W3 does."""
+        i, j = start - self.low, stop - self.low
+        return (tuple(self.deltas[i:j]), _mini_weights(self.weights[i:j]),
+                _mini_values(self.values[i:j], self.fixed))
+
+    def docnum(self, index: int) -> int:
+        return self.docnums[index - self.low]
+
+
+def _write_term(fieldwriter, key: bytes, run: Run, start: int, stop: int, stats: tuple,
+                block_stats: list[tuple]) -> None:
+    """One term's postings [start, stop) as W3 blocks, and its entry in the terms table."""
+    parts = [WHOOSH3_HEADER_MAGIC]
+    for low, stats_of_block in zip(range(start, stop, BLOCK), block_stats, strict=True):
+        high = min(low + BLOCK, stop)
+        parts.append(_block(run.block(low, high), run.docnum(high - 1), stats_of_block,
+                            high == stop))
+    data = b"".join(parts)
+    offset = fieldwriter._postfile.tell()
+    fieldwriter._postfile.write(data)
+    weight_sum, max_weight, min_byte, max_byte = stats
+    info = _TERMINFO.pack(0, weight_sum, stop - start, min_byte, max_byte, max_weight,
+                          run.docnum(start), run.docnum(stop - 1))
+    fieldwriter._tindex.add(key, info + pack_long(offset) + pack_int(len(data)))
 
 
 class Stats:
@@ -286,23 +334,23 @@ class Stats:
     (a byte; the shortest skips 0, which Whoosh treats as no length)."""
 
     def __init__(self, weights: np.ndarray, doc_lengths: np.ndarray, starts: np.ndarray):
-        self.weight_sum = np.add.reduceat(weights, starts).tolist()
-        self.weight_max = np.maximum.reduceat(weights, starts).tolist()
-        nonzero = np.where(doc_lengths > 0, doc_lengths, np.iinfo(np.int64).max)
-        shortest = np.minimum.reduceat(nonzero, starts)
-        shortest[shortest == np.iinfo(np.int64).max] = 0
+        self.weight_sum = np.add.reduceat(weights, starts)
+        self.weight_max = np.maximum.reduceat(weights, starts)
+        none = np.iinfo(doc_lengths.dtype).max
+        shortest = np.minimum.reduceat(np.where(doc_lengths > 0, doc_lengths, none), starts)
+        shortest[shortest == none] = 0
         self.min_byte = _length_bytes(shortest)
         self.max_byte = _length_bytes(np.maximum.reduceat(doc_lengths, starts))
 
-    def info(self, run: int) -> tuple[float, float, int, int]:
-        """(weight sum, max weight, min length byte, max length byte) of a run."""
-        return (self.weight_sum[run], self.weight_max[run], self.min_byte[run],
-                self.max_byte[run])
+    def rows(self, first: int, end: int) -> list[tuple[float, float, int, int]]:
+        """(weight sum, max weight, min length byte, max length byte) of runs [first, end)."""
+        return list(zip(*(column[first:end].tolist() for column in (
+            self.weight_sum, self.weight_max, self.min_byte, self.max_byte)), strict=True))
 
 
-def _length_bytes(lengths: np.ndarray) -> list[int]:
+def _length_bytes(lengths: np.ndarray) -> np.ndarray:
     """``length_to_byte`` of each length."""
-    return np.minimum(np.searchsorted(_BYTE_LENGTHS, lengths, side="left"), 255).tolist()
+    return np.minimum(np.searchsorted(_BYTE_LENGTHS, lengths, side="left"), 255)
 
 
 def _block(data: tuple, last_id: int, stats: tuple, last: bool) -> bytes:
