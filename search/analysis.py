@@ -68,8 +68,11 @@ def fold(text: str) -> str:
     return simplified
 
 
+_ALNUM = re.compile(r"[^\W_]")  # one character that str.isalnum() accepts
+
+
 def _is_word(token: str) -> bool:
-    return any(ch.isalnum() for ch in token)
+    return _ALNUM.search(token) is not None
 
 
 def words(text: str) -> list[Token]:
