@@ -12,6 +12,7 @@ question mark, not a wildcard, and ``*``, ``~``, ``^`` are just characters.
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 
@@ -38,6 +39,14 @@ class Words:
     def content_terms(self) -> tuple[str, ...]:
         """The terms but function words, unless that leaves none."""
         return tuple(t for t in self.terms if t not in FUNCTION_WORDS) or self.terms
+
+    @property
+    def joins(self) -> tuple[str, ...]:
+        """The unit pairs across two consecutive content terms (链金 in 供应链 金融)."""
+        content = set(self.content_terms)
+        return tuple(dict.fromkeys(
+            units(a)[-1] + units(b)[0] for a, b in itertools.pairwise(self.terms)
+            if a in content and b in content))
 
 
 @dataclass(frozen=True)

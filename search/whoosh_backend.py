@@ -28,14 +28,15 @@ from .errors import IndexUnavailable
 from .parallel import ParallelWriter
 from .postings import SAME_POSITION, FastSegmentWriter, decode_tokens
 from .query import And, Node, Not, Or, Phrase, Words
-from .scoring import Scorer, is_union, scored_clauses, top
+from .scoring import Scorer, Word, is_union, scored_clauses, top
 
 SCHEMA_VERSION = 4
 META_FILE = "search-meta.json"
 TITLE_BOOST = 3.0
 SECTION_BOOST = 1.2
 PHRASE_BOOST = 1.0  # bonus for a typed run of words found as written
-BIGRAM_BOOST = 0.6  # recall for words jieba cut differently in the passage
+WRITTEN_BOOST = 0.6  # a word's unit pairs, its fourth field: found however jieba cut it
+JOIN_BOOST = 0.1  # a unit pair across two typed words
 K1, B = 0.9, 0.4  # tuned on cmrc2018 dev, checked on trial (see README: relevance)
 STORED_FIELDS = ("order", "char_start", "char_end", "line_start", "line_end", "format",
                  "content_hash", "file_hash", "author", "date", "url", "source")
@@ -373,13 +374,16 @@ def filter_queries(filters: Filters) -> list[wq.Query]:
 # ---------------------------------------------------------------- query translation
 
 
-def _term(term: str) -> wq.Query:
-    """A word in the passage text, the title or the heading path."""
-    return wq.Or([
-        wq.Term("text", term),
-        wq.Term("title", term, boost=TITLE_BOOST),
-        wq.Term("section", term, boost=SECTION_BOOST),
-    ])
+def _word(term: str, written: bool) -> Word:
+    """A word in the passage text, the title and the heading path, and with ``written`` also
+    as its unit pairs in the text (a share of WRITTEN_BOOST each): 供应链 is then found in
+    a passage where jieba cut 供应/链 or 应链 differently."""
+    terms = [wq.Term("text", term), wq.Term("title", term, boost=TITLE_BOOST),
+             wq.Term("section", term, boost=SECTION_BOOST)]
+    written_pairs = pairs(units(term)) if written else []
+    terms += [wq.Term("bigram", pair, boost=WRITTEN_BOOST / len(written_pairs))
+              for pair in written_pairs]
+    return Word(terms)
 
 
 def _phrase(found: tuple[str, ...], boost: float = 1.0) -> wq.Query:
@@ -395,14 +399,12 @@ def _phrase(found: tuple[str, ...], boost: float = 1.0) -> wq.Query:
 def to_whoosh(node: Node, required: bool = False) -> wq.Query:
     """Translate a parsed query. ``required`` Words need all their terms (under AND/NOT)."""
     if isinstance(node, Words):
-        clauses = [_term(term) for term in node.content_terms]
-        if required:
+        clauses = [_word(term, not required) for term in node.content_terms]
+        if required:  # the word itself must be there, not only its pairs
             return wq.And(clauses) if len(clauses) > 1 else clauses[0]
-        typed = tuple(units(node.text))
         if len(node.terms) > 1:
-            clauses.append(_phrase(typed, PHRASE_BOOST))
-        bigram_terms = sorted(set(pairs(typed)))
-        clauses += [wq.Term("bigram", pair, boost=BIGRAM_BOOST) for pair in bigram_terms]
+            clauses.append(_phrase(tuple(units(node.text)), PHRASE_BOOST))
+        clauses += [wq.Term("bigram", pair, boost=JOIN_BOOST) for pair in node.joins]
         return wq.Or(clauses) if len(clauses) > 1 else clauses[0]
     if isinstance(node, Phrase):
         return _phrase(node.units)

@@ -61,3 +61,12 @@ def test_function_words_are_not_scored_when_there_is_more(text, content):
     words = parse(text)
     assert words.content_terms == content
     assert positive_parts(words)[0] == set(content)
+
+
+@pytest.mark.parametrize("text, joins", [
+    ("长沙银行的供应链金融", ("沙银", "链金")),  # 的 joins nothing: it is not searched for
+    ("5G网络", ("5g网",)),
+    ("供应链", ()),
+])
+def test_joins_are_the_pairs_across_two_content_words(text, joins):
+    assert parse(text).joins == joins

@@ -6,10 +6,11 @@ import math
 import pytest
 from whoosh import query as wq
 
+from search.analysis import words
 from search.engine import Engine
 from search.indexer import index_paths
 from search.query import parse
-from search.scoring import WORD_FIELDS, Scorer, scored_clauses
+from search.scoring import WORD_FIELDS, Scorer, Word, scored_clauses
 from search.whoosh_backend import K1, B, to_whoosh
 from tests.conftest import SEEDS
 
@@ -38,13 +39,14 @@ def reference_scores(searcher, query) -> dict[int, float]:
     scores: dict[int, float] = {}
     words: dict[str, dict[int, float]] = {}
     for clause in scored_clauses(query):
-        if isinstance(clause, wq.Term) and clause.fieldname in WORD_FIELDS:
+        if isinstance(clause, Word) or (isinstance(clause, wq.Term) and clause.fieldname in WORD_FIELDS):
             frequency = words.setdefault(clause.text, {})
-            average = searcher.avg_field_length(clause.fieldname)
-            for docnum, tf in term_postings(searcher, clause):
-                length = searcher.doc_field_length(docnum, clause.fieldname)
-                frequency[docnum] = frequency.get(docnum, 0) + clause.boost * tf / (
-                    (1 - b) + b * length / average)
+            for term in clause.subqueries if isinstance(clause, Word) else [clause]:
+                average = searcher.avg_field_length(term.fieldname)
+                for docnum, tf in term_postings(searcher, term):
+                    length = searcher.doc_field_length(docnum, term.fieldname)
+                    frequency[docnum] = frequency.get(docnum, 0) + term.boost * tf / (
+                        (1 - b) + b * length / average)
         elif isinstance(clause, wq.Term):
             average = searcher.avg_field_length(clause.fieldname)
             idf = searcher.idf(clause.fieldname, clause.text)
@@ -112,3 +114,17 @@ def test_match_sets_read_from_postings_equal_whooshs(edited_index, text):
 def test_the_edited_index_has_deletions(edited_index):
     """The fixture must exercise deleted postings, or the tests above prove less."""
     assert edited_index.backend.searcher().reader().has_deletions()
+
+
+def test_a_word_is_found_however_jieba_cut_the_passage(engine):
+    """市场竞争 is one word as typed, never a token of the seeds: its unit pairs find it."""
+    written = {p["passage_id"]: p["text"] for p in engine.backend.passages()
+               if "市场竞争" in p["text"]}
+    assert written and not any("市场竞争" in {t.text for t in words(text)}
+                               for text in written.values())
+    found = {hit["passage_id"] for hit in engine.query("市场竞争", limit=1000)["hits"]}
+    assert set(written) <= found
+
+
+def test_function_words_do_not_match_through_their_pairs(engine):
+    assert engine.query("什么是市场竞争")["total"] == engine.query("市场竞争")["total"]
