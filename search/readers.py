@@ -29,9 +29,6 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-import frontmatter
-from charset_normalizer import from_bytes
-
 from .errors import ReadError
 
 TEXT_SUFFIXES = {".txt", ".md", ".markdown", ".html", ".htm", ".jsonl", ".gz", ""}
@@ -101,6 +98,8 @@ def decode_detected(data: bytes, path: str) -> tuple[str, str]:
             return text, "utf-8"
     except UnicodeDecodeError:
         pass
+    from charset_normalizer import from_bytes  # here: a cold `search query` never needs it
+
     best = from_bytes(data).best()
     if best is None or not _looks_like_text(str(best)):
         raise ReadError(path, "cannot tell its text encoding (or it is not text)",
@@ -152,6 +151,8 @@ def split_front_matter(text: str, path: str) -> tuple[dict, int]:
     match = _FRONT_MATTER.match(text)
     if not match:
         return {}, 0
+    import frontmatter  # here: a cold `search query` never needs it
+
     try:
         post = frontmatter.loads(text[: match.end()])
     except Exception as exc:  # yaml raises many types; all mean the same to the user
