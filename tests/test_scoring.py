@@ -39,9 +39,11 @@ def reference_scores(searcher, query) -> dict[int, float]:
     scores: dict[int, float] = {}
     words: dict[str, dict[int, float]] = {}
     for clause in scored_clauses(query):
-        if isinstance(clause, Word) or (isinstance(clause, wq.Term) and clause.fieldname in WORD_FIELDS):
+        word_terms = clause.subqueries if isinstance(clause, Word) else [clause]
+        if isinstance(clause, Word) or (
+                isinstance(clause, wq.Term) and clause.fieldname in WORD_FIELDS):
             frequency = words.setdefault(clause.text, {})
-            for term in clause.subqueries if isinstance(clause, Word) else [clause]:
+            for term in word_terms:
                 average = searcher.avg_field_length(term.fieldname)
                 for docnum, tf in term_postings(searcher, term):
                     length = searcher.doc_field_length(docnum, term.fieldname)
