@@ -17,7 +17,6 @@ field goes through its own ``Field.index``. Segments merged in by Whoosh's merge
 
 from __future__ import annotations
 
-import struct
 import zlib
 from array import array
 from collections import Counter, defaultdict
@@ -26,6 +25,7 @@ from pickle import dumps
 
 import numpy as np
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, WHOOSH3_HEADER_MAGIC, W3TermInfo, _lenfield
+from whoosh.filedb.filetables import _lengths as _KEY_VALUE_LENGTHS  # a record's header
 from whoosh.formats import Positions
 from whoosh.system import pack_int, pack_long, pack_uint, pack_ushort
 from whoosh.util.numeric import _length_byte_cache, byte_to_length
@@ -42,7 +42,6 @@ CHUNK = 65_536  # postings turned into Python objects at a time while a segment 
 _FREQUENCY = [pack_uint(n) for n in range(256)]  # the value of a Frequency posting, shared
 _LENGTH_OF_BYTE = np.array([byte_to_length(b) for b in range(256)], dtype=np.int32)
 _BYTE_LENGTHS = np.array(_length_byte_cache, dtype=np.int64)  # length_to_byte bisects this
-_KEY_VALUE_LENGTHS = struct.Struct("!ii")  # filetables.HashWriter's record header
 _TERMINFO = W3TermInfo._struct  # flags, weight, doc freq, min/max length byte, max weight, ids
 
 

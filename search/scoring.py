@@ -25,7 +25,6 @@ from whoosh import query as wq
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
 from whoosh.util.numeric import byte_to_length
 
-WORD_FIELDS = ("text", "title", "section")  # a word's fields, scored together
 _LENGTH_OF_BYTE = np.array([byte_to_length(b) if b else 0 for b in range(256)], dtype=float)
 
 
@@ -87,10 +86,8 @@ class Scorer:
         matched = np.zeros(self.size, dtype=bool)
         words: dict[str, list[wq.Term]] = {}
         for clause in clauses:
-            if isinstance(clause, Word):
+            if isinstance(clause, Word):  # the same word typed twice adds up before saturating
                 words.setdefault(clause.text, []).extend(clause.subqueries)
-            elif isinstance(clause, wq.Term) and clause.fieldname in WORD_FIELDS:
-                words.setdefault(clause.text, []).append(clause)
             elif isinstance(clause, wq.Term) and self.searcher.schema[clause.fieldname].scorable:
                 self._add_term(clause, scores, matched)
             else:

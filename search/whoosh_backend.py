@@ -389,7 +389,7 @@ def _word(term: str, written: bool) -> Word:
 def _phrase(found: tuple[str, ...], boost: float = 1.0) -> wq.Query:
     """Units found consecutively in the passage text (a substring match)."""
     if len(found) == 1:
-        return wq.Term("text", found[0], boost=boost)
+        return Word([wq.Term("text", found[0], boost=boost)])
     bigram_terms = pairs(found)
     if len(bigram_terms) == 1:
         return wq.Term("bigram", bigram_terms[0], boost=boost)

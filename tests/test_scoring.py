@@ -10,13 +10,13 @@ from search.analysis import words
 from search.engine import Engine
 from search.indexer import index_paths
 from search.query import parse
-from search.scoring import WORD_FIELDS, Scorer, Word, scored_clauses
+from search.scoring import Scorer, Word, scored_clauses
 from search.whoosh_backend import K1, B, to_whoosh
 from tests.conftest import SEEDS
 
 QUERIES = ["长沙", "长沙银行 供应链金融", "湖南 OR 重庆", "企业 -湖南", "企业 AND 数字化",
            '"专精特新"', "小巨人 的 企业", "株洲", "不存在的词语zzz", "企业 企业 数字化",
-           "中小企業 數字化轉型", '湖南 OR ("黑灯工厂" AND 企业)']
+           "中小企業 數字化轉型", '湖南 OR ("黑灯工厂" AND 企业)', '"湖" 湖南 湖']
 
 
 @pytest.fixture(scope="module")
@@ -39,11 +39,9 @@ def reference_scores(searcher, query) -> dict[int, float]:
     scores: dict[int, float] = {}
     words: dict[str, dict[int, float]] = {}
     for clause in scored_clauses(query):
-        word_terms = clause.subqueries if isinstance(clause, Word) else [clause]
-        if isinstance(clause, Word) or (
-                isinstance(clause, wq.Term) and clause.fieldname in WORD_FIELDS):
+        if isinstance(clause, Word):
             frequency = words.setdefault(clause.text, {})
-            for term in word_terms:
+            for term in clause.subqueries:
                 average = searcher.avg_field_length(term.fieldname)
                 for docnum, tf in term_postings(searcher, term):
                     length = searcher.doc_field_length(docnum, term.fieldname)
@@ -98,9 +96,9 @@ def test_a_word_saturates_across_its_fields(edited_index):
     """True BM25F: a word found in the title and the text can score no more than the BM25
     bound, idf * (k1 + 1), however often it is repeated in them."""
     scorer = Scorer(edited_index.backend.searcher(), K1, B)
-    word = [wq.Term("text", "株洲"), wq.Term("title", "株洲", boost=3.0),
-            wq.Term("section", "株洲", boost=1.2)]
-    scores, matched = scorer.scores(word)
+    word = Word([wq.Term("text", "株洲"), wq.Term("title", "株洲", boost=3.0),
+                 wq.Term("section", "株洲", boost=1.2)])
+    scores, matched = scorer.scores([word])
     count, passages = int(matched.sum()), scorer.passages
     bound = math.log(1 + (passages - count + 0.5) / (count + 0.5)) * (K1 + 1)
     assert 0.5 * bound < scores.max() <= bound
