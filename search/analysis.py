@@ -12,8 +12,11 @@ The chain is small filters composed:
    consecutive positions, and a sub-word still matches as a term.
 3. ``units``/``bigrams``: the folded text as units (one CJK character, or one run of
    ASCII letters and digits such as ``0.01`` or ``5g``) and their overlapping pairs at
-   consecutive positions. A phrase query on bigrams is a substring match that does not
-   depend on how jieba happened to cut the words (重庆小康动力, 58家).
+   consecutive positions, the last unit also paired with the end mark ``$``. A phrase query
+   on bigrams is a substring match that does not depend on how jieba happened to cut the
+   words (重庆小康动力, 58家); a single unit is found by the pairs that start with it
+   (``first_unit``), the end mark covering a unit at the very end. Two ASCII units are
+   joined by ``_`` (``uniios_5g``), so every pair splits back into its units.
 
 ``ANALYZER_VERSION`` is recorded in the index; change it whenever tokens change.
 """
@@ -28,9 +31,12 @@ from typing import NamedTuple
 import opencc
 import rjieba
 
-ANALYZER_VERSION = "words+bigrams/1"
+ANALYZER_VERSION = "words+bigrams/2"
 _T2S = opencc.OpenCC("t2s")
 _UNIT = re.compile(r"[0-9a-z]+(?:\.[0-9]+)*|[^\W_]")
+_ASCII_UNIT = re.compile(r"[0-9a-z]+(?:\.[0-9]+)*")
+END = "$"  # paired with a text's last unit: no unit contains it
+ASCII_JOIN = "_"  # between two ASCII units of a pair: no unit contains it
 
 
 class Token(NamedTuple):
@@ -111,6 +117,21 @@ def query_words(text: str) -> list[str]:
     return [word for word in rjieba.cut(fold(text)) if _is_word(word)]
 
 
+def word_runs(text: str) -> list[list[str]]:
+    """The precise-cut words of a query string in runs that punctuation and spaces separate.
+
+    >>> word_runs("黑灯工厂，长沙银行的供应链金融？")
+    [['黑灯', '工厂'], ['长沙', '银行', '的', '供应链', '金融']]
+    """
+    runs: list[list[str]] = [[]]
+    for word in rjieba.cut(fold(text)):
+        if _is_word(word):
+            runs[-1].append(word)
+        elif runs[-1]:
+            runs.append([])
+    return [run for run in runs if run]
+
+
 def units(text: str) -> list[str]:
     """Each CJK character or run of ASCII letters and digits of the folded text."""
     return _UNIT.findall(fold(text))
@@ -122,15 +143,35 @@ def unit_spans(text: str) -> list[tuple[str, int, int]]:
 
 
 def bigrams(text: str) -> list[str]:
-    """Overlapping pairs of units; the i-th pair has position i. A lone unit stands alone.
+    """Overlapping pairs of units, then the last unit with the end mark; the i-th pair has
+    position i.
 
     >>> bigrams("58家 「小巨人」")
-    ['58家', '家小', '小巨', '巨人']
+    ['58家', '家小', '小巨', '巨人', '人$']
     """
     found = units(text)
-    return found if len(found) == 1 else pairs(found)
+    return pairs(found + [END]) if found else []
 
 
 def pairs(found: list[str] | tuple[str, ...]) -> list[str]:
-    """Each unit joined with the next one."""
-    return [a + b for a, b in itertools.pairwise(found)]
+    """Each unit joined with the next one (two ASCII units with ``_`` between them).
+
+    >>> pairs(["uniios", "5g", "网"])
+    ['uniios_5g', '5g网']
+    """
+    return [a + ASCII_JOIN + b if _is_ascii_unit(a) and _is_ascii_unit(b) else a + b
+            for a, b in itertools.pairwise(found)]
+
+
+def _is_ascii_unit(unit: str) -> bool:
+    return unit[0] < "\x80" and unit != END
+
+
+def first_unit(pair: str) -> str:
+    """The first unit of a pair made by ``pairs``.
+
+    >>> first_unit("0.01度"), first_unit("uniios_5g"), first_unit("人$")
+    ('0.01', 'uniios', '人')
+    """
+    found = _ASCII_UNIT.match(pair)
+    return found.group() if found else pair[0]

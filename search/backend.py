@@ -20,7 +20,8 @@ TOKEN_FIELDS = {
     "text": "words of the passage text",
     "title": "words of the article title",
     "section": "words of the heading path",
-    "bigram": "unit bigrams of the passage text (phrases and recall)",
+    "bigram": "unit pairs of the passage text (what it holds, phrases, ranking)",
+    "heading_bigram": "unit pairs of the title, then of the heading path (what they hold)",
 }
 
 

@@ -246,12 +246,10 @@ def print_result(result: dict) -> None:
     console.print(f"{result['total']} passages match; the best {len(result['hits'])}:",
                   markup=False, style="dim")
     for hit in result["hits"]:
-        heading = " › ".join(part for part in (hit["title"] or Path(hit["path"]).stem,
-                                               hit["section"]) if part)
         lines = f"{hit['line_start']}" + (f"-{hit['line_end']}"
                                           if hit["line_end"] != hit["line_start"] else "")
         console.print()
-        console.print(Text.assemble((f"{hit['rank']}. ", "bold"), (heading, "bold cyan")))
+        console.print(Text.assemble((f"{hit['rank']}. ", "bold"), _heading(hit, plain)))
         console.print(Text(f"   {hit['path']}:{lines}  ·  {hit['passage_id']}", style="dim"))
         about = [", ".join(hit["cities"] or hit["provinces"]), hit["source"], hit["date"]]
         if any(about):
@@ -269,6 +267,29 @@ def print_result(result: dict) -> None:
         more = f"  (+{len(values) - SHOWN_FACET_VALUES} more)" if len(values) > SHOWN_FACET_VALUES \
             else ""
         console.print(Text.assemble((f"{FACET_LABELS[facet]}: ", "bold"), listed + more))
+
+
+def _heading(hit: dict, plain: bool) -> Text:
+    """``title › section`` with the matched words marked (an untitled hit shows its file)."""
+    parts = [(hit["title"], hit["title_matches"]) if hit["title"] else
+             (Path(hit["path"]).stem, []), (hit["section"], hit["section_matches"])]
+    out = Text(style="bold cyan")
+    for text, matches in (part for part in parts if part[0]):
+        if out:
+            out.append(" › ")
+        out.append(mark(text, matches) if plain else _marked(text, matches))
+    return out
+
+
+def _marked(text: str, matches: list[list[int]]) -> Text:
+    """The text with matched spans styled."""
+    out, pos = Text(), 0
+    for start, end in matches:
+        out.append(text[pos:start])
+        out.append(text[start:end], style=HIGHLIGHT_STYLE)
+        pos = end
+    out.append(text[pos:])
+    return out
 
 
 def _indent(text: str) -> str:

@@ -13,7 +13,7 @@ from .backend import FACETS, Filters
 from .errors import QueryError, SearchError
 from .highlight import highlight
 from .places import gazetteer
-from .query import parse, positive_parts
+from .query import parse, positive_needles
 from .quote import Mismatch, Source, check, lines_of, source_key, source_raw
 from .whoosh_backend import WhooshBackend
 
@@ -96,13 +96,15 @@ class Engine:
         if text is not None and node is None:  # nothing searchable: only punctuation
             return {"query": text, "total": 0, "hits": [], "facets": {f: {} for f in facets}}
         result = self.backend.search(node, limit, filters, facets, per_article)
-        terms, phrases = positive_parts(node)
+        needles = positive_needles(node)
         hits = []
         for rank, hit in enumerate(result.hits, start=1):
             stored = hit.stored
             entry = {"rank": rank, "score": round(hit.score, 4)}
             entry.update({name: stored.get(name, "") for name in HIT_FIELDS})
-            entry["matches"] = highlight(stored["text"], terms, phrases)
+            entry["matches"] = highlight(stored["text"], needles)
+            entry["title_matches"] = highlight(entry["title"], needles)
+            entry["section_matches"] = highlight(entry["section"], needles)
             hits.append(entry)
         return {"query": text, "total": result.total, "hits": hits, "facets": result.facets}
 

@@ -9,19 +9,12 @@ character in place, offsets into the folded text are offsets into the original t
 from __future__ import annotations
 
 from .analysis import unit_spans
-from .clean import is_cjk
+from .query import Needle
 
 
-def highlight(text: str, terms: set[str], phrases: set[tuple[str, ...]]) -> list[list[int]]:
-    """Merged [start, end) spans in ``text`` of the query's terms and phrases.
-
-    Single CJK characters are highlighted only when the query has nothing longer,
-    since 的, 是 and the like would otherwise light up everywhere.
-    """
-    needles = {tuple(u for u, _, _ in unit_spans(term)) for term in terms} | set(phrases)
-    needles.discard(())
-    if any(_weight(needle) > 1 for needle in needles):
-        needles = {needle for needle in needles if _weight(needle) > 1}
+def highlight(text: str, needles: set[Needle]) -> list[list[int]]:
+    """Merged [start, end) spans in ``text`` where a needle's units stand in a row: the
+    needles a passage matches by (``query.positive_needles``), so every hit shows why."""
     spans = unit_spans(text)
     found = [unit for unit, _, _ in spans]
     marked: list[tuple[int, int]] = []
@@ -44,16 +37,11 @@ def _runs(spans: list[tuple[str, int, int]]) -> list[tuple[int, int]]:
     return [(start, end) for start, end in runs]
 
 
-def _weight(needle: tuple[str, ...]) -> int:
-    """How specific a needle is: its length in units, a Latin/digit run counting double."""
-    return sum(1 if is_cjk(unit[0]) else 2 for unit in needle)
-
-
 def _merge(spans: list[tuple[int, int]]) -> list[list[int]]:
-    """Overlapping spans become one; touching ones stay apart, as they matched apart."""
+    """Overlapping and touching spans become one: [专精特新], not [专精][特新]."""
     merged: list[list[int]] = []
     for start, end in sorted(set(spans)):
-        if merged and start < merged[-1][1]:
+        if merged and start <= merged[-1][1]:
             merged[-1][1] = max(merged[-1][1], end)
         else:
             merged.append([start, end])

@@ -80,6 +80,7 @@ def records_for(article: Article, file_hash: str = "") -> list[Record]:
             "title": title_words,
             "section": [(t.text, t.pos) for t in words(passage.section)],
             "bigram": bigrams(passage.text),
+            "heading_bigram": bigrams(article.title) + bigrams(passage.section),
         }
         records.append(Record(stored, tokens))
     return records

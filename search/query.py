@@ -1,7 +1,8 @@
 """Query parsing: what a person types -> a backend-neutral query tree.
 
 Syntax (everything else is plain words):
-- words separated by spaces; any of them may match, passages matching more rank higher;
+- words separated by spaces; any of them may match, passages matching more rank higher
+  (what a passage must hold to match, and what is highlighted: ``Words.needles``);
 - ``"供应链金融"`` (also “…”, 「…」, 『…』): a phrase that must appear as written
   (spaces and punctuation inside are ignored, either script matches);
 - ``AND``, ``OR``, ``NOT`` in capitals, ``-word`` to exclude, ``( … )`` to group.
@@ -12,11 +13,12 @@ question mark, not a wildcard, and ``*``, ``~``, ``^`` are just characters.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 from dataclasses import dataclass
 
-from .analysis import query_words, units
+from .analysis import pairs, query_words, units, word_runs
 
 _QUOTES = {'"': '"', "“": "”", "「": "」", "『": "』", "”": "”"}
 _LEXER = re.compile(r'(?P<quote>["“”「『])|(?P<open>\()|(?P<close>\))|(?P<word>[^\s"“”「『()]+)')
@@ -26,6 +28,8 @@ OPERATORS = {"AND", "OR", "NOT"}
 FUNCTION_WORDS = frozenset(
     "的 了 是 在 和 与 及 或 由 被 把 对 为 于 以 之 其 这 那 哪 哪些 哪个 哪里 什么 谁 多少 几 "
     "吗 呢 吧 啊 怎么 怎样 如何 为什么 有 也 都 就 而 并 将 从 到 向 个 中 一".split())
+MAX_TERM_WORDS = 2  # a typed run of at most this many words is one term, found as written
+Needle = tuple[str, ...]  # units (analysis.units) a passage must hold in a row
 
 
 @dataclass(frozen=True)
@@ -45,8 +49,35 @@ class Words:
         """The unit pairs across two consecutive content terms (链金 in 供应链 金融)."""
         content = set(self.content_terms)
         return tuple(dict.fromkeys(
-            units(a)[-1] + units(b)[0] for a, b in itertools.pairwise(self.terms)
+            pairs([units(a)[-1], units(b)[0]])[0] for a, b in itertools.pairwise(self.terms)
             if a in content and b in content))
+
+    @functools.cached_property
+    def needles(self) -> tuple[Needle, ...]:
+        """What a passage must hold (any one of them, as written, folded) to match these words.
+
+        A run of typed words between punctuation marks, of at most ``MAX_TERM_WORDS`` words
+        and no function word, is one term: 供应链金融, 高质量发展, 58家. A longer run, or one
+        with a function word (a question, a sentence, a headline), stands for each of its
+        content words. A single CJK character counts only when nothing longer is left.
+        """
+        found: list[Needle] = []
+        for run in word_runs(self.text):
+            content = [word for word in run if word not in FUNCTION_WORDS]
+            if len(content) == len(run) <= MAX_TERM_WORDS:
+                found.append(tuple(units("".join(run))))
+            else:
+                found += [tuple(units(word)) for word in content]
+        found = [needle for needle in found if needle] or [
+            tuple(units(term)) for term in self.terms]
+        if any(_weight(needle) > 1 for needle in found):
+            found = [needle for needle in found if _weight(needle) > 1]
+        return tuple(dict.fromkeys(found))
+
+
+def _weight(needle: Needle) -> int:
+    """How specific a needle is: its length in units, a Latin/digit run counting double."""
+    return sum(1 if unit[0] >= "\x80" else 2 for unit in needle)
 
 
 @dataclass(frozen=True)
@@ -55,6 +86,10 @@ class Phrase:
 
     text: str
     units: tuple[str, ...]
+
+    @property
+    def needles(self) -> tuple[Needle, ...]:
+        return (self.units,)
 
 
 @dataclass(frozen=True)
@@ -188,22 +223,15 @@ def parse(text: str) -> Node | None:
     return _combine(Or, [part for part in parts if part is not None])
 
 
-def positive_parts(node: Node | None) -> tuple[set[str], set[tuple[str, ...]]]:
-    """The words and phrase units a passage is highlighted for (nothing under NOT).
-
-    A run of several typed words also counts as a phrase, so 58家 lights up whole.
-    """
-    terms: set[str] = set()
-    phrases: set[tuple[str, ...]] = set()
+def positive_needles(node: Node | None) -> set[Needle]:
+    """The needles of every word and phrase a passage may match by (nothing under NOT):
+    what is highlighted."""
+    found: set[Needle] = set()
     stack = [node]
     while stack:
         item = stack.pop()
-        if isinstance(item, Words):
-            terms.update(item.content_terms)
-            if len(item.terms) > 1:
-                phrases.add(tuple(units(item.text)))
-        elif isinstance(item, Phrase):
-            phrases.add(item.units)
-        elif isinstance(item, (And, Or)):
+        if isinstance(item, Words | Phrase):
+            found.update(item.needles)
+        elif isinstance(item, And | Or):
             stack.extend(item.children)
-    return terms, phrases
+    return found

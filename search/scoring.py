@@ -17,7 +17,7 @@ are scored as single-field BM25; phrases and other clauses by Whoosh's own match
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from math import log
 
 import numpy as np
@@ -35,15 +35,6 @@ class Word(wq.Or):
     @property
     def text(self) -> str:
         return self.subqueries[0].text
-
-
-def is_union(query: wq.Query) -> bool:
-    """True when the passages that match ``query`` are those that match any of its scored
-    clauses: a term, a phrase, or an OR of them (nested or not)."""
-    if isinstance(query, wq.Or):
-        return query.boost == 1 and not query.scale and not query.minmatch and all(
-            is_union(sub) for sub in query.subqueries)
-    return isinstance(query, wq.Term | wq.Phrase)
 
 
 def scored_clauses(query: wq.Query) -> list[wq.Query]:
@@ -128,6 +119,16 @@ class Scorer:
             if (field, text) in segment:
                 ids, tf = postings(segment.postings(field, text))
                 yield ids + offset, tf
+
+    def prefix_postings(self, field: str, unit: str,
+                        first_unit: Callable[[str], str]) -> Iterator[np.ndarray]:
+        """The docnums of each term that starts with ``unit`` as its ``first_unit``, segment
+        by segment, deleted ones included."""
+        for segment, offset in self.segments:
+            for btext in segment.expand_prefix(field, unit):
+                term = btext.decode("utf-8")
+                if first_unit(term) == unit:
+                    yield postings(segment.postings(field, term))[0] + offset
 
     def _add_matcher(self, clause: wq.Query, scores: np.ndarray, matched: np.ndarray) -> None:
         matcher = clause.matcher(self.searcher)

@@ -22,15 +22,15 @@ from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.scoring import BM25F
 
 from . import store
-from .analysis import ANALYZER_VERSION, fold, pairs, units
+from .analysis import ANALYZER_VERSION, first_unit, fold, pairs, units
 from .backend import FACETS, Filters, Hit, Record, SearchResult
 from .errors import IndexUnavailable
 from .parallel import ParallelWriter
 from .postings import SAME_POSITION, FastSegmentWriter, decode_tokens
-from .query import And, Node, Not, Or, Phrase, Words
-from .scoring import Scorer, Word, is_union, scored_clauses, top
+from .query import And, Needle, Node, Not, Or, Phrase, Words
+from .scoring import Scorer, Word, scored_clauses, top
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 META_FILE = "search-meta.json"
 TITLE_BOOST = 3.0
 SECTION_BOOST = 1.2
@@ -43,6 +43,7 @@ STORED_FIELDS = ("order", "char_start", "char_end", "line_start", "line_end", "f
 LIST_FIELDS = ("cities", "provinces", "counties")
 FIELD_OF = {"city": "cities", "province": "provinces", "county": "counties",
             "source": "source_key", "year": "year"}  # facet or filter -> Whoosh field
+HOLDING_FIELDS = ("bigram", "heading_bigram")  # where a passage holds a query's needles
 
 
 def encode_tokens(tokens: list) -> str:
@@ -87,6 +88,7 @@ def make_schema() -> Schema:
         section=TEXT(analyzer=tokens, stored=True, phrase=False),
         text=TEXT(analyzer=tokens, stored=True, phrase=False),  # phrases use bigram
         bigram=TEXT(analyzer=tokens, phrase=True),
+        heading_bigram=TEXT(analyzer=tokens, phrase=True),  # the title's, then the section's
         order=NUMERIC(int, bits=32, signed=True, stored=True),
         cities=KEYWORD(stored=True, commas=True, scorable=False),
         provinces=KEYWORD(stored=True, commas=True, scorable=False),
@@ -182,10 +184,8 @@ class WhooshBackend:
     def search(self, node: Node | None, limit: int, filters: Filters | None = None,
                facets: tuple[str, ...] = FACETS, per_article: int | None = None) -> SearchResult:
         query = wq.Every() if node is None else to_whoosh(node)
-        scores, matched = self.scorer().scores(scored_clauses(query))
-        if not is_union(query):  # AND, NOT, everything: which passages match, exactly
-            matched = self._mask(self._matches(query))
-        matched &= self.scorer().live
+        scores, _ = self.scorer().scores(scored_clauses(query))
+        matched = self._holding(node) & self.scorer().live
         for condition in filter_queries(filters) if filters is not None else []:
             matched &= self._mask(self._matches(condition))
         candidates = np.flatnonzero(matched)
@@ -197,6 +197,37 @@ class WhooshBackend:
                 for docnum in best]
         counts = {name: self._count(name, matched) for name in facets}
         return SearchResult(len(candidates), hits, counts)
+
+    def _holding(self, node: Node | None) -> np.ndarray:
+        """Which docnums hold ``node`` as typed: any needle of its words (``Words.needles``)
+        in the text, the title or the heading path; a phrase as written; AND, OR and NOT as
+        given. Pairs shared with a word only rank; they never make a match."""
+        if node is None:
+            return np.ones(self.searcher().doc_count_all(), dtype=bool)
+        if isinstance(node, Words | Phrase):
+            return np.logical_or.reduce([self._holding_needle(n) for n in node.needles])
+        if isinstance(node, And):
+            return np.logical_and.reduce([self._holding(child) for child in node.children])
+        if isinstance(node, Or):
+            return np.logical_or.reduce([self._holding(child) for child in node.children])
+        if isinstance(node, Not):
+            return ~self._holding(node.child)
+        raise TypeError(f"unknown query node {node!r}")
+
+    def _holding_needle(self, needle: Needle) -> np.ndarray:
+        """Docnums whose text, title or heading path holds the needle's units in a row."""
+        mask = np.zeros(self.searcher().doc_count_all(), dtype=bool)
+        for fieldname in HOLDING_FIELDS:
+            if len(needle) == 1:  # the pairs that start with the unit (the last one: with END)
+                for docnums in self.scorer().prefix_postings(fieldname, needle[0], first_unit):
+                    mask[docnums] = True
+            elif len(needle) == 2:
+                for docnums, _ in self.scorer().postings(fieldname, pairs(needle)[0]):
+                    mask[docnums] = True
+            else:
+                phrase = wq.Phrase(fieldname, pairs(needle))
+                mask[list(self.searcher().docs_for_query(phrase))] = True
+        return mask
 
     def scorer(self) -> Scorer:
         """The scorer of the current searcher (made on first use)."""
@@ -374,13 +405,13 @@ def filter_queries(filters: Filters) -> list[wq.Query]:
 # ---------------------------------------------------------------- query translation
 
 
-def _word(term: str, written: bool) -> Word:
-    """A word in the passage text, the title and the heading path, and with ``written`` also
-    as its unit pairs in the text (a share of WRITTEN_BOOST each): 供应链 is then found in
-    a passage where jieba cut 供应/链 or 应链 differently."""
+def _word(term: str) -> Word:
+    """A word in the passage text, the title and the heading path, and as its unit pairs in
+    the text (a share of WRITTEN_BOOST each): 供应链 then ranks a passage where jieba cut
+    供应/链 or 应链 differently as one that has the word."""
     terms = [wq.Term("text", term), wq.Term("title", term, boost=TITLE_BOOST),
              wq.Term("section", term, boost=SECTION_BOOST)]
-    written_pairs = pairs(units(term)) if written else []
+    written_pairs = pairs(units(term))
     terms += [wq.Term("bigram", pair, boost=WRITTEN_BOOST / len(written_pairs))
               for pair in written_pairs]
     return Word(terms)
@@ -396,12 +427,11 @@ def _phrase(found: tuple[str, ...], boost: float = 1.0) -> wq.Query:
     return wq.Phrase("bigram", bigram_terms, boost=boost)
 
 
-def to_whoosh(node: Node, required: bool = False) -> wq.Query:
-    """Translate a parsed query. ``required`` Words need all their terms (under AND/NOT)."""
+def to_whoosh(node: Node) -> wq.Query:
+    """The query that ranks the passages a parsed query matches (``_holding`` decides which
+    match): its words, their unit pairs, phrase and join bonuses; nothing under NOT."""
     if isinstance(node, Words):
-        clauses = [_word(term, not required) for term in node.content_terms]
-        if required:  # the word itself must be there, not only its pairs
-            return wq.And(clauses) if len(clauses) > 1 else clauses[0]
+        clauses = [_word(term) for term in node.content_terms]
         if len(node.terms) > 1:
             clauses.append(_phrase(tuple(units(node.text)), PHRASE_BOOST))
         clauses += [wq.Term("bigram", pair, boost=JOIN_BOOST) for pair in node.joins]
@@ -409,9 +439,9 @@ def to_whoosh(node: Node, required: bool = False) -> wq.Query:
     if isinstance(node, Phrase):
         return _phrase(node.units)
     if isinstance(node, And):
-        return wq.And([to_whoosh(child, True) for child in node.children])
+        return wq.And([to_whoosh(child) for child in node.children])
     if isinstance(node, Or):
         return wq.Or([to_whoosh(child) for child in node.children])
     if isinstance(node, Not):
-        return wq.Not(to_whoosh(node.child, True))
+        return wq.Not(to_whoosh(node.child))
     raise TypeError(f"unknown query node {node!r}")

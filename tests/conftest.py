@@ -7,8 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from search.analysis import units
 from search.engine import Engine
 from search.indexer import index_paths
+from search.query import And, Not, Or, Phrase, Words
 from search.readers import read_file
 from search.segment import segment
 
@@ -47,3 +49,22 @@ def seed_articles() -> dict:
         [doc] = read_file(path)
         out[path.name[:3]] = (doc, segment(doc))
     return out
+
+
+def holds(stored: dict, node) -> bool:
+    """Reference: does a passage hold a parsed query as typed? One of a word's needles, or a
+    phrase, in a row in the units of its text, title or heading path; AND, OR, NOT as given."""
+    if isinstance(node, Words | Phrase):
+        fields = [units(stored[name]) for name in ("text", "title", "section")]
+        return any(_contains(field, list(needle)) for needle in node.needles for field in fields)
+    if isinstance(node, And):
+        return all(holds(stored, child) for child in node.children)
+    if isinstance(node, Or):
+        return any(holds(stored, child) for child in node.children)
+    if isinstance(node, Not):
+        return not holds(stored, node.child)
+    raise TypeError(node)
+
+
+def _contains(found: list[str], needle: list[str]) -> bool:
+    return any(found[i:i + len(needle)] == needle for i in range(len(found) - len(needle) + 1))

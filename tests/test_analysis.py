@@ -2,7 +2,7 @@
 
 import pytest
 
-from search.analysis import bigrams, fold, query_words, unit_spans, words
+from search.analysis import bigrams, first_unit, fold, query_words, unit_spans, words
 
 FOLD = [
     ("長沙銀行", "长沙银行"),
@@ -56,10 +56,23 @@ def test_query_words(text, expected):
     assert query_words(text) == expected
 
 
-def test_bigrams_skip_spaces_and_punctuation():
-    assert bigrams("「小巨人」 企業") == ["小巨", "巨人", "人企", "企业"]
-    assert bigrams("0.01度") == ["0.01度"]
-    assert bigrams("5G") == ["5g"]
+@pytest.mark.parametrize("text, expected", [
+    ("「小巨人」 企業", ["小巨", "巨人", "人企", "企业", "业$"]),  # spaces, punctuation skipped
+    ("0.01度", ["0.01度", "度$"]),
+    ("5G", ["5g$"]),
+    ("UniIOS 5G网", ["uniios_5g", "5g网", "网$"]),  # two Latin runs keep their boundary
+    ("", []),
+])
+def test_bigrams_pair_units_and_mark_the_end(text, expected):
+    assert bigrams(text) == expected
+
+
+@pytest.mark.parametrize("pair, unit", [
+    ("小巨", "小"), ("0.01度", "0.01"), ("uniios_5g", "uniios"), ("5g网", "5g"), ("业$", "业"),
+    ("5g$", "5g"),
+])
+def test_first_unit_splits_a_pair_back(pair, unit):
+    assert first_unit(pair) == unit
 
 
 def test_unit_spans_point_into_the_original():

@@ -5,12 +5,15 @@ from pathlib import Path
 
 import opencc
 import pytest
+import yaml
 
-from search.analysis import units
+from search.analysis import unit_spans
 from search.clean import clean, clean_text
 from search.indexer import index_paths
+from search.query import parse, positive_needles
 from search.segment import _demote_trailing_headings
 from search.whoosh_backend import WhooshBackend
+from tests.conftest import holds
 
 QUERIES = ["长沙银行 供应链金融", "小巨人", '"黑灯工厂"', "智能制造 数字化转型", "专精特新 中小企业",
            "株洲 AND 硬质合金", "58家", "0.01度", "重庆小康动力", "工信部会同有关部门", "5G线缆",
@@ -50,14 +53,52 @@ def _squeeze(texts) -> str:
 
 @pytest.mark.parametrize("query", QUERIES)
 def test_highlights_are_true(engine, query):
-    """3. Each highlight lies in the text and, folded, is made of the query's words."""
-    typed = "".join(units(query))
+    """3. Each highlight lies in the text and covers exactly the query's needles found there
+    (touching ones merged into one span)."""
+    needles = positive_needles(parse(query))
     result = engine.query(query, 10)
     assert result["hits"]
     for hit in result["hits"]:
-        for start, end in hit["matches"]:
-            assert 0 <= start < end <= len(hit["text"])
-            assert "".join(units(hit["text"][start:end])) in typed, (query, hit["text"][start:end])
+        text = hit["text"]
+        assert all(0 <= start < end <= len(text) for start, end in hit["matches"])
+        shown = {i for start, end in hit["matches"] for i in range(start, end)}
+        assert shown == _needle_positions(text, needles), (query, hit["passage_id"])
+
+
+def _needle_positions(text: str, needles) -> set[int]:
+    """The characters of every occurrence of a needle's units in a row (reference)."""
+    spans = unit_spans(text)
+    found = [unit for unit, _, _ in spans]
+    positions = set()
+    for needle in needles:
+        for i in range(len(found) - len(needle) + 1):
+            if tuple(found[i:i + len(needle)]) == needle:
+                positions.update(k for _, s, e in spans[i:i + len(needle)] for k in range(s, e))
+    return positions
+
+
+GOLDEN = [row["query"] for row in yaml.safe_load(
+    (Path(__file__).parent / "data" / "golden_queries.yaml").read_text("utf-8"))]
+
+
+@pytest.mark.parametrize("query", QUERIES + GOLDEN + ["供应链金融", "中", "什么是专精特新？"])
+def test_counts_are_true(engine, query):
+    """What is counted is what holds the query: every hit holds it and shows where, and the
+    total is the number of passages that hold it (a plain-Python reference over them all)."""
+    node = parse(query)
+    result = engine.query(query, 1000)
+    holding = [p for p in engine.backend.passages() if holds(p, node)]
+    assert result["total"] == len(holding) == len(result["hits"])
+    for hit in result["hits"]:
+        assert holds(hit, node)
+        assert hit["matches"] or hit["title_matches"] or hit["section_matches"], hit["passage_id"]
+
+
+def test_a_shared_character_pair_is_not_a_match(engine):
+    """供应链金融 is typed as one term: passages with only 金融 or 供应 in them rank nothing."""
+    result = engine.query("供应链金融", 1000)
+    assert result["total"] == 3
+    assert all("供應鏈金融" in hit["text"] or "供应链金融" in hit["text"] for hit in result["hits"])
 
 
 def test_highlights_land_on_the_original_script(engine):

@@ -2,7 +2,8 @@
 
 import pytest
 
-from search.query import And, Not, Or, Phrase, Words, parse, positive_parts
+from search.analysis import units
+from search.query import And, Not, Or, Phrase, Words, parse, positive_needles
 
 
 def W(text, *terms):
@@ -46,10 +47,9 @@ def test_nothing_searchable(text):
     assert parse(text) is None
 
 
-def test_highlight_parts_skip_negations():
-    terms, phrases = positive_parts(parse('黑灯工厂 "株洲模式" -长沙'))
-    assert terms == {"黑灯", "工厂"}
-    assert phrases == {("黑", "灯", "工", "厂"), ("株", "洲", "模", "式")}
+def test_highlighted_needles_skip_negations():
+    needles = positive_needles(parse('黑灯工厂 "株洲模式" -长沙'))
+    assert needles == {("黑", "灯", "工", "厂"), ("株", "洲", "模", "式")}
 
 
 @pytest.mark.parametrize("text, content", [
@@ -58,9 +58,33 @@ def test_highlight_parts_skip_negations():
     ("的", ("的",)),  # nothing else to search for: the function word stays
 ])
 def test_function_words_are_not_scored_when_there_is_more(text, content):
-    words = parse(text)
-    assert words.content_terms == content
-    assert positive_parts(words)[0] == set(content)
+    assert parse(text).content_terms == content
+
+
+def _needles(*texts: str) -> tuple:
+    return tuple(tuple(units(text)) for text in texts)
+
+
+@pytest.mark.parametrize("text, needles", [
+    # a typed term of one or two words, no function word: found as written
+    ("供应链金融", _needles("供应链金融")),
+    ("高质量发展", _needles("高质量发展")),
+    ("58家", _needles("58家")),
+    ("5G", _needles("5g")),
+    ("中", _needles("中")),  # typed alone, a single character is what was asked for
+    ("千人纱，万人布", _needles("千人纱", "万人布")),  # punctuation separates terms
+    # a run with a function word, or longer: each content word
+    ("长沙银行的供应链金融", _needles("长沙", "银行", "供应链", "金融")),
+    ("什么是市场竞争？", _needles("市场竞争")),
+    ("重庆小康动力", _needles("重庆", "小康", "动力")),
+    ("金融持续发力支持实体经济", _needles("金融", "持续", "发力", "支持", "实体", "经济")),
+    # single characters count only when nothing longer is left
+    ("POF热收缩膜", _needles("pof", "收缩膜")),
+    ("他司职什么位置？", _needles("司职", "位置")),
+    ("的", _needles("的")),
+])
+def test_needles_are_what_a_passage_must_hold(text, needles):
+    assert parse(text).needles == needles
 
 
 @pytest.mark.parametrize("text, joins", [

@@ -1,5 +1,7 @@
 """The numpy scorer must rank exactly as a one-posting-at-a-time reference of the same BM25F,
-and facets must count exactly Whoosh's matches, also with several segments and deletions."""
+the passages that match must be exactly those that hold the query (a plain-Python reference
+over the stored text), and filters must select exactly Whoosh's matches, also with several
+segments and deletions."""
 
 import math
 
@@ -7,16 +9,18 @@ import pytest
 from whoosh import query as wq
 
 from search.analysis import words
+from search.backend import Filters
 from search.engine import Engine
 from search.indexer import index_paths
 from search.query import parse
 from search.scoring import Scorer, Word, scored_clauses
-from search.whoosh_backend import K1, B, to_whoosh
-from tests.conftest import SEEDS
+from search.whoosh_backend import K1, B, filter_queries, to_whoosh
+from tests.conftest import SEEDS, holds
 
 QUERIES = ["长沙", "长沙银行 供应链金融", "湖南 OR 重庆", "企业 -湖南", "企业 AND 数字化",
            '"专精特新"', "小巨人 的 企业", "株洲", "不存在的词语zzz", "企业 企业 数字化",
-           "中小企業 數字化轉型", '湖南 OR ("黑灯工厂" AND 企业)', '"湖" 湖南 湖']
+           "中小企業 數字化轉型", '湖南 OR ("黑灯工厂" AND 企业)', '"湖" 湖南 湖', "湖", "5G",
+           "重庆小康动力 -长沙", "什么是专精特新？"]
 
 
 @pytest.fixture(scope="module")
@@ -81,15 +85,16 @@ def term_postings(searcher, term):
 def test_ranking_equals_a_one_posting_at_a_time_reference(edited_index, text):
     backend = edited_index.backend
     searcher = backend.searcher()
-    query = to_whoosh(parse(text))
-    matching = set(searcher.docs_for_query(query))
-    expected = sorted(((-score, docnum) for docnum, score in
-                       reference_scores(searcher, query).items() if docnum in matching))
-    result = backend.search(parse(text), 10)
+    node = parse(text)
+    holding = {docnum for docnum, stored in searcher.reader().iter_docs()
+               if holds(stored, node)}
+    expected = sorted((-reference_scores(searcher, to_whoosh(node)).get(docnum, 0), docnum)
+                      for docnum in holding)
+    result = backend.search(node, 10)
     assert [hit.score for hit in result.hits] == pytest.approx([-s for s, _ in expected[:10]])
     assert [hit.stored["passage_id"] for hit in result.hits] == \
         [searcher.stored_fields(docnum)["passage_id"] for _, docnum in expected[:10]]
-    assert result.total == len(matching)
+    assert result.total == len(holding)
 
 
 def test_a_word_saturates_across_its_fields(edited_index):
@@ -104,11 +109,14 @@ def test_a_word_saturates_across_its_fields(edited_index):
     assert 0.5 * bound < scores.max() <= bound
 
 
-@pytest.mark.parametrize("text", QUERIES)
-def test_match_sets_read_from_postings_equal_whooshs(edited_index, text):
+@pytest.mark.parametrize("filters", [
+    Filters(city=["株洲", "长沙"]), Filters(province=["浙江"], year=["2022"]),
+    Filters(source=["株洲日报"]), Filters(since="2022-02-01", until="2022-12-31"),
+])
+def test_filter_sets_read_from_postings_equal_whooshs(edited_index, filters):
     backend = edited_index.backend
-    query = to_whoosh(parse(text))
-    assert backend._matches(query) == set(backend.searcher().docs_for_query(query))
+    for query in filter_queries(filters):
+        assert backend._matches(query) == set(backend.searcher().docs_for_query(query))
 
 
 def test_the_edited_index_has_deletions(edited_index):
