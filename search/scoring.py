@@ -17,12 +17,16 @@ are scored as single-field BM25; phrases and other clauses by Whoosh's own match
 
 from __future__ import annotations
 
+import functools
+import itertools
 from collections.abc import Callable, Iterator
 from math import log
+from pickle import loads
 
 import numpy as np
 from whoosh import query as wq
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
+from whoosh.system import _INT_SIZE
 from whoosh.util.numeric import byte_to_length
 
 _LENGTH_OF_BYTE = np.array([byte_to_length(b) if b else 0 for b in range(256)], dtype=float)
@@ -64,6 +68,7 @@ class Scorer:
         self.segments = segments(searcher)
         self.size = searcher.doc_count_all()
         self._lengths: dict[str, np.ndarray] = {}
+        self._blocks: dict[tuple[int, str, str], list[Block]] = {}  # this query's, by term
         self.live = np.ones(self.size, dtype=bool)  # docnums not deleted
         for segment, offset in self.segments:
             if segment.has_deletions():
@@ -113,22 +118,54 @@ class Scorer:
             scores[docnums] += score * term.boost
             matched[docnums] = True
 
+    def new_query(self) -> None:
+        """Forget the posting lists read for the last query (one query reads a term's list
+        once, whether to score or to match it)."""
+        self._blocks = {}
+
+    def blocks(self, number: int, field: str, text: str) -> list[Block]:
+        """The blocks of a term's posting list in segment ``number`` (read once a query)."""
+        key = (number, field, text)
+        if key not in self._blocks:
+            segment = self.segments[number][0]
+            found = (field, text) in segment
+            self._blocks[key] = read_blocks(segment.postings(field, text)) if found else []
+        return self._blocks[key]
+
     def postings(self, field: str, text: str) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         """(docnums, term frequencies) of a term, segment by segment, deleted ones included."""
-        for segment, offset in self.segments:
-            if (field, text) in segment:
-                ids, tf = postings(segment.postings(field, text))
-                yield ids + offset, tf
+        for number, (_, offset) in enumerate(self.segments):
+            if blocks := self.blocks(number, field, text):
+                yield (np.concatenate([ids for ids, _, _ in blocks]) + offset,
+                       np.concatenate([weights for _, weights, _ in blocks]))
 
     def prefix_postings(self, field: str, unit: str,
                         first_unit: Callable[[str], str]) -> Iterator[np.ndarray]:
         """The docnums of each term that starts with ``unit`` as its ``first_unit``, segment
         by segment, deleted ones included."""
-        for segment, offset in self.segments:
+        for number, (segment, offset) in enumerate(self.segments):
             for btext in segment.expand_prefix(field, unit):
                 term = btext.decode("utf-8")
-                if first_unit(term) == unit:
-                    yield postings(segment.postings(field, term))[0] + offset
+                if first_unit(term) == unit and (blocks := self.blocks(number, field, term)):
+                    yield np.concatenate([ids for ids, _, _ in blocks]) + offset
+
+    def phrase_postings(self, field: str, terms: list[str],
+                        known: np.ndarray) -> Iterator[np.ndarray]:
+        """The docnums where ``terms`` stand at consecutive positions, segment by segment,
+        deleted ones included: the documents that have every term, then their positions
+        (not looked at for docnums already ``known`` to hold the phrase)."""
+        for number, (_, offset) in enumerate(self.segments):
+            blocks = {term: self.blocks(number, field, term) for term in set(terms)}
+            if not all(blocks.values()):
+                continue
+            candidates = functools.reduce(np.intersect1d, [
+                np.concatenate([ids for ids, _, _ in found]) for found in blocks.values()])
+            candidates = candidates[~known[candidates + offset]]
+            starts = None  # docnum << 32 | position of the first term, where the rest follow
+            for k, term in enumerate(terms):
+                keys = position_keys(blocks[term], candidates) - k
+                starts = keys if starts is None else np.intersect1d(starts, keys, True)
+            yield np.unique(starts >> 32) + offset
 
     def _add_matcher(self, clause: wq.Query, scores: np.ndarray, matched: np.ndarray) -> None:
         matcher = clause.matcher(self.searcher)
@@ -160,22 +197,39 @@ def top(scores: np.ndarray, candidates: np.ndarray, limit: int) -> list[int]:
     return candidates[order[:limit]].tolist()
 
 
-def postings(matcher) -> tuple[np.ndarray, np.ndarray]:
-    """(ids, term frequencies) of a segment's posting list, deleted documents included.
+Block = tuple[np.ndarray, np.ndarray, tuple]  # docnums, term frequencies, encoded values
+
+
+def read_blocks(matcher) -> list[Block]:
+    """The blocks of a segment's posting list, deleted documents included (but those that
+    Whoosh's deletion filter already stepped over: none at all when every one is deleted).
 
     Read a block at a time from Whoosh 2.7's W3 codec (the one whoosh-reloaded 2.7.5
-    writes), which decodes whole blocks; stepping through them costs a few calls per
-    posting (~50x slower).
+    writes) and decoded with numpy; stepping through them costs a few calls per posting
+    (~50x slower), and Whoosh's own block decoding a generator step per posting.
     """
     leaf = getattr(matcher, "child", matcher)  # unwrap the filter that hides deletions
-    ids: list[int] = []
-    weights: list[float] = []
+    found = []
     while leaf.is_active():
-        if leaf._ids is None:
-            leaf._read_ids()
-        if leaf._weights is None:
-            leaf._read_weights()
-        ids.extend(leaf._ids)
-        weights.extend(leaf._weights)
+        if leaf._data is None:
+            leaf._read_data()
+        ids, weights, values = leaf._data  # W3's minified block: see W3LeafMatcher._read_*
+        ids = np.asarray(ids, dtype=np.int64)
+        if not leaf._byteids:
+            ids = np.cumsum(ids)
+        if weights is None or isinstance(weights, float):
+            weights = np.full(len(ids), 1.0 if weights is None else weights)
+        found.append((ids, np.asarray(weights, dtype=float), values))
         leaf._next_block()
-    return np.array(ids, dtype=np.int64), np.array(weights, dtype=float)
+    return found
+
+
+def position_keys(blocks: list[Block], wanted: np.ndarray) -> np.ndarray:
+    """``docnum << 32 | position`` for each position of the term in the ``wanted`` docnums;
+    only their postings are decoded (Positions format: a count, then pickled deltas)."""
+    keys: list[int] = []
+    for ids, _, values in blocks:
+        for i in np.flatnonzero(np.isin(ids, wanted)).tolist():
+            base = int(ids[i]) << 32
+            keys += [base + pos for pos in itertools.accumulate(loads(values[i][_INT_SIZE:]))]
+    return np.array(keys, dtype=np.int64)

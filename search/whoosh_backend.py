@@ -184,6 +184,7 @@ class WhooshBackend:
     def search(self, node: Node | None, limit: int, filters: Filters | None = None,
                facets: tuple[str, ...] = FACETS, per_article: int | None = None) -> SearchResult:
         query = wq.Every() if node is None else to_whoosh(node)
+        self.scorer().new_query()
         scores, _ = self.scorer().scores(scored_clauses(query))
         matched = self._holding(node) & self.scorer().live
         for condition in filter_queries(filters) if filters is not None else []:
@@ -215,8 +216,14 @@ class WhooshBackend:
         raise TypeError(f"unknown query node {node!r}")
 
     def _holding_needle(self, needle: Needle) -> np.ndarray:
-        """Docnums whose text, title or heading path holds the needle's units in a row."""
+        """Docnums whose text, title or heading path holds the needle's units in a row. A
+        passage with a word of three or more CJK characters (习近平) as a token of the text,
+        title or heading path holds it: only the others need its pairs' positions."""
         mask = np.zeros(self.searcher().doc_count_all(), dtype=bool)
+        if len(needle) > 2 and all(unit[0] >= "\x80" for unit in needle):
+            for fieldname in ("text", "title", "section"):
+                for docnums, _ in self.scorer().postings(fieldname, "".join(needle)):
+                    mask[docnums] = True
         for fieldname in HOLDING_FIELDS:
             if len(needle) == 1:  # the pairs that start with the unit (the last one: with END)
                 for docnums in self.scorer().prefix_postings(fieldname, needle[0], first_unit):
@@ -225,8 +232,8 @@ class WhooshBackend:
                 for docnums, _ in self.scorer().postings(fieldname, pairs(needle)[0]):
                     mask[docnums] = True
             else:
-                phrase = wq.Phrase(fieldname, pairs(needle))
-                mask[list(self.searcher().docs_for_query(phrase))] = True
+                for docnums in self.scorer().phrase_postings(fieldname, pairs(needle), mask):
+                    mask[docnums] = True
         return mask
 
     def scorer(self) -> Scorer:
