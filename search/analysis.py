@@ -117,19 +117,42 @@ def query_words(text: str) -> list[str]:
     return [word for word in rjieba.cut(fold(text)) if _is_word(word)]
 
 
-def word_runs(text: str) -> list[list[str]]:
+def word_runs(text: str, detach: frozenset[str] = frozenset()) -> list[list[str]]:
     """The precise-cut words of a query string in runs that punctuation and spaces separate.
+    A one-character word of ``detach`` that jieba's guessing (its HMM) glued onto a name it
+    did not know is cut off again: 王沈是 -> 王沈, 是.
 
     >>> word_runs("黑灯工厂，长沙银行的供应链金融？")
     [['黑灯', '工厂'], ['长沙', '银行', '的', '供应链', '金融']]
+    >>> word_runs("王沈是哪里人", frozenset("是"))
+    [['王沈', '是', '哪里', '人']]
     """
+    folded = fold(text)
     runs: list[list[str]] = [[]]
-    for word in rjieba.cut(fold(text)):
+    for word in _detached(folded, detach):
         if _is_word(word):
             runs[-1].append(word)
         elif runs[-1]:
             runs.append([])
     return [run for run in runs if run]
+
+
+def _detached(folded: str, detach: frozenset[str]) -> list[str]:
+    """rjieba's cut, with the ``detach`` characters cut off the end of guessed words: words
+    of three or more characters that are single characters without the guessing."""
+    unguessed, pos = set(), 0
+    for word in rjieba.cut(folded, hmm=False):
+        unguessed.add((pos, pos + len(word)))
+        pos += len(word)
+    out, pos = [], 0
+    for word in rjieba.cut(folded):
+        start, pos = pos, pos + len(word)
+        if len(word) > 2 and word[-1] in detach \
+                and all((i, i + 1) in unguessed for i in range(start, pos)):
+            out += [word[:-1], word[-1]]
+        else:
+            out.append(word)
+    return out
 
 
 def units(text: str) -> list[str]:
@@ -159,11 +182,12 @@ def pairs(found: list[str] | tuple[str, ...]) -> list[str]:
     >>> pairs(["uniios", "5g", "网"])
     ['uniios_5g', '5g网']
     """
-    return [a + ASCII_JOIN + b if _is_ascii_unit(a) and _is_ascii_unit(b) else a + b
+    return [a + ASCII_JOIN + b if is_ascii(a) and is_ascii(b) else a + b
             for a, b in itertools.pairwise(found)]
 
 
-def _is_ascii_unit(unit: str) -> bool:
+def is_ascii(unit: str) -> bool:
+    """A unit of ASCII letters and digits (not a CJK character, not the end mark)."""
     return unit[0] < "\x80" and unit != END
 
 

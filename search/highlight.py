@@ -8,21 +8,27 @@ character in place, offsets into the folded text are offsets into the original t
 
 from __future__ import annotations
 
-from .analysis import unit_spans
-from .query import Needle
+from .analysis import unit_spans, words
+from .query import Needle, is_character
 
 
 def highlight(text: str, needles: set[Needle]) -> list[list[int]]:
-    """Merged [start, end) spans in ``text`` where a needle's units stand in a row: the
-    needles a passage matches by (``query.positive_needles``), so every hit shows why."""
+    """Merged [start, end) spans in ``text`` of the needles a passage matches by
+    (``query.positive_needles``), so every hit shows why: units in a row, or a single CJK
+    character where it stands as a word, and then only where nothing longer is found."""
     spans = unit_spans(text)
     found = [unit for unit, _, _ in spans]
     marked: list[tuple[int, int]] = []
     for needle in needles:
         size = len(needle)
+        if is_character(needle):
+            continue
         for i in range(len(found) - size + 1):
             if found[i] == needle[0] and tuple(found[i:i + size]) == needle:
                 marked.extend(_runs(spans[i:i + size]))
+    characters = {needle[0] for needle in needles if is_character(needle)}
+    if not marked and characters:
+        marked = [(token.start, token.end) for token in words(text) if token.text in characters]
     return _merge(marked)
 
 

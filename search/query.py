@@ -28,6 +28,7 @@ OPERATORS = {"AND", "OR", "NOT"}
 FUNCTION_WORDS = frozenset(
     "的 了 是 在 和 与 及 或 由 被 把 对 为 于 以 之 其 这 那 哪 哪些 哪个 哪里 什么 谁 多少 几 "
     "吗 呢 吧 啊 怎么 怎样 如何 为什么 有 也 都 就 而 并 将 从 到 向 个 中 一".split())
+ONE_CHARACTER_FUNCTION_WORDS = frozenset(word for word in FUNCTION_WORDS if len(word) == 1)
 MAX_TERM_WORDS = 2  # a typed run of at most this many words is one term, found as written
 Needle = tuple[str, ...]  # units (analysis.units) a passage must hold in a row
 
@@ -54,15 +55,16 @@ class Words:
 
     @functools.cached_property
     def needles(self) -> tuple[Needle, ...]:
-        """What a passage must hold (any one of them, as written, folded) to match these words.
+        """What a passage must hold (any one of them, folded) to match these words.
 
         A run of typed words between punctuation marks, of at most ``MAX_TERM_WORDS`` words
-        and no function word, is one term: 供应链金融, 高质量发展, 58家. A longer run, or one
-        with a function word (a question, a sentence, a headline), stands for each of its
-        content words. A single CJK character counts only when nothing longer is left.
+        and no function word, is one term, found as written: 供应链金融, 高质量发展, 58家.
+        A longer run, or one with a function word (a question, a sentence, a headline),
+        stands for each of its content words. A single CJK character counts where it stands
+        as a word (``is_character``); anything longer wherever it is written.
         """
         found: list[Needle] = []
-        for run in word_runs(self.text):
+        for run in word_runs(self.text, ONE_CHARACTER_FUNCTION_WORDS):
             content = [word for word in run if word not in FUNCTION_WORDS]
             if len(content) == len(run) <= MAX_TERM_WORDS:
                 found.append(tuple(units("".join(run))))
@@ -70,14 +72,13 @@ class Words:
                 found += [tuple(units(word)) for word in content]
         found = [needle for needle in found if needle] or [
             tuple(units(term)) for term in self.terms]
-        if any(_weight(needle) > 1 for needle in found):
-            found = [needle for needle in found if _weight(needle) > 1]
         return tuple(dict.fromkeys(found))
 
 
-def _weight(needle: Needle) -> int:
-    """How specific a needle is: its length in units, a Latin/digit run counting double."""
-    return sum(1 if unit[0] >= "\x80" else 2 for unit in needle)
+def is_character(needle: Needle) -> bool:
+    """A single CJK character: it counts where it stands as a word (a jieba token of the
+    text, title or heading), since as a mere character it is in nearly every passage."""
+    return len(needle) == 1 and needle[0][0] >= "\x80"
 
 
 @dataclass(frozen=True)

@@ -22,12 +22,12 @@ from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.scoring import BM25F
 
 from . import store
-from .analysis import ANALYZER_VERSION, first_unit, fold, pairs, units
+from .analysis import ANALYZER_VERSION, first_unit, fold, is_ascii, pairs, units
 from .backend import FACETS, Filters, Hit, Record, SearchResult
 from .errors import IndexUnavailable
 from .parallel import ParallelWriter
 from .postings import SAME_POSITION, FastSegmentWriter, decode_tokens
-from .query import And, Needle, Node, Not, Or, Phrase, Words
+from .query import And, Needle, Node, Not, Or, Phrase, Words, is_character
 from .scoring import Scorer, Word, scored_clauses, top
 
 SCHEMA_VERSION = 5
@@ -44,6 +44,7 @@ LIST_FIELDS = ("cities", "provinces", "counties")
 FIELD_OF = {"city": "cities", "province": "provinces", "county": "counties",
             "source": "source_key", "year": "year"}  # facet or filter -> Whoosh field
 HOLDING_FIELDS = ("bigram", "heading_bigram")  # where a passage holds a query's needles
+WORD_FIELDS = ("text", "title", "section")  # its words
 
 
 def encode_tokens(tokens: list) -> str:
@@ -216,14 +217,17 @@ class WhooshBackend:
         raise TypeError(f"unknown query node {node!r}")
 
     def _holding_needle(self, needle: Needle) -> np.ndarray:
-        """Docnums whose text, title or heading path holds the needle's units in a row. A
-        passage with a word of three or more CJK characters (习近平) as a token of the text,
-        title or heading path holds it: only the others need its pairs' positions."""
+        """Docnums whose text, title or heading path holds the needle: a single CJK character
+        as a word of them, anything else as units in a row. A passage with a word of three
+        or more CJK characters (习近平) as a token holds it: only the others need its pairs'
+        positions."""
         mask = np.zeros(self.searcher().doc_count_all(), dtype=bool)
-        if len(needle) > 2 and all(unit[0] >= "\x80" for unit in needle):
-            for fieldname in ("text", "title", "section"):
+        if is_character(needle) or len(needle) > 2 and not any(map(is_ascii, needle)):
+            for fieldname in WORD_FIELDS:
                 for docnums, _ in self.scorer().postings(fieldname, "".join(needle)):
                     mask[docnums] = True
+        if is_character(needle):
+            return mask
         for fieldname in HOLDING_FIELDS:
             if len(needle) == 1:  # the pairs that start with the unit (the last one: with END)
                 for docnums in self.scorer().prefix_postings(fieldname, needle[0], first_unit):

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from search.analysis import units
+from search.analysis import units, words
 from search.engine import Engine
 from search.indexer import index_paths
-from search.query import And, Not, Or, Phrase, Words
+from search.query import And, Not, Or, Phrase, Words, is_character
 from search.readers import read_file
 from search.segment import segment
 
@@ -55,8 +55,8 @@ def holds(stored: dict, node) -> bool:
     """Reference: does a passage hold a parsed query as typed? One of a word's needles, or a
     phrase, in a row in the units of its text, title or heading path; AND, OR, NOT as given."""
     if isinstance(node, Words | Phrase):
-        fields = [units(stored[name]) for name in ("text", "title", "section")]
-        return any(_contains(field, list(needle)) for needle in node.needles for field in fields)
+        return any(_holds_needle(stored[name], needle) for needle in node.needles
+                   for name in ("text", "title", "section"))
     if isinstance(node, And):
         return all(holds(stored, child) for child in node.children)
     if isinstance(node, Or):
@@ -64,6 +64,13 @@ def holds(stored: dict, node) -> bool:
     if isinstance(node, Not):
         return not holds(stored, node.child)
     raise TypeError(node)
+
+
+def _holds_needle(text: str, needle: tuple[str, ...]) -> bool:
+    """A single CJK character as a word of the text, anything else as units in a row."""
+    if is_character(needle):
+        return needle[0] in {token.text for token in words(text)}
+    return _contains(units(text), list(needle))
 
 
 def _contains(found: list[str], needle: list[str]) -> bool:

@@ -7,10 +7,10 @@ import opencc
 import pytest
 import yaml
 
-from search.analysis import unit_spans
+from search.analysis import unit_spans, words
 from search.clean import clean, clean_text
 from search.indexer import index_paths
-from search.query import parse, positive_needles
+from search.query import is_character, parse, positive_needles
 from search.segment import _demote_trailing_headings
 from search.whoosh_backend import WhooshBackend
 from tests.conftest import holds
@@ -66,14 +66,18 @@ def test_highlights_are_true(engine, query):
 
 
 def _needle_positions(text: str, needles) -> set[int]:
-    """The characters of every occurrence of a needle's units in a row (reference)."""
+    """The characters of every occurrence of a needle's units in a row; if there is none,
+    of each single-character needle where it stands as a word (reference)."""
     spans = unit_spans(text)
     found = [unit for unit, _, _ in spans]
     positions = set()
-    for needle in needles:
+    for needle in needles - {n for n in needles if is_character(n)}:
         for i in range(len(found) - len(needle) + 1):
             if tuple(found[i:i + len(needle)]) == needle:
                 positions.update(k for _, s, e in spans[i:i + len(needle)] for k in range(s, e))
+    if not positions:
+        positions = {k for token in words(text) if (token.text,) in needles
+                     and is_character((token.text,)) for k in range(token.start, token.end)}
     return positions
 
 
