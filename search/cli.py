@@ -108,7 +108,7 @@ class OneLineError(click.ClickException):
 
 def _usage_message(exc: click.UsageError) -> str:
     """A usage error in one line; click's own parse errors point to the command's help."""
-    message = exc.format_message().strip().rstrip(".")
+    message = exc.format_message().strip().rstrip(".").replace("\n", " ")
     if type(exc) is click.UsageError or exc.ctx is None:
         return message
     return f"{message} (see `{exc.ctx.command_path} --help`)"
