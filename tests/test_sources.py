@@ -255,5 +255,5 @@ def test_the_default_index_is_still_built_from_seeds_on_first_use(project):
     result = invoke("query", '"黑灯工厂"', "-n", "1")
     assert result.exit_code == 0
     assert result.output.startswith("the index in index/ is empty: indexing seeds/ first\n"
-                                    f"indexed into index/ in ")
+                                    "indexed into index/ in ")
     assert f"; {HOLDS}\n1 passage matches:\n" in result.output
