@@ -272,8 +272,8 @@ def summary(report: IndexReport, index_dir: Path) -> str:
                 f"{len(report.removed)} removed", f"{report.unchanged} unchanged", skipped]
         head = f"indexed into {index_dir}/ in {report.seconds:.2f} s"
     else:
-        done = [f"{report.unchanged} unchanged"] if report.unchanged or not report.unreadable \
-            else []
+        nothing_else = not (report.skipped or report.unreadable)
+        done = [f"{report.unchanged} unchanged"] if report.unchanged or nothing_else else []
         done += [skipped] if report.skipped else []
         head = f"nothing to update in {index_dir}/"
     done += [unreadable] if report.unreadable else []

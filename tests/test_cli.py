@@ -292,3 +292,29 @@ def test_a_run_with_nothing_to_do_says_so(seed_workspace, tmp_path):
     assert (done.returncode, done.stderr) == (
         0, "nothing to update in index/: 5 unchanged; the index holds 5 files, 7 articles, "
            "145 passages\n")
+
+
+def test_an_index_that_holds_nothing(tmp_path):
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "bad.txt").write_bytes(b"\x00\x01\x02binary\x00")
+    index = ["--index-dir", str(tmp_path / "ix")]
+    result = CliRunner().invoke(cli, [*index, "index", str(tmp_path / "in")])
+    assert (result.exit_code, result.output.splitlines()[-1]) == (
+        0, f"nothing to update in {tmp_path}/ix/: 1 skipped (1 binary file); the index holds "
+           "0 files, 0 articles, 0 passages")
+    stats = CliRunner().invoke(cli, [*index, "stats"])
+    assert stats.output == f"{tmp_path}/ix: 0 files, 0 articles, 0 passages\n"
+
+
+@pytest.mark.parametrize("n, reason, text", [
+    (1, "empty file", "1 empty file"),
+    (2, "empty file", "2 empty files"),
+    (3, "unsupported type", "3 unsupported types"),
+    (2, "bad JSON line", "2 bad JSON lines"),
+    (2, "too large", "2 too large"),
+    (2, "malformed front matter", "2 malformed front matter"),
+    (0, "unreadable", "0 unreadable"),
+])
+def test_skip_reasons_are_counted_in_the_right_number(n, reason, text):
+    from search.cli import _reason
+    assert _reason(n, reason) == text
