@@ -376,12 +376,13 @@ def query_command(choice: IndexChoice, words: tuple[str, ...], limit: int, as_js
 
 
 def _require_words(text: str) -> None:
-    """A usage error for a query with nothing to search for: no words, or punctuation only."""
+    """A usage error for a query with nothing to find: no words, punctuation only, or only
+    words to exclude."""
     if not text.strip():
         raise click.UsageError(f"give a query, {QUERY_EXAMPLE}, or --batch FILE")
     if parse(text) is None:
-        raise click.UsageError(f"{text} has no words to search for, only punctuation; give "
-                               f"words, {QUERY_EXAMPLE}")
+        raise click.UsageError(f"{text} has no word to find (punctuation and -excluded words "
+                               f"find nothing by themselves); give words, {QUERY_EXAMPLE}")
 
 
 def answer(engine: Engine, text: str, limit: int, options: dict) -> dict:

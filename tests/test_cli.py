@@ -48,10 +48,12 @@ def test_query_json_follows_the_contract(seed_index):
     ([], "error: give a query, e.g. `search query 长沙银行 供应链金融`, or --batch FILE\n"),
     ([""], "error: give a query, e.g. `search query 长沙银行 供应链金融`, or --batch FILE\n"),
     (["  "], "error: give a query, e.g. `search query 长沙银行 供应链金融`, or --batch FILE\n"),
-    (["？"], "error: ？ has no words to search for, only punctuation; give words, "
-            "e.g. `search query 长沙银行 供应链金融`\n"),
-    (["？？", "!"], "error: ？？ ! has no words to search for, only punctuation; give words, "
-                   "e.g. `search query 长沙银行 供应链金融`\n"),
+    (["？"], "error: ？ has no word to find (punctuation and -excluded words find nothing by "
+            "themselves); give words, e.g. `search query 长沙银行 供应链金融`\n"),
+    (["？？", "!"], "error: ？？ ! has no word to find (punctuation and -excluded words find "
+                   "nothing by themselves); give words, e.g. `search query 长沙银行 供应链金融`\n"),
+    (["-株洲"], "error: -株洲 has no word to find (punctuation and -excluded words find nothing "
+               "by themselves); give words, e.g. `search query 长沙银行 供应链金融`\n"),
 ])
 def test_a_query_without_words_is_a_usage_error(seed_index, words, message):
     result = run("query", *words, "--json", index=seed_index)
