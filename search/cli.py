@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import functools
+import itertools
 import json
 import os
 import sys
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 
 import click
+from click.core import ParameterSource
 from rich.console import Console
 from rich.progress import (
     BarColumn,
@@ -20,19 +23,24 @@ from rich.progress import (
 )
 from rich.text import Text
 
+from . import store
 from .engine import Engine, make_filters
-from .errors import SearchError
+from .errors import IndexUnavailable, ReadError, SearchError
 from .highlight import mark
 from .indexer import MAX_FILE_MB, IndexReport, index_paths
 from .indexer import Progress as IndexProgress
-from .quote import as_json, as_markdown, as_text, raw_slice, source_raw
+from .query import parse
+from .quote import as_json, as_markdown, as_text, lines_of, raw_slice, source_raw
+from .readers import UNREADABLE_PATH
 from .whoosh_backend import WhooshBackend
 
+DEFAULT_INDEX = Path("index")
 DEFAULT_SEEDS = Path("seeds")
 HIGHLIGHT_STYLE = "bold black on yellow"
 FACET_LABELS = {"city": "cities", "province": "provinces", "county": "counties",
                 "source": "sources", "year": "years"}
 SHOWN_FACET_VALUES = 8
+QUERY_EXAMPLE = "e.g. `search query 长沙银行 供应链金融`"
 
 
 def _note(message: str) -> None:
@@ -40,21 +48,127 @@ def _note(message: str) -> None:
     click.echo(message, err=True)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def counted(n: int, noun: str) -> str:
+    """``1 passage``, ``2 passages``: a count with its noun in the right number."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+@dataclass
+class IndexChoice:
+    """The index a command works on, and whether the user named it."""
+
+    path: Path
+    named: bool  # by --index-dir or SEARCH_INDEX_DIR, and not the default ./index/
+
+    @property
+    def option(self) -> str:
+        """How to name this index on a command line: ``--index-dir D `` or nothing."""
+        return f"--index-dir {self.path} " if self.named else ""
+
+
+def _choose_index(path: Path, given: bool) -> IndexChoice:
+    same = os.path.abspath(path) == os.path.abspath(DEFAULT_INDEX)
+    return IndexChoice(path, given and not same)
+
+
+def _index_dir_after_command(ctx: click.Context, _param, value: Path | None) -> None:
+    if value is not None:
+        ctx.obj = _choose_index(value, given=True)
+
+
+def index_dir_option(command):
+    """``--index-dir`` after the command name too (``search query 株洲 --index-dir laws``)."""
+    return click.option("--index-dir", type=click.Path(file_okay=False, path_type=Path),
+                        expose_value=False, callback=_index_dir_after_command,
+                        help="Where the index lives (as before the command).")(command)
+
+
+class SearchGroup(click.Group):
+    """The command group: a SearchError or a usage error of a command becomes one line."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except SearchError as exc:
+            raise OneLineError(str(exc), exc.exit_code) from None
+        except click.UsageError as exc:
+            raise OneLineError(_usage_message(exc), exc.exit_code) from None
+
+
+class OneLineError(click.ClickException):
+    """An error shown as one line on stderr, ``error: …``, with its exit code."""
+
+    def __init__(self, message: str, exit_code: int):
+        super().__init__(message)
+        self.exit_code = exit_code
+
+    def show(self, file=None) -> None:
+        click.echo(f"error: {self.format_message()}", err=True)
+
+
+def _usage_message(exc: click.UsageError) -> str:
+    """A usage error in one line; click's own parse errors point to the command's help."""
+    message = exc.format_message().strip().rstrip(".").replace("\n", " ")
+    if type(exc) is click.UsageError or exc.ctx is None:
+        return message
+    return f"{message} (see `{exc.ctx.command_path} --help`)"
+
+
+class WordsCommand(click.Command):
+    """A command whose words may start with "-" (``search query 黑灯工厂 -株洲``): a token is
+    an option only when it names one of the command's options (``-n 3``, ``-n3``,
+    ``--limit=3``); every other token is a word, in the order typed."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        return super().parse_args(ctx, split_words(args, self._takes_value(ctx)))
+
+    def _takes_value(self, ctx: click.Context) -> dict[str, bool]:
+        """Each option name of this command, and whether it takes a value."""
+        return {name: not (param.is_flag or param.count)
+                for param in self.get_params(ctx) if isinstance(param, click.Option)
+                for name in param.opts + param.secondary_opts}
+
+
+def split_words(args: list[str], takes_value: dict[str, bool]) -> list[str]:
+    """The options (with their values) first, then ``--`` and the words, so that click reads
+    ``-株洲`` or ``-5G`` as a word. ``takes_value``: option name -> whether it takes a value.
+
+    >>> split_words(["黑灯工厂", "-株洲", "-n", "3"], {"-n": True, "--limit": True})
+    ['-n', '3', '--', '黑灯工厂', '-株洲']
+    """
+    options, words = [], []
+    tokens = iter(args)
+    for token in tokens:
+        name = token.split("=", 1)[0]
+        if token == "--":
+            words.extend(tokens)
+        elif token.startswith("--") or token in takes_value:
+            options.append(token)
+            if takes_value.get(name) and "=" not in token:
+                options.extend(itertools.islice(tokens, 1))
+        elif takes_value.get(token[:2]) and token[2:].isdigit():
+            options.append(token)  # -n3
+        else:
+            words.append(token)
+    return options + (["--", *words] if words else [])
+
+
+@click.group(cls=SearchGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--index-dir", type=click.Path(file_okay=False, path_type=Path),
-              envvar="SEARCH_INDEX_DIR", default=Path("index"), show_default=True,
-              help="Where the index lives (or set SEARCH_INDEX_DIR).")
+              envvar="SEARCH_INDEX_DIR", default=DEFAULT_INDEX, show_default=True,
+              help="Where the index lives (or set SEARCH_INDEX_DIR); also after the command.")
 @click.pass_context
 def cli(ctx: click.Context, index_dir: Path) -> None:
     """Chinese-aware full-text search over a folder of news articles.
 
     Example: search index seeds/ && search query 长沙银行 供应链金融
     """
-    ctx.obj = index_dir
+    given = ctx.get_parameter_source("index_dir") is not ParameterSource.DEFAULT
+    ctx.obj = _choose_index(index_dir, given)
 
 
 @cli.command("index")
-@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--rebuild", is_flag=True, help="Start a new index instead of updating this one.")
 @click.option("--keep-missing", is_flag=True,
               help="Keep the passages of files that are no longer under PATHS.")
@@ -65,28 +179,38 @@ def cli(ctx: click.Context, index_dir: Path) -> None:
               show_default="all cores", help="Processes that write a large input's postings.")
 @click.option("--max-file-mb", type=click.FloatRange(min=0, min_open=True), default=MAX_FILE_MB,
               show_default=True, help="Skip bigger files (JSONL files are never skipped).")
+@index_dir_option
 @click.pass_obj
-def index_command(index_dir: Path, paths: tuple[Path, ...], rebuild: bool, keep_missing: bool,
-                  strict: bool, quiet: bool, verbose: bool, jobs: int,
+def index_command(choice: IndexChoice, paths: tuple[Path, ...], rebuild: bool,
+                  keep_missing: bool, strict: bool, quiet: bool, verbose: bool, jobs: int,
                   max_file_mb: float) -> None:
-    """Bring the index up to date with files and folders (default: seeds/): new and changed
-    files are indexed, unchanged ones skipped, vanished ones removed. A progress bar shows on
-    a terminal.
+    """Bring the index up to date with files and folders (default: seeds/, for the default
+    index/ only): new and changed files are indexed, unchanged ones skipped, files gone from
+    a folder removed. A path that cannot be read is an error (exit 1) and what the index
+    holds from it stays. A progress bar shows on a terminal.
 
     Example: search index seeds/ ~/notes/articles.jsonl
     """
+    if not paths and choice.named:
+        raise click.UsageError(
+            f"give the files and folders to index into {choice.path}/, e.g. "
+            f"`search {choice.option}index seeds/`; only the default index/ indexes seeds/ "
+            "when no path is given")
     verbosity = 0 if quiet else 2 if verbose else 1
-    report = build_index(index_dir, list(paths) or [DEFAULT_SEEDS], rebuild, keep_missing,
+    report = build_index(choice.path, list(paths) or [DEFAULT_SEEDS], rebuild, keep_missing,
                          verbosity, jobs=jobs, max_file_mb=max_file_mb)
     if strict and report.skipped:
-        raise SearchError(f"{len(report.skipped)} files were skipped (--strict)")
+        raise SearchError(f"{counted(len(report.skipped), 'file')} skipped (--strict)")
+    if report.unreadable:
+        raise click.exceptions.Exit(1)
 
 
 def build_index(index_dir: Path, paths: list[Path], rebuild: bool,
                 keep_missing: bool = False, verbosity: int = 1,
                 **options) -> IndexReport:
     """Run an indexing pass (``options`` for ``index_paths``) and report it on stderr (0 quiet,
-    1 warnings and summary, 2 every file); a progress bar shows when stderr is a terminal."""
+    1 warnings and summary, 2 every file); a progress bar shows when stderr is a terminal.
+    A path that cannot be read is an ``error:`` line even when quiet."""
     say = _note if verbosity else _ignore
     console = Console(stderr=True)
     bar = verbosity and console.is_terminal
@@ -102,9 +226,14 @@ def build_index(index_dir: Path, paths: list[Path], rebuild: bool,
             if verbosity > 1:
                 bar.console.print(f"{step.outcome:9} {step.path}", markup=False, highlight=False)
 
-        report = index_paths(index_dir, paths, rebuild, keep_missing,
-                             on_error=lambda error: say(f"warning: {error}"), on_progress=progress,
-                             **options)
+        def problem(error: ReadError) -> None:
+            if error.reason == UNREADABLE_PATH:
+                _note(f"error: {error}")
+            else:
+                say(f"warning: {error}")
+
+        report = index_paths(index_dir, paths, rebuild, keep_missing, on_error=problem,
+                             on_progress=progress, **options)
     if verbosity > 1:
         for path in report.removed:
             say(f"removed   {path}")
@@ -118,30 +247,59 @@ def _ignore(_) -> None:
     return None
 
 
+_COUNT_NOUNS = ("file", "line", "archive", "folder", "type", "encoding", "path")
+
+
+def _reason(n: int, reason: str) -> str:
+    """``1 empty file``, ``2 empty files``, ``2 too large``: a count with a skip reason."""
+    plural = n != 1 and reason.rsplit(" ", 1)[-1] in _COUNT_NOUNS
+    return f"{n} {reason}s" if plural else f"{n} {reason}"
+
+
 def summary(report: IndexReport, index_dir: Path) -> str:
-    """One line: what changed, what was skipped and why, how long it took."""
+    """One line: what changed, what was skipped and why, how long it took, and what the index
+    holds after the run (the counts of `search stats`)."""
     reasons = Counter(error.reason for error in report.skipped)
-    why = ", ".join(f"{n} {reason}" for reason, n in reasons.most_common())
-    return (f"indexed into {index_dir}/ in {report.seconds:.2f} s: {len(report.added)} added, "
-            f"{len(report.updated)} updated, {len(report.removed)} removed, "
-            f"{report.unchanged} unchanged, {len(report.skipped)} skipped"
-            + (f" ({why})" if why else "")
-            + f"; {report.articles} articles, {report.passages} passages"
-            + (f"; {len(report.warnings)} warnings above" if report.warnings else ""))
+    why = ", ".join(_reason(n, reason) for reason, n in reasons.most_common())
+    skipped = f"{len(report.skipped)} skipped" + (f" ({why})" if why else "")
+    unreadable = f"{counted(len(report.unreadable), 'path')} could not be read"
+    holds = report.holds
+    tail = (f"the index holds {counted(holds['files'], 'file')}, "
+            f"{counted(holds['articles'], 'article')}, {counted(holds['passages'], 'passage')}"
+            + (f"; {counted(len(report.warnings), 'warning')} above" if report.warnings else ""))
+    if report.added or report.updated or report.removed:
+        done = [f"{len(report.added)} added", f"{len(report.updated)} updated",
+                f"{len(report.removed)} removed", f"{report.unchanged} unchanged", skipped]
+        head = f"indexed into {index_dir}/ in {report.seconds:.2f} s"
+    else:
+        nothing_else = not (report.skipped or report.unreadable)
+        done = [f"{report.unchanged} unchanged"] if report.unchanged or nothing_else else []
+        done += [skipped] if report.skipped else []
+        head = f"nothing to update in {index_dir}/"
+    done += [unreadable] if report.unreadable else []
+    return f"{head}: {', '.join(done)}; {tail}"
 
 
-def _open_engine(index_dir: Path) -> Engine:
-    """Open the index; an absent or empty one is built from ./seeds/ first when that exists."""
-    needs_build = not WhooshBackend.exists(index_dir)
-    if not needs_build:
-        engine = Engine(index_dir)
-        if engine.backend.doc_count() > 0 or not DEFAULT_SEEDS.is_dir():
+def _open_engine(choice: IndexChoice, build: bool = True) -> Engine:
+    """Open the index. A named index must exist. The default index/, when absent or empty, is
+    built from ./seeds/ first if that exists (``build``)."""
+    exists = WhooshBackend.exists(choice.path) or store.legacy_files(choice.path)
+    if choice.named and not exists:
+        raise IndexUnavailable(
+            f"no index in {choice.path}/; check --index-dir (or SEARCH_INDEX_DIR), or build "
+            f"one with `search {choice.option}index PATH`")
+    if exists:
+        engine = Engine(choice.path)
+        if choice.named or not build or engine.backend.doc_count() > 0 \
+                or not DEFAULT_SEEDS.is_dir():
             return engine
         engine.close()
-    if DEFAULT_SEEDS.is_dir():
-        _note(f"the index in {index_dir}/ is empty: indexing {DEFAULT_SEEDS}/ first")
-        build_index(index_dir, [DEFAULT_SEEDS], rebuild=needs_build)
-    return Engine(index_dir)
+    if build and DEFAULT_SEEDS.is_dir():
+        _note(f"the index in {choice.path}/ is empty: indexing {DEFAULT_SEEDS}/ first")
+        report = build_index(choice.path, [DEFAULT_SEEDS], rebuild=not exists)
+        if report.unreadable:
+            raise IndexUnavailable(f"could not index {DEFAULT_SEEDS}/")
+    return Engine(choice.path)
 
 
 def filter_options(command):
@@ -168,7 +326,7 @@ def filter_options(command):
     return wrapper
 
 
-@cli.command("query")
+@cli.command("query", cls=WordsCommand)
 @click.argument("words", nargs=-1)
 @click.option("--limit", "-n", type=click.IntRange(1, 1000), default=10, show_default=True,
               help="How many passages to show.")
@@ -180,8 +338,9 @@ def filter_options(command):
 @click.option("--quote", "as_quotes", is_flag=True,
               help="Print the hits as quotes with citations (Markdown block quotes).")
 @filter_options
+@index_dir_option
 @click.pass_obj
-def query_command(index_dir: Path, words: tuple[str, ...], limit: int, as_json: bool,
+def query_command(choice: IndexChoice, words: tuple[str, ...], limit: int, as_json: bool,
                   batch, per_article: int | None, as_quotes: bool, filters) -> None:
     """Ranked passages for WORDS, best first, matched words highlighted.
 
@@ -194,25 +353,44 @@ def query_command(index_dir: Path, words: tuple[str, ...], limit: int, as_json: 
 
     Example: search query 小巨人 --city 株洲 --per-article 1
     """
-    if not words and batch is None:
-        raise click.UsageError(
-            "give a query, e.g. `search query 长沙银行 供应链金融`, or --batch FILE")
-    engine = _open_engine(index_dir)
+    text = " ".join(words)
+    if batch is None:
+        _require_words(text)
+    engine = _open_engine(choice)
     try:
+        engine.check_filters(filters)
         options = {"filters": filters, "per_article": per_article}
         if batch is not None:
             run_batch(engine, batch, limit, options)
         else:
-            result = engine.query(" ".join(words), limit, **options)
-            if as_quotes:
+            result = answer(engine, text, limit, options)
+            if as_quotes and result["hits"]:
                 ids = [hit["passage_id"] for hit in result["hits"]]
-                print_quotes(engine, ids, "markdown", context=0, raw=False)
+                print_quotes(engine, ids, "markdown", context=0, raw=False, choice=choice)
             elif as_json:
                 click.echo(json.dumps(result, ensure_ascii=False))
             else:
                 print_result(result)
     finally:
         engine.close()
+
+
+def _require_words(text: str) -> None:
+    """A usage error for a query with nothing to find: no words, punctuation only, or only
+    words to exclude."""
+    if not text.strip():
+        raise click.UsageError(f"give a query, {QUERY_EXAMPLE}, or --batch FILE")
+    if parse(text) is None:
+        raise click.UsageError(f"{text} has no word to find (punctuation and -excluded words "
+                               f"find nothing by themselves); give words, {QUERY_EXAMPLE}")
+
+
+def answer(engine: Engine, text: str, limit: int, options: dict) -> dict:
+    """``Engine.query``'s answer; an empty one also says why (``why_empty``)."""
+    result = engine.query(text, limit, **options)
+    if not result["total"]:
+        result["why_empty"] = engine.why_empty(text, options["filters"])
+    return result
 
 
 def run_batch(engine: Engine, lines, limit: int, options: dict) -> None:
@@ -230,7 +408,7 @@ def run_batch(engine: Engine, lines, limit: int, options: dict) -> None:
                 click.echo(json.dumps({"qid": qid, "error": "not a JSON object with a 'query'"},
                                       ensure_ascii=False))
                 continue
-        result = engine.query(text, limit, **options)
+        result = answer(engine, text, limit, options)
         click.echo(json.dumps({"qid": qid, **result}, ensure_ascii=False))
 
 
@@ -241,16 +419,14 @@ def print_result(result: dict) -> None:
     if plain:
         console = Console(highlight=False, soft_wrap=True, no_color=True)
     if not result["hits"]:
-        console.print(f"no passages match {result['query']}", markup=False)
+        console.print(result.get("why_empty") or f"no passages match {result['query']}",
+                      markup=False)
         return
-    console.print(f"{result['total']} passages match; the best {len(result['hits'])}:",
-                  markup=False, style="dim")
+    console.print(_matched(result["total"], len(result["hits"])), markup=False, style="dim")
     for hit in result["hits"]:
-        lines = f"{hit['line_start']}" + (f"-{hit['line_end']}"
-                                          if hit["line_end"] != hit["line_start"] else "")
         console.print()
         console.print(Text.assemble((f"{hit['rank']}. ", "bold"), _heading(hit, plain)))
-        console.print(Text(f"   {hit['path']}:{lines}  ·  {hit['passage_id']}", style="dim"))
+        console.print(Text(f"   {lines_of(hit)}  ·  {hit['passage_id']}", style="dim"))
         about = [", ".join(hit["cities"] or hit["provinces"]), hit["source"], hit["date"]]
         if any(about):
             console.print(Text("   " + "  ·  ".join(part for part in about if part), style="dim"))
@@ -292,6 +468,13 @@ def _marked(text: str, matches: list[list[int]]) -> Text:
     return out
 
 
+def _matched(total: int, shown: int) -> str:
+    """``47 passages match; the best 3:``, ``3 passages match:``, ``1 passage matches:``."""
+    verb = "matches" if total == 1 else "match"
+    return f"{counted(total, 'passage')} {verb}" + (":" if shown == total else
+                                                    f"; the best {shown}:")
+
+
 def _indent(text: str) -> str:
     return "   " + text.replace("\n", "\n   ")
 
@@ -311,23 +494,29 @@ def _highlighted(text: str, matches: list[list[int]]) -> Text:
 @click.option("--query", "-q", "text", help="Count only the passages matching this query.")
 @click.option("--json", "as_json", is_flag=True, help="Print {value: count} as JSON.")
 @filter_options
+@index_dir_option
 @click.pass_obj
-def facets_command(index_dir: Path, field: str, text: str | None, as_json: bool,
+def facets_command(choice: IndexChoice, field: str, text: str | None, as_json: bool,
                    filters) -> None:
     """Values of FIELD (city, province, county, source, year) with passage counts.
 
     Example: search facets city --query 小巨人
     """
-    engine = _open_engine(index_dir)
+    if text is not None:
+        _require_words(text)
+    engine = _open_engine(choice)
     try:
-        counts = engine.query(text, 1, filters, facets=(field,))["facets"][field]
+        engine.check_filters(filters)
+        result = engine.query(text, 1, filters, facets=(field,))
+        why = "" if result["total"] else engine.why_empty(text, filters)
     finally:
         engine.close()
+    counts = result["facets"][field]
     if as_json:
         click.echo(json.dumps(counts, ensure_ascii=False))
         return
     if not counts:
-        click.echo(f"no {FACET_LABELS[field]} among the matching passages")
+        click.echo(why or f"no {FACET_LABELS[field]} among the matching passages")
     width = max((len(value) for value in counts), default=0)
     for value, count in counts.items():
         click.echo(f"{value}{'　' * (width - len(value))}  {count:>6}")
@@ -340,36 +529,38 @@ def facets_command(index_dir: Path, field: str, text: str | None, as_json: bool,
 @click.option("--context", type=click.IntRange(0), default=0,
               help="Add the N passages before and after, marked as context.")
 @click.option("--raw", is_flag=True, help="Print the exact characters of the source file.")
+@index_dir_option
 @click.pass_obj
-def quote_command(index_dir: Path, passage_ids: tuple[str, ...], fmt: str, context: int,
+def quote_command(choice: IndexChoice, passage_ids: tuple[str, ...], fmt: str, context: int,
                   raw: bool) -> None:
     """Quote passages (cleaned for reading) with a citation: title, source, author, date,
     path:lines, URL. Several ids quote several passages, in order.
 
     Example: search quote seeds/003_87c9261d10d2c016:12 --format markdown
     """
-    engine = _open_engine(index_dir)
+    engine = _open_engine(choice)
     try:
-        print_quotes(engine, list(passage_ids), fmt, context, raw)
+        print_quotes(engine, list(passage_ids), fmt, context, raw, choice)
     finally:
         engine.close()
 
 
 def print_quotes(engine: Engine, passage_ids: list[str], fmt: str, context: int,
-                 raw: bool) -> None:
+                 raw: bool, choice: IndexChoice) -> None:
     """Each passage as a quote; a source that changed since indexing gets a warning."""
     for n, passage_id in enumerate(passage_ids):
         stored = engine.passage(passage_id)
         source = source_raw(stored)
+        reindex = f"`search {choice.option}index {stored['path']}`"
         if raw:
             if source.problem:
                 raise SearchError(f"{passage_id}: {source.problem}; the recorded span may no "
-                                  f"longer hold it: run `search index {stored['path']}`")
+                                  f"longer hold it: run {reindex}")
             click.echo(raw_slice(stored, source), nl=False)
             continue
         if source.problem:
-            _note(f"warning: {source.problem}; this is the text as indexed: run "
-                  f"`search index {stored['path']}` to update it")
+            _note(f"warning: {source.problem}; this is the text as indexed: run {reindex} to "
+                  "update it")
         before, after = engine.context(stored, context)
         if fmt == "json":
             quote = as_json(stored, before + after)
@@ -384,13 +575,14 @@ def print_quotes(engine: Engine, passage_ids: list[str], fmt: str, context: int,
 
 @cli.command("show")
 @click.argument("article_id")
+@index_dir_option
 @click.pass_obj
-def show_command(index_dir: Path, article_id: str) -> None:
+def show_command(choice: IndexChoice, article_id: str) -> None:
     """An article's outline: title, metadata, sections and their passage ids.
 
     Example: search show seeds/003_87c9261d10d2c016
     """
-    engine = _open_engine(index_dir)
+    engine = _open_engine(choice)
     try:
         passages = engine.outline(article_id)
     finally:
@@ -414,14 +606,15 @@ def show_command(index_dir: Path, article_id: str) -> None:
 
 
 @cli.command("verify")
+@index_dir_option
 @click.pass_obj
-def verify_command(index_dir: Path) -> None:
+def verify_command(choice: IndexChoice) -> None:
     """Re-read every indexed source and check each passage still re-extracts exactly from its
     recorded span; list every mismatch. Exit 1 if there is any.
 
     Example: search verify
     """
-    engine = Engine(index_dir)
+    engine = _open_engine(choice, build=False)
     try:
         checked, problems = engine.verify()
     finally:
@@ -430,20 +623,24 @@ def verify_command(index_dir: Path) -> None:
         click.echo(f"{problem.passage_id}  {problem.where}  {problem.problem}")
     if problems:
         files = len({problem.where.rsplit(":", 1)[0] for problem in problems})
-        raise SearchError(f"{len(problems)} of {checked} passages in {files} files no longer "
-                          "match their source; re-index them with `search index PATH`")
-    click.echo(f"verified {checked} passages: each re-extracts exactly from its source")
+        verb = "no longer matches its" if len(problems) == 1 else "no longer match their"
+        raise SearchError(f"{len(problems)} of {counted(checked, 'passage')} in "
+                          f"{counted(files, 'file')} {verb} source; re-index them with "
+                          f"`search {choice.option}index PATH`")
+    click.echo(f"verified {counted(checked, 'passage')}: each re-extracts exactly from its "
+               "source")
 
 
 @cli.command("stats")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@index_dir_option
 @click.pass_obj
-def stats_command(index_dir: Path, as_json: bool) -> None:
+def stats_command(choice: IndexChoice, as_json: bool) -> None:
     """What is indexed: files, articles, passages.
 
     Example: search stats
     """
-    engine = Engine(index_dir)
+    engine = _open_engine(choice, build=False)
     try:
         stats = engine.stats()
     finally:
@@ -451,14 +648,21 @@ def stats_command(index_dir: Path, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(stats, ensure_ascii=False))
     else:
-        click.echo(f"{stats['index']}: {stats['files']} files, {stats['articles']} articles, "
-                   f"{stats['passages']} passages")
+        click.echo(f"{stats['index']}: {counted(stats['files'], 'file')}, "
+                   f"{counted(stats['articles'], 'article')}, "
+                   f"{counted(stats['passages'], 'passage')}")
 
 
 def main() -> None:
     """Console entry point: user errors become one line on stderr, never a traceback."""
     try:
-        cli.main(standalone_mode=False, prog_name="search")
+        code = cli.main(standalone_mode=False, prog_name="search")
+    except OneLineError as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.UsageError as exc:  # before a command is chosen: `search --bad`
+        click.echo(f"error: {_usage_message(exc)}", err=True)
+        sys.exit(exc.exit_code)
     except click.ClickException as exc:
         exc.show()
         sys.exit(exc.exit_code)
@@ -476,3 +680,4 @@ def main() -> None:
         click.echo(f"internal error: {exc.__class__.__name__}: {exc} "
                    "(set SEARCH_DEBUG=1 for a traceback and please report it)", err=True)
         sys.exit(1)
+    sys.exit(code if isinstance(code, int) else 0)  # a command's click.exceptions.Exit

@@ -15,6 +15,7 @@ from .highlight import highlight
 from .places import gazetteer
 from .query import parse, positive_needles
 from .quote import Mismatch, Source, check, lines_of, source_key, source_raw
+from .sources import Sources
 from .whoosh_backend import WhooshBackend
 
 HIT_FIELDS = ("passage_id", "article_id", "title", "section", "text", "path", "line_start",
@@ -39,7 +40,27 @@ def make_filters(city=(), province=(), county=(), source=(), year=(), since=None
         filters.year.append(value.strip())
     filters.since = _day(since, "--since", first=True) if since else None
     filters.until = _day(until, "--until", first=False) if until else None
+    if filters.since and filters.until and filters.since > filters.until:
+        raise QueryError(f"--since {since} is after --until {until}: no date is in between")
     return filters
+
+
+def typed_filters(filters: Filters) -> list[tuple[str, Filters]]:
+    """Each filter in use, as typed options (``--year 2020``), with Filters holding only it."""
+    out = []
+    for name in ("city", "province", "county", "source", "year", "since", "until"):
+        value = getattr(filters, name)
+        if value:
+            values = value if isinstance(value, list) else [value]
+            typed = " ".join(f"--{name} {item}" for item in values)
+            out.append((typed, Filters(**{name: value})))
+    return out
+
+
+def did_you_mean(typed: str, known) -> str:
+    """``"did you mean X?"`` with the closest of ``known``, or "" when none is close."""
+    close = difflib.get_close_matches(typed, list(known), n=1, cutoff=0.6)
+    return f"did you mean {close[0]}?" if close else ""
 
 
 def _add_place(filters: Filters, level: str, value: str) -> None:
@@ -85,6 +106,7 @@ class Engine:
     def __init__(self, index_dir: Path):
         self.index_dir = index_dir
         self.backend = WhooshBackend.open(index_dir)
+        self.sources = Sources(index_dir)
 
     def query(self, text: str | None, limit: int = 10, filters: Filters | None = None,
               per_article: int | None = None, facets: tuple[str, ...] = FACETS) -> dict:
@@ -102,6 +124,7 @@ class Engine:
             stored = hit.stored
             entry = {"rank": rank, "score": round(hit.score, 4)}
             entry.update({name: stored.get(name, "") for name in HIT_FIELDS})
+            entry["path"] = self.sources.shown(stored["path"])
             entry["matches"] = highlight(stored["text"], needles)
             entry["title_matches"] = highlight(entry["title"], needles)
             entry["section_matches"] = highlight(entry["section"], needles)
@@ -112,7 +135,7 @@ class Engine:
         """A passage's stored fields; an unknown id raises SearchError with a hint."""
         stored = self.backend.passage(passage_id)
         if stored is not None:
-            return stored
+            return self.located(stored)
         article_id, _, order = passage_id.rpartition(":")
         if not order.isdigit() and self.backend.passages_of(passage_id):
             raise SearchError(f"{passage_id} is an article, not a passage; its passages are "
@@ -120,15 +143,22 @@ class Engine:
         if not order.isdigit():
             raise SearchError(f"{passage_id} is not a passage id (they look like ARTICLE:N, "
                               "e.g. seeds/003_87c9261d10d2c016:12); find one with `search query`")
-        close = difflib.get_close_matches(passage_id, self.backend.passage_ids(), n=1, cutoff=0.6)
-        hint = f"did you mean {close[0]}?" if close else "find one with `search query`"
-        raise SearchError(f"no passage {passage_id} in {self.index_dir}/; {hint}")
+        hint = did_you_mean(passage_id, self.backend.passage_ids())
+        raise SearchError(f"no passage {passage_id} in {self.index_dir}/; "
+                          f"{hint or 'find one with `search query`'}")
+
+    def located(self, stored: dict) -> dict:
+        """A passage's stored fields with ``path`` as shown to the user (relative to the working
+        directory) and ``file``, where its source is on disk."""
+        recorded = stored["path"]
+        return {**stored, "path": self.sources.shown(recorded),
+                "file": str(self.sources.file(recorded))}
 
     def context(self, stored: dict, size: int) -> tuple[list[dict], list[dict]]:
         """The ``size`` passages before and after one, within its article."""
         if size <= 0:
             return [], []
-        siblings = self.backend.passages_of(stored["article_id"])
+        siblings = [self.located(p) for p in self.backend.passages_of(stored["article_id"])]
         i = next(n for n, p in enumerate(siblings) if p["passage_id"] == stored["passage_id"])
         return siblings[max(0, i - size):i], siblings[i + 1:i + 1 + size]
 
@@ -136,10 +166,9 @@ class Engine:
         """An article's passages in order; an unknown id raises SearchError with a hint."""
         passages = self.backend.passages_of(article_id)
         if passages:
-            return passages
+            return [self.located(p) for p in passages]
         articles = sorted({pid.rpartition(":")[0] for pid in self.backend.passage_ids()})
-        close = difflib.get_close_matches(article_id, articles, n=1, cutoff=0.6)
-        hint = f"did you mean {close[0]}?" if close else "find one with `search query`"
+        hint = did_you_mean(article_id, articles) or "find one with `search query`"
         raise SearchError(f"no article {article_id} in {self.index_dir}/; {hint}")
 
     def verify(self) -> tuple[int, list[Mismatch]]:
@@ -148,23 +177,48 @@ class Engine:
         checked, problems = 0, []
         for stored in sorted(self.backend.passages(), key=lambda p: (source_key(p), p["order"])):
             key = source_key(stored)
+            passage = self.located(stored)
             if key not in sources:
-                sources[key] = source_raw(stored)
+                sources[key] = source_raw(passage)
             source = sources[key]
             checked += 1
-            if problem := check(stored, source):
-                problems.append(Mismatch(stored["passage_id"], lines_of(stored), problem))
+            if problem := check(passage, source):
+                problems.append(Mismatch(passage["passage_id"], lines_of(passage), problem))
         return checked, problems
 
     def stats(self) -> dict:
-        """Counts of what is indexed."""
-        articles, paths, passages = set(), set(), 0
-        for stored in self.backend.passages():
-            passages += 1
-            articles.add(stored["article_id"])
-            paths.add(stored["path"])
-        return {"index": str(self.index_dir), "files": len(paths), "articles": len(articles),
-                "passages": passages}
+        """Counts of what is indexed: ``{"index", "files", "articles", "passages"}``."""
+        return {"index": str(self.index_dir), **self.backend.counts()}
+
+    def check_filters(self, filters: Filters) -> None:
+        """Raise QueryError (a usage error) for a ``--source`` that no article has, with the
+        closest indexed source as a hint."""
+        if not filters.source:
+            return
+        known = self.query(None, 1, facets=("source",))["facets"]["source"]
+        for value in filters.source:
+            if value not in known:
+                hint = did_you_mean(value, known) or "`search facets source` lists them"
+                raise QueryError(f"--source {value}: no indexed article has this source; {hint}")
+
+    def why_empty(self, text: str | None, filters: Filters | None) -> str:
+        """Why a query (``text`` None: every passage) found nothing, in one sentence: which
+        filters left no passage, and how many passages match without them."""
+        subject = f"no passages match {text}" if text is not None else "no passages"
+        used = typed_filters(filters) if filters else []
+        if not used:
+            return subject
+        every = " ".join(typed for typed, _ in used)
+        without = self._total(text, None)
+        if not without:
+            return f"{subject}, even without {every}"
+        emptying = [typed for typed, alone in used if not self._total(text, alone)]
+        culprits = " ".join(emptying) or every + (" together" if len(used) > 1 else "")
+        verb = "does" if without == 1 else "do"
+        return f"{subject} with {culprits}; without the filters {without} {verb}"
+
+    def _total(self, text: str | None, filters: Filters | None) -> int:
+        return self.query(text, 1, filters, facets=())["total"]
 
     def close(self) -> None:
         self.backend.close()

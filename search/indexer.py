@@ -1,10 +1,13 @@
 """Indexing: files -> Documents -> Articles -> analysed passage records -> the backend.
 
 Incremental: a file whose bytes hash the same as when it was indexed is skipped; a new or
-changed file replaces its passages; a file that disappeared from the given paths loses its
-passages (unless ``keep_missing``). Files are committed in batches, each batch one atomic
-commit, so a run killed at any moment leaves the index as the last commit left it and the
-next run finishes the job. One bad file never stops a run: it is reported and skipped.
+changed file replaces its passages; a file that disappeared from a folder that was read loses
+its passages (unless ``keep_missing``), while a path that cannot be read keeps them. Sources
+are recorded against the folder that holds the index (``sources.Sources``), so the same file
+is the same source whichever folder the indexer runs from. Files are committed in batches,
+each batch one atomic commit, so a run killed at any moment leaves the index as the last
+commit left it and the next run finishes the job. One bad file never stops a run: it is
+reported and skipped.
 """
 
 from __future__ import annotations
@@ -18,10 +21,11 @@ from pathlib import Path
 
 from .analysis import bigrams, words
 from .backend import Record
-from .errors import ReadError
+from .errors import ReadError, SearchError
 from .metadata import article_places, describe, passage_places
-from .readers import display_path, iter_files, read_bytes, read_file
+from .readers import iter_files, read_bytes, read_file, unreadable
 from .segment import Article, segment
+from .sources import Sources, display_path
 from .store import indexer_lock
 from .whoosh_backend import WhooshBackend
 
@@ -40,11 +44,13 @@ class IndexReport:
     removed: list[str] = field(default_factory=list)
     unchanged: int = 0
     skipped: list[ReadError] = field(default_factory=list)  # files not indexed, with reasons
+    unreadable: list[ReadError] = field(default_factory=list)  # named paths that cannot be read
     warnings: list[ReadError] = field(default_factory=list)  # problems in files still indexed
     notes: list[str] = field(default_factory=list)  # decisions worth telling (encodings)
-    articles: int = 0
+    articles: int = 0  # read in this run
     passages: int = 0
     seconds: float = 0.0
+    holds: dict[str, int] = field(default_factory=dict)  # files, articles, passages after it
 
     @property
     def files(self) -> int:
@@ -86,10 +92,6 @@ def records_for(article: Article, file_hash: str = "") -> list[Record]:
     return records
 
 
-def _under(path: str, roots: list[str]) -> bool:
-    return any(root in ("", ".") or path == root or path.startswith(root + "/") for root in roots)
-
-
 @dataclass
 class Progress:
     """Where an indexing run is, after each file."""
@@ -114,12 +116,67 @@ def index_paths(index_dir: Path, paths: list[Path], rebuild: bool = False,
                 jobs: int = os.cpu_count() or 1, max_file_mb: float = MAX_FILE_MB) -> IndexReport:
     """Bring the index in ``index_dir`` up to date with the files under ``paths``; large
     inputs are written by ``jobs`` processes; files over ``max_file_mb`` (but JSONL) are
-    skipped."""
+    skipped.
+
+    A path that cannot be read (missing, a folder that cannot be listed, a file that cannot
+    be opened) goes to ``on_error`` and ``report.unreadable``; what the index holds from it
+    stays, so a rebuild is refused (SearchError) and, when no path can be read, nothing is
+    written. The index folder itself is never indexed.
+    """
+    problems = {path: unreadable(path) for path in paths}
+    report = IndexReport(unreadable=[error for error in problems.values() if error])
+    for error in report.unreadable:
+        on_error(error)
+    readable = [path for path in paths if problems[path] is None]
+    if report.unreadable and rebuild:
+        raise SearchError(f"not rebuilding {index_dir}/: {len(report.unreadable)} of the paths "
+                          "cannot be read; the index is unchanged")
+    if not readable:
+        report.holds = _holds(index_dir)
+        return report
     with indexer_lock(index_dir):
-        files = [(path, refusal or _too_large(path, max_file_mb))
-                 for path, refusal in iter_files(paths)]
-        return _index(index_dir, paths, files, rebuild, keep_missing, on_error, on_progress,
-                      jobs)
+        sources = Sources(index_dir)
+        own = [sources.stored(index_dir)]
+        files = [InputFile(path, stored, display_path(path),
+                           refusal or _too_large(path, max_file_mb))
+                 for path, refusal in iter_files(readable)
+                 if not sources.within(stored := sources.stored(path), own)]
+        named = Named(read=[sources.stored(path) for path in readable],
+                      kept=[sources.stored(path) for path in paths if problems[path]]
+                      + [file.stored for file in files if file.refusal and file.path.is_dir()])
+        _index(index_dir, sources, named, files, report, rebuild, keep_missing, on_error,
+               on_progress, jobs)
+        return report
+
+
+def _holds(index_dir: Path) -> dict[str, int]:
+    """What the index holds now (files, articles, passages); zeros when there is none."""
+    if not WhooshBackend.exists(index_dir):
+        return {"files": 0, "articles": 0, "passages": 0}
+    backend = WhooshBackend.open(index_dir)
+    try:
+        return backend.counts()
+    finally:
+        backend.close()
+
+
+@dataclass
+class InputFile:
+    """A file to index: as named, as the index records it, as shown, and why it is refused."""
+
+    path: Path
+    stored: str
+    shown: str
+    refusal: ReadError | None
+
+
+@dataclass
+class Named:
+    """The paths of a run, as recorded: those read, and those whose indexed files must stay
+    (paths that could not be read, files and folders refused)."""
+
+    read: list[str]
+    kept: list[str]
 
 
 def _size(path: Path) -> int:
@@ -139,13 +196,12 @@ def _too_large(path: Path, max_file_mb: float) -> ReadError | None:
                      "split it into articles, or raise --max-file-mb", "too large")
 
 
-def _index(index_dir: Path, paths: list[Path], files: list[tuple[Path, ReadError | None]],
-           rebuild: bool, keep_missing: bool,
+def _index(index_dir: Path, sources: Sources, named: Named, files: list[InputFile],
+           report: IndexReport, rebuild: bool, keep_missing: bool,
            on_error: Callable[[ReadError], None], on_progress: Callable[[Progress], None],
-           jobs: int) -> IndexReport:
+           jobs: int) -> None:
     started = time.perf_counter()
-    shown = [display_path(path) for path, _ in files]
-    sizes = [_size(path) for path, _ in files]
+    sizes = [_size(file.path) for file in files]
     if rebuild or not WhooshBackend.exists(index_dir):
         backend = WhooshBackend.create(index_dir)
         if not WhooshBackend.exists(index_dir):
@@ -154,16 +210,14 @@ def _index(index_dir: Path, paths: list[Path], files: list[tuple[Path, ReadError
         backend = WhooshBackend.open(index_dir)
     procs = jobs if sum(sizes) >= PARALLEL_BYTES else 1
     batch = BATCH if procs == 1 else PARALLEL_BATCH
-    report = IndexReport()
     indexed = backend.file_hashes()
     transaction = backend.begin(procs)
     try:
         bytes_done, bytes_total = 0, sum(sizes)
-        for i, (path, refusal) in enumerate(files):
-            outcome, documents, file_hash = _read(path, shown[i], refusal, indexed, report,
-                                                  on_error)
+        for i, file in enumerate(files):
+            outcome, documents, file_hash = _read(file, indexed, report, on_error)
             if outcome in ("added", "updated"):
-                transaction.delete(shown[i])  # in the same commit as the new passages
+                transaction.delete(file.stored)  # in the same commit as the new passages
             for document in documents:
                 for article in segment(document):
                     report.articles += 1
@@ -171,29 +225,30 @@ def _index(index_dir: Path, paths: list[Path], files: list[tuple[Path, ReadError
                         transaction.add(record)
                         report.passages += 1
             bytes_done += sizes[i]
-            on_progress(Progress(shown[i], outcome, i + 1, len(files), bytes_done, bytes_total,
-                                 report.passages))
+            on_progress(Progress(file.shown, outcome, i + 1, len(files), bytes_done,
+                                 bytes_total, report.passages))
             if transaction.added >= batch:  # commit only between files: each file is atomic
                 transaction.commit()
                 transaction = backend.begin(procs)
-        roots = [display_path(root) for root in paths]
         if not keep_missing:
-            seen = set(shown)
-            report.removed = sorted(p for p in indexed if p not in seen and _under(p, roots))
-        for path in report.removed:
-            transaction.delete(path)
+            seen = {file.stored for file in files}
+            gone = sorted(p for p in indexed if p not in seen and sources.within(p, named.read)
+                          and not sources.within(p, named.kept))
+            report.removed = [sources.shown(p) for p in gone]
+            for path in gone:
+                transaction.delete(path)
         transaction.commit()
     except BaseException:
         transaction.cancel()  # a killed run redoes only the uncommitted batch next time
         raise
     backend.publish()  # a rebuild replaces the live index only now that it is whole
+    report.holds = backend.counts()
     backend.close()
     report.seconds = time.perf_counter() - started
-    return report
 
 
-def _read(path: Path, shown: str, refusal: ReadError | None, indexed: dict[str, str],
-          report: IndexReport, on_error: Callable[[ReadError], None]) -> tuple[str, list, str]:
+def _read(file: InputFile, indexed: dict[str, str], report: IndexReport,
+          on_error: Callable[[ReadError], None]) -> tuple[str, list, str]:
     """(outcome, Documents, file hash): the Documents only when the file is new or changed."""
 
     def warn(error: ReadError) -> None:
@@ -201,20 +256,20 @@ def _read(path: Path, shown: str, refusal: ReadError | None, indexed: dict[str, 
         on_error(error)
 
     try:
-        if refusal is not None:
-            raise refusal
-        data = read_bytes(path)
+        if file.refusal is not None:
+            raise file.refusal
+        data = read_bytes(file.path)
         file_hash = hashlib.sha256(data).hexdigest()[:16]
-        if indexed.get(shown) == file_hash:
+        if indexed.get(file.stored) == file_hash:
             report.unchanged += 1
             return "unchanged", [], file_hash
-        documents = read_file(path, warn, data)
+        documents = read_file(file.path, warn, data, name=file.stored)
     except ReadError as error:
         report.skipped.append(error)
         on_error(error)
         return "skipped", [], ""
     if documents and documents[0].encoding != "utf-8":
-        report.notes.append(f"{shown}: decoded as {documents[0].encoding}")
-    outcome = "updated" if shown in indexed else "added"
-    getattr(report, outcome).append(shown)
+        report.notes.append(f"{file.shown}: decoded as {documents[0].encoding}")
+    outcome = "updated" if file.stored in indexed else "added"
+    getattr(report, outcome).append(file.shown)
     return outcome, documents, file_hash

@@ -28,8 +28,10 @@ class Source:
 
 
 def source_raw(stored: dict) -> Source:
-    """Read a passage's source again: the file, or its JSONL record."""
-    path = Path(stored["path"])
+    """Read a passage's source again: the file, or its JSONL record. ``stored`` is a passage
+    as ``Engine.located`` gives it: ``file`` is where the source is on disk, ``path`` how
+    messages name it."""
+    path = Path(stored["file"])
     try:
         data = path.read_bytes()
     except OSError:

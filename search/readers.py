@@ -30,6 +30,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .errors import ReadError
+from .sources import display_path
 
 TEXT_SUFFIXES = {".txt", ".md", ".markdown", ".html", ".htm", ".jsonl", ".gz", ""}
 META_KEYS = ("title", "date", "source", "author", "url", "categories", "tags")
@@ -39,6 +40,7 @@ _MD_HEADING = re.compile(r"^#{1,6}\s+\S", re.MULTILINE)
 _SOURCE_LINK = re.compile(r"^\s*<(https?://[^>\s]+)>\s*$", re.MULTILINE)  # <http://…> alone
 _DATE = re.compile(r"(\d{4})[-/.年]?(\d{1,2})[-/.月]?(\d{1,2})")
 PART_CHARS = 200_000  # a longer text is read in parts of about this size, to bound memory
+UNREADABLE_PATH = "unreadable path"  # the reason of a ReadError for a path the user named
 _PART_BREAKS = ("\n\n", "\n", "\u3000\u3000", "。", "！", "？")  # best first
 
 
@@ -46,7 +48,7 @@ _PART_BREAKS = ("\n\n", "\n", "\u3000\u3000", "。", "！", "？")  # best first
 class Document:
     """One article source: the raw text, how to read it, and where it came from."""
 
-    path: str  # the file as the user named it (relative to the working directory if inside)
+    path: str  # the file as the index records it (sources.Sources.stored), or as shown
     article_id: str  # stable id: the path without suffix, or the JSONL record id
     raw: str  # the text that char offsets index into
     format: str  # spaced | wrapped | plain | markdown | html
@@ -55,15 +57,6 @@ class Document:
     line: int | None = None  # for JSONL: the record's line; every offset maps to it
     encoding: str = "utf-8"  # how the file was decoded
     body_end: int | None = None  # end of the body in raw, when the Document is one part of it
-
-
-def display_path(path: Path) -> str:
-    """The path relative to the working directory when inside it, else absolute, in posix form."""
-    absolute = Path(os.path.abspath(path))  # a link is shown as itself, not its target
-    try:
-        return absolute.relative_to(os.getcwd()).as_posix()
-    except ValueError:
-        return absolute.as_posix()
 
 
 _BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF32_LE, "utf-32"),
@@ -196,14 +189,40 @@ def read_bytes(path: Path) -> bytes:
                         "check that it exists and that you may read it") from None
 
 
+def unreadable(path: Path) -> ReadError | None:
+    """Why a file or folder the user named cannot be read (missing, a broken link, a folder
+    that cannot be listed, a file that cannot be opened), or None when it can."""
+    shown = display_path(path)
+    hint = "check the path; nothing indexed from it is removed"
+    if not os.path.lexists(path):
+        return ReadError(shown, "no such file or folder", hint, UNREADABLE_PATH)
+    if not path.exists():
+        return ReadError(shown, "is a broken symbolic link", hint, UNREADABLE_PATH)
+    try:
+        if path.is_dir():
+            with os.scandir(path):
+                pass
+        else:
+            with open(path, "rb"):
+                pass
+    except OSError as exc:
+        verb = "list" if path.is_dir() else "read"
+        return ReadError(shown, f"cannot {verb} it ({exc.strerror or exc})", hint,
+                         UNREADABLE_PATH)
+    return None
+
+
 def read_file(path: Path, on_error: Callable[[ReadError], None] | None = None,
-              data: bytes | None = None) -> list[Document]:
+              data: bytes | None = None, name: str | None = None) -> list[Document]:
     """Read one file (``data``: its bytes, when already read) into its Documents.
 
-    One Document, or one per JSONL record. A bad JSONL line goes to ``on_error`` and the
-    other lines are still read; without ``on_error`` it raises.
+    One Document, or one per JSONL record. ``name`` is the path to record in them and derive
+    article ids from (default: the path as shown, relative to the working directory); errors
+    always show the path as shown. A bad JSONL line goes to ``on_error`` and the other lines
+    are still read; without ``on_error`` it raises.
     """
     shown = display_path(path)
+    name = name or shown
     data = read_bytes(path) if data is None else data
     if path.suffix.lower() == ".gz":
         try:
@@ -214,14 +233,15 @@ def read_file(path: Path, on_error: Callable[[ReadError], None] | None = None,
     if not data.strip():
         raise ReadError(shown, "is empty", "nothing to index", "empty file")
     text, encoding = decode_detected(data, shown)
-    article_id = shown.rsplit(".", 1)[0] if path.suffix else shown
+    article_id = name.rsplit(".", 1)[0] if path.suffix else name
     if path.suffix.lower() == ".jsonl":
-        return [replace(doc, encoding=encoding) for doc in read_jsonl(text, shown, on_error)]
+        return [replace(doc, encoding=encoding)
+                for doc in read_jsonl(text, name, on_error, shown)]
     meta, body_start = split_front_matter(text, shown)
     if "url" not in meta and (link := _SOURCE_LINK.search(text, max(body_start, len(text) - 600))):
         meta["url"] = link.group(1)  # a saved page often ends with the address it came from
     fmt = detect_format(text[body_start:], path.suffix.lower())
-    return split_parts(Document(shown, article_id, text, fmt, body_start, meta,
+    return split_parts(Document(name, article_id, text, fmt, body_start, meta,
                                 encoding=encoding))
 
 
@@ -258,13 +278,15 @@ def _part_end(raw: str, start: int) -> int:
     return start + PART_CHARS
 
 
-def read_jsonl(text: str, path: str, on_error: Callable[[ReadError], None] | None = None):
-    """Yield a Document per JSONL record with ``id``, ``title`` and ``text``."""
+def read_jsonl(text: str, path: str, on_error: Callable[[ReadError], None] | None = None,
+               shown: str | None = None):
+    """Yield a Document per JSONL record with ``id``, ``title`` and ``text``; ``path`` is
+    recorded in them, ``shown`` (default ``path``) names the file in errors."""
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
         try:
-            record = _jsonl_record(line, f"{path}:{number}")
+            record = _jsonl_record(line, f"{shown or path}:{number}")
         except ReadError as error:
             if on_error is None:
                 raise
@@ -293,13 +315,16 @@ def _jsonl_record(line: str, where: str) -> dict:
 
 def iter_files(paths: list[Path]) -> Iterator[tuple[Path, ReadError | None]]:
     """Each file under the given files and folders, sorted, with a ReadError when it will not
-    be read: a type this indexer does not read, or a link to a folder (never followed, so a
-    link loop cannot trap the walk). Hidden files and folders are passed over."""
+    be read: a type this indexer does not read, a link to a folder (never followed, so a
+    link loop cannot trap the walk), or a folder that cannot be listed (yielded itself).
+    Hidden files and folders are passed over."""
     for root in paths:
         if not root.is_dir():
             yield root, None
             continue
-        for folder, subfolders, files in os.walk(root, followlinks=False):
+        unlisted: list[OSError] = []  # folders os.walk could not list
+        for folder, subfolders, files in os.walk(root, onerror=unlisted.append, followlinks=False):
+            yield from _unlisted(unlisted)
             subfolders[:] = sorted(d for d in subfolders if not d.startswith("."))
             base = Path(folder)
             for name in subfolders:
@@ -317,3 +342,14 @@ def iter_files(paths: list[Path]) -> Iterator[tuple[Path, ReadError | None]]:
                                           ".html or .jsonl", "unsupported type")
                 else:
                     yield path, None
+        yield from _unlisted(unlisted)
+
+
+def _unlisted(errors: list[OSError]) -> Iterator[tuple[Path, ReadError]]:
+    """Folders that could not be listed, each with its ReadError (and the list emptied)."""
+    while errors:
+        error = errors.pop(0)
+        folder = Path(error.filename)
+        yield folder, ReadError(display_path(folder), f"cannot list it ({error.strerror})",
+                                "check that you may read it; its indexed files are kept",
+                                "unreadable folder")

@@ -336,6 +336,16 @@ class WhooshBackend:
     def doc_count(self) -> int:
         return self.searcher().doc_count()
 
+    def counts(self) -> dict[str, int]:
+        """Files, articles and passages in the index (deleted passages not counted)."""
+        reader = self.searcher().reader()
+        if not reader.doc_count():  # an index without segments has no columns either
+            return {"files": 0, "articles": 0, "passages": 0}
+        article_ids = reader.column_reader("article_id")
+        articles = {article_ids[docnum] for docnum in reader.all_doc_ids()}
+        return {"files": len(self.file_hashes()), "articles": len(articles),
+                "passages": self.doc_count()}
+
     def close(self) -> None:
         if self._searcher is not None:
             self._searcher.close()

@@ -1,6 +1,7 @@
 """One seeds index for the whole session, built by the real indexer into a temp folder."""
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -17,21 +18,39 @@ from search.segment import segment
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
 SHARED = ROOT.parent / "shared"
-os.chdir(ROOT)  # paths in the index are shown relative to the working directory
+os.chdir(ROOT)  # tests name the seeds as seeds/
 
 
-def run_search(*args: str, cwd) -> subprocess.CompletedProcess:
-    """``python -m search ARGS`` as a real process in ``cwd``, with a bare environment."""
+def run_search(*args: str, cwd, env: dict | None = None) -> subprocess.CompletedProcess:
+    """``python -m search ARGS`` as a real process in ``cwd``, with a bare environment (plus
+    ``env``)."""
     return subprocess.run([sys.executable, "-m", "search", *args], cwd=cwd, capture_output=True,
-                          text=True, env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)})
+                          text=True, env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT),
+                                          **(env or {})})
 
 
 @pytest.fixture(scope="session")
-def seed_index(tmp_path_factory) -> Path:
-    index_dir = tmp_path_factory.mktemp("index")
-    report = index_paths(index_dir, [Path("seeds")], rebuild=True)
+def seed_workspace(tmp_path_factory) -> Path:
+    """A project folder: a copy of seeds/ and, beside it, index/ built from it by the real
+    indexer, so recorded paths and ids read ``seeds/…`` as they do in the repository."""
+    workspace = tmp_path_factory.mktemp("workspace")
+    shutil.copytree(SEEDS, workspace / "seeds")
+    report = index_paths(workspace / "index", [workspace / "seeds"], rebuild=True)
     assert report.files == 5 and not report.skipped
-    return index_dir
+    return workspace
+
+
+@pytest.fixture(scope="session")
+def seed_index(seed_workspace) -> Path:
+    return seed_workspace / "index"
+
+
+@pytest.fixture
+def in_workspace(seed_workspace, monkeypatch) -> Path:
+    """Run the test from the workspace, where paths are shown as ``seeds/…`` (from elsewhere
+    they are shown absolute). Do not change its files: the whole session shares them."""
+    monkeypatch.chdir(seed_workspace)
+    return seed_workspace
 
 
 @pytest.fixture(scope="session")

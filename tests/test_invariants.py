@@ -120,8 +120,9 @@ def _all_passages(index_dir: Path) -> dict:
 
 def test_ids_are_stable_across_rebuilds(tmp_path, seed_index):
     """4a. Rebuilding from unchanged files gives the same passages under the same ids."""
-    index_paths(tmp_path / "again", [Path("seeds")], rebuild=True)
-    assert _all_passages(tmp_path / "again") == _all_passages(seed_index)
+    shutil.copytree(Path("seeds"), tmp_path / "seeds")
+    index_paths(tmp_path / "index", [tmp_path / "seeds"], rebuild=True)
+    assert _all_passages(tmp_path / "index") == _all_passages(seed_index)
 
 
 def test_reindexing_one_file_touches_only_its_passages(tmp_path, monkeypatch):

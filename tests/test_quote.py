@@ -39,7 +39,7 @@ def test_every_seed_passage_quotes_exactly(engine, seed_index):
         assert f"，{where}" in quoted["citation"]
 
 
-def test_query_quote_prints_a_block_quote_with_its_citation(seed_index):
+def test_query_quote_prints_a_block_quote_with_its_citation(seed_index, in_workspace):
     result = run(seed_index, "query", "黑灯工厂", "--quote", "-n", "1")
     lines = result.output.splitlines()
     assert lines[0].startswith("> 湖南恒茂高科股份有限公司") and "黑灯工厂" in lines[0]
@@ -48,7 +48,7 @@ def test_query_quote_prints_a_block_quote_with_its_citation(seed_index):
                          "NewsShare.html?infoCode=NW202202082268975557")
 
 
-def test_text_format_and_several_ids_in_order(seed_index):
+def test_text_format_and_several_ids_in_order(seed_index, in_workspace):
     result = run(seed_index, "quote", "seeds/004_e6ed1c0b8024ab86:8", "seeds/000_afc4210ba7f2fd67:2")
     assert result.exit_code == 0
     first, second = result.output.split("\n\n")
@@ -70,7 +70,7 @@ def test_context_passages_are_marked(seed_index):
         "seeds/003_87c9261d10d2c016:11", "seeds/003_87c9261d10d2c016:13"]
 
 
-def test_show_prints_the_outline(seed_index):
+def test_show_prints_the_outline(seed_index, in_workspace):
     result = run(seed_index, "show", "seeds/003_87c9261d10d2c016")
     lines = result.output.splitlines()
     assert lines[0] == "《中小企业如何突破“卡脖子”难题》"
@@ -102,7 +102,8 @@ def test_verify_names_each_passage_after_an_edit(seed_copy):
     assert result.exit_code == 1
     assert "seeds/003_87c9261d10d2c016:12  seeds/003_87c9261d10d2c016.txt:25  its recorded span " \
         "no longer gives back its text" in result.output
-    assert "1 of 145 passages in 1 files no longer match their source" in str(result.exception)
+    assert "error: 1 of 145 passages in 1 file no longer matches its source; re-index them with " \
+        "`search index PATH`" in result.output
 
 
 def test_verify_reports_a_vanished_file(seed_copy):
