@@ -108,7 +108,7 @@ def measure(path: Path) -> Coverage:
 
 
 def _count(report: Coverage, doc: Document) -> None:
-    articles = segment(doc)
+    articles = segment(doc, report.warnings.append)
     where = doc.article_id if doc.line is None else f"{doc.path}:{doc.line} ({doc.article_id})"
     report.documents += 1
     report.articles += len(articles)

@@ -20,7 +20,8 @@ import html
 import re
 from dataclasses import dataclass, field
 
-SENTENCE_END = "。！？!?…"
+STOPS = "。！？!?"  # ends of a sentence, wherever they stand
+SENTENCE_END = STOPS + "…"  # … also ends a line or a paragraph, but may trail off inside one
 CLAUSE_END = SENTENCE_END + "；;：:，,、"
 CLOSERS = "」』”’）)】》\"'"
 MAX_HEADING = 30  # characters; headings are short
@@ -36,6 +37,12 @@ _BYLINE = re.compile(
 )
 _LINK = re.compile(r"!?\[[^\]]*\]\([^)]*\)|<https?://[^>]*>|https?://\S+")
 _SPACE = re.compile(r"\s")  # the characters str.isspace() accepts
+# An ASCII full stop ends a sentence like 。 unless a Latin letter or a digit follows it
+# (0.01, U.S.A, example.com) or it closes a list number opening the text (1. 总则, 2.3.)
+_ASCII_STOP = r"\.(?![0-9A-Za-z])"
+_STOP = re.compile(rf"[{STOPS}]|{_ASCII_STOP}")
+_SENTENCE = re.compile(rf"(?:[{SENTENCE_END}]|{_ASCII_STOP})+[」』”’）)]*")  # with its closers
+_LIST_NUMBER = re.compile(r"\s*[(（]?\d+(?:\.\d+)*")
 _MD_HEADING = re.compile(r"(#{1,6})[ \t]+(?:#+[ \t]+)*")
 _MD_INLINE = re.compile(r"!?\[([^\]]*)\]\([^)]*\)|\*\*|__|`")
 _HTML_TOKEN = re.compile(
@@ -156,13 +163,31 @@ def _nonspace_len(text: str) -> int:
     return len(text) - len(_SPACE.findall(text))
 
 
+def sentence_bounds(text: str) -> list[int]:
+    """Where text may be cut between sentences: just after each run of sentence ends (… too)
+    and the closing quotes or brackets after it."""
+    return [end.end() for end in _SENTENCE.finditer(text)
+            if not _LIST_NUMBER.fullmatch(text, 0, end.start())]
+
+
+def has_sentence_end(text: str) -> bool:
+    """True when a sentence ends somewhere in text: at 。！？!? or at an ASCII full stop that
+    is not a decimal point, inside a word or closing a list number (``_STOP``); … does not
+    count, since it may trail off inside a sentence."""
+    return any(not _LIST_NUMBER.fullmatch(text, 0, stop.start()) for stop in _STOP.finditer(text))
+
+
 def ends_sentence(text: str) -> bool:
-    """True when text ends with sentence-final punctuation, maybe followed by closing quotes."""
+    """True when text ends a sentence (。！？!?…, or an ASCII full stop after anything but a
+    digit, which may be a decimal point cut by a line wrap), maybe followed by closing quotes."""
     stripped = text.rstrip().rstrip(CLOSERS)
+    if stripped.endswith("."):
+        return not stripped[-2:-1].isdigit()
     return bool(stripped) and stripped[-1] in SENTENCE_END
 
 
-def _ends_clause(text: str) -> bool:
+def ends_clause(text: str) -> bool:
+    """True when text ends a sentence or a clause (；：，、…), maybe before closing quotes."""
     stripped = text.rstrip().rstrip(CLOSERS)
     return bool(stripped) and stripped[-1] in CLAUSE_END
 
@@ -193,7 +218,7 @@ def undouble(line: Text) -> Text:
     caps: a long line, or a repeated sentence (加油！加油！), is never undoubled.
     """
     text = line.text
-    if not 4 <= _nonspace_len(text) <= MAX_DOUBLED_LINE or any(ch in SENTENCE_END for ch in text):
+    if not 4 <= _nonspace_len(text) <= MAX_DOUBLED_LINE or "…" in text or has_sentence_end(text):
         return line
     out, units, pos = Text(), 0, 0
     for chunk in re.finditer(r"\S+", text):
@@ -241,8 +266,8 @@ def classify(text: str, max_heading: int = MAX_HEADING) -> str:
         return "caption"
     if len(text) <= 40 and "。" not in text and _BYLINE.search(text):
         return "byline"
-    if MIN_HEADING <= _nonspace_len(text) <= max_heading and not _ends_clause(text) \
-            and not any(ch in text for ch in "。！？!?"):
+    if MIN_HEADING <= _nonspace_len(text) <= max_heading and not ends_clause(text) \
+            and not has_sentence_end(text):
         return "heading"
     return "body"
 
@@ -280,7 +305,7 @@ def _ends_clause_or_sentence(text: str) -> bool:
     stripped = text.rstrip()
     if stripped and stripped[-1] in "，,、":
         return False
-    return _ends_clause(stripped) or stripped[-1:] in CLOSERS
+    return ends_clause(stripped) or ends_sentence(stripped) or stripped[-1:] in CLOSERS
 
 
 def _starts_word(text: str) -> bool:

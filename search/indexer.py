@@ -154,6 +154,7 @@ def _index(index_dir: Path, paths: list[Path], files: list[tuple[Path, ReadError
     procs = jobs if sum(sizes) >= PARALLEL_BYTES else 1
     batch = BATCH if procs == 1 else PARALLEL_BATCH
     report = IndexReport()
+    warn = _warner(report, on_error)
     indexed = backend.file_hashes()
     transaction = backend.begin(procs)
     try:
@@ -164,7 +165,7 @@ def _index(index_dir: Path, paths: list[Path], files: list[tuple[Path, ReadError
             if outcome in ("added", "updated"):
                 transaction.delete(shown[i])  # in the same commit as the new passages
             for document in documents:
-                for article in segment(document):
+                for article in segment(document, warn):
                     report.articles += 1
                     for record in records_for(article, file_hash):
                         transaction.add(record)
@@ -191,14 +192,22 @@ def _index(index_dir: Path, paths: list[Path], files: list[tuple[Path, ReadError
     return report
 
 
-def _read(path: Path, shown: str, refusal: ReadError | None, indexed: dict[str, str],
-          report: IndexReport, on_error: Callable[[ReadError], None]) -> tuple[str, list, str]:
-    """(outcome, Documents, file hash): the Documents only when the file is new or changed."""
+def _warner(report: IndexReport,
+            on_error: Callable[[ReadError], None]) -> Callable[[ReadError], None]:
+    """Where a problem in a file that is still indexed goes: the report's warnings, and
+    ``on_error``."""
 
     def warn(error: ReadError) -> None:
         report.warnings.append(error)
         on_error(error)
 
+    return warn
+
+
+def _read(path: Path, shown: str, refusal: ReadError | None, indexed: dict[str, str],
+          report: IndexReport, on_error: Callable[[ReadError], None]) -> tuple[str, list, str]:
+    """(outcome, Documents, file hash): the Documents only when the file is new or changed."""
+    warn = _warner(report, on_error)
     try:
         if refusal is not None:
             raise refusal
