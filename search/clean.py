@@ -287,14 +287,16 @@ def _finish(para: Para, fmt: str) -> Block:
 
 
 def _join_page_breaks(blocks: list[Block]) -> list[Block]:
-    """Rejoin body paragraphs split by a page break in mid-sentence (``重庆小`` / ``康动力``)."""
+    """Rejoin body paragraphs split by a page break in mid-sentence (``重庆小`` / ``康动力``),
+    as hard wraps are rejoined: a space between Latin words, nothing between CJK."""
     out: list[Block] = []
     for block in blocks:
         prev = out[-1] if out else None
         if prev and prev.kind == block.kind == "body" and not _ends_clause_or_sentence(prev.text) \
                 and _starts_word(block.text):
-            out[-1] = Block("body", prev.text + block.text, prev.starts + block.starts,
-                            prev.ends + block.ends)
+            joined = _join_lines([Text(list(prev.text), prev.starts, prev.ends),
+                                  Text(list(block.text), block.starts, block.ends)])
+            out[-1] = Block("body", joined.text, joined.starts, joined.ends)
         else:
             out.append(block)
     return out
