@@ -15,7 +15,7 @@ from pathlib import Path
 
 from .clean import clean_text
 from .errors import ReadError
-from .readers import decode_file
+from .readers import decode_file, jsonl_lines
 
 
 @dataclass
@@ -54,7 +54,7 @@ def source_key(stored: dict) -> tuple[str, int]:
 
 
 def _record_text(text: str, line: int) -> str | None:
-    lines = text.splitlines()
+    lines = jsonl_lines(text)
     try:
         record = json.loads(lines[line - 1])
         return record["text"] if isinstance(record.get("text"), str) else None

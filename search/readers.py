@@ -393,8 +393,11 @@ def _part_end(raw: str, start: int) -> int:
 
 
 def read_jsonl(text: str, path: str, on_error: Callable[[ReadError], None] | None = None):
-    """Yield a Document per JSONL record with ``id``, ``title`` and ``text``."""
-    for number, line in enumerate(text.splitlines(), start=1):
+    """Yield a Document per JSONL record with ``id``, ``title`` and ``text``. A record without
+    an id, or with an id an earlier line of the file has (reported to ``on_error``), is
+    known by its line: ``name:LINE``."""
+    seen: dict[str, int] = {}
+    for number, line in enumerate(jsonl_lines(text), start=1):
         if not line.strip():
             continue
         try:
@@ -407,8 +410,21 @@ def read_jsonl(text: str, path: str, on_error: Callable[[ReadError], None] | Non
             {key: _meta_value(record[key]) for key in META_KEYS if record.get(key)})
         if "title" in record:  # the title, even empty: text is then never taken for one
             meta["title"] = _meta_value(record["title"])
-        record_id = str(record.get("id") or f"{path.rsplit('.', 1)[0]}:{number}")
+        by_line = f"{path.rsplit('.', 1)[0]}:{number}"
+        record_id = str(record.get("id") or by_line)
+        if record_id in seen:
+            _report(ReadError(f"{path}:{number}", f"id {record_id} is the id of line "
+                              f"{seen[record_id]} too", f"this record is indexed as {by_line}",
+                              "repeated id"), on_error)
+            record_id = by_line
+        seen[record_id] = number
         yield Document(path, record_id, body, detect_format(body), 0, meta, line=number)
+
+
+def jsonl_lines(text: str) -> list[str]:
+    """The lines of a JSONL text: split at newlines only (a record's text may hold U+2028,
+    U+0085 and the like, which ``str.splitlines`` would also split at)."""
+    return text.split("\n")
 
 
 def _jsonl_record(line: str, where: str) -> dict:

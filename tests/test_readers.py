@@ -201,3 +201,24 @@ def test_a_record_keeps_its_title_key(tmp_path, record, title):
 def test_front_matter_keeps_its_title_key(front, title):
     meta, _ = split_front_matter(f"---\n{front}---\n正文。", "x.md")
     assert meta.get("title") == title
+
+
+def test_a_repeated_record_id_is_named_and_the_record_kept(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    rows = [{"id": "a", "text": "株洲的新闻。"}, {"id": "a", "text": "长沙的新闻。"}]
+    Path("news.jsonl").write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows),
+                                  encoding="utf-8")
+    problems = []
+    docs = read_file(Path("news.jsonl"), problems.append)
+    assert [(d.article_id, d.raw) for d in docs] == [("a", "株洲的新闻。"), ("news:2", "长沙的新闻。")]
+    assert [str(p) for p in problems] == [
+        "news.jsonl:2: id a is the id of line 1 too; this record is indexed as news:2"]
+
+
+def test_a_record_may_hold_line_separators_other_than_newline(tmp_path):
+    text = "第一句\u2028第二句\x85第三句\x1c第四句。"
+    path = tmp_path / "x.jsonl"
+    path.write_text(json.dumps({"id": "a", "text": text}, ensure_ascii=False) + "\n"
+                    + json.dumps({"id": "b", "text": "株洲。"}, ensure_ascii=False), encoding="utf-8")
+    docs = read_file(path)
+    assert [(d.article_id, d.raw, d.line) for d in docs] == [("a", text, 1), ("b", "株洲。", 2)]
