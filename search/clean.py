@@ -37,12 +37,11 @@ _BYLINE = re.compile(
 )
 _LINK = re.compile(r"!?\[[^\]]*\]\([^)]*\)|<https?://[^>]*>|https?://\S+")
 _SPACE = re.compile(r"\s")  # the characters str.isspace() accepts
-# An ASCII full stop ends a sentence like 。 unless a Latin letter or a digit follows it
-# (0.01, U.S.A, example.com) or it closes a list number opening the text (1. 总则, 2.3.)
-_ASCII_STOP = r"\.(?![0-9A-Za-z])"
+# An ASCII full stop ends a sentence like 。 unless a digit stands before it (0.01, 1. 总则,
+# 提交：1.以出让, 2022.02) or a Latin letter or a digit after it (U.S.A, example.com)
+_ASCII_STOP = r"(?<![0-9])\.(?![0-9A-Za-z])"
 _STOP = re.compile(rf"[{STOPS}]|{_ASCII_STOP}")
 _SENTENCE = re.compile(rf"(?:[{SENTENCE_END}]|{_ASCII_STOP})+[」』”’）)]*")  # with its closers
-_LIST_NUMBER = re.compile(r"\s*[(（]?\d+(?:\.\d+)*")
 _MD_HEADING = re.compile(r"(#{1,6})[ \t]+(?:#+[ \t]+)*")
 _MD_INLINE = re.compile(r"!?\[([^\]]*)\]\([^)]*\)|\*\*|__|`")
 _HTML_TOKEN = re.compile(
@@ -166,24 +165,22 @@ def _nonspace_len(text: str) -> int:
 def sentence_bounds(text: str) -> list[int]:
     """Where text may be cut between sentences: just after each run of sentence ends (… too)
     and the closing quotes or brackets after it."""
-    return [end.end() for end in _SENTENCE.finditer(text)
-            if not _LIST_NUMBER.fullmatch(text, 0, end.start())]
+    return [end.end() for end in _SENTENCE.finditer(text)]
 
 
 def has_sentence_end(text: str) -> bool:
     """True when a sentence ends somewhere in text: at 。！？!? or at an ASCII full stop that
-    is not a decimal point, inside a word or closing a list number (``_STOP``); … does not
-    count, since it may trail off inside a sentence."""
-    return any(not _LIST_NUMBER.fullmatch(text, 0, stop.start()) for stop in _STOP.finditer(text))
+    is not after a digit nor inside a word (``_STOP``); … does not count, since it may trail
+    off inside a sentence."""
+    return _STOP.search(text) is not None
 
 
 def ends_sentence(text: str) -> bool:
     """True when text ends a sentence (。！？!?…, or an ASCII full stop after anything but a
-    digit, which may be a decimal point cut by a line wrap), maybe followed by closing quotes."""
+    digit), maybe followed by closing quotes."""
     stripped = text.rstrip().rstrip(CLOSERS)
-    if stripped.endswith("."):
-        return not stripped[-2:-1].isdigit()
-    return bool(stripped) and stripped[-1] in SENTENCE_END
+    return bool(stripped) and (stripped[-1] in SENTENCE_END
+                               or _STOP.match(stripped, len(stripped) - 1) is not None)
 
 
 def ends_clause(text: str) -> bool:

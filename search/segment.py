@@ -142,9 +142,9 @@ def _take_title(doc: Document, blocks: list[Block]) -> tuple[str, list[Block]]:
       marked it, and text follows it (a heading with nothing after it is text).
     - Else a leading paragraph of plain or spaced text, or a short line cleaning took for a
       heading, is the title only on this evidence: it is at most MAX_HEADLINE characters,
-      has no sentence end (。！？!? or an ASCII full stop, not 0.01), does not end in a
-      clause mark (，：；、), body text follows it (so it is never the only block), and it is
-      at most half as long as the longest paragraph after it.
+      has no sentence end (。！？!? or an ASCII full stop, not 0.01: ``has_sentence_end``),
+      does not end in a clause mark (，：；、), body text follows it (so it is never the
+      only block), and it is at most half as long as the longest paragraph after it.
     - Never a block followed by a ``本报讯`` dateline: that heads a brief of its own.
     """
     if "title" in doc.meta:

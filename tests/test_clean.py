@@ -112,17 +112,18 @@ SENTENCE_ENDS = [
     ("本文讨论了发展现状,并提出了三条对策.", True, True),
     ("本文讨论了发展现状，并提出了三条对策。", True, True),
     ("对策.本文", True, False),
-    ("in 2020. Then", True, False),
+    ("in May. Then", True, False),
     ("“好！”", True, True),
     ("Really?", True, True),
-    # a decimal point, a dot inside a word, a list number: no sentence end
+    # a decimal point, a dot inside a word, a list number, any dot after a digit: no end
     ("增长0.01度", False, False),
     ("U.S.A与中国", False, False),
     ("example.com", False, False),
     ("1. 总则", False, False),
     ("2.3. 适用范围", False, False),
-    # a full stop after a digit at a line end may be a decimal point cut by a wrap
-    ("增长6.", True, False),
+    ("应当提交：1.以出让方式取得的", False, False),
+    ("总书记2. 我国经济", False, False),
+    ("增长6.", False, False),  # at a line end, maybe a decimal point cut by a wrap
     # … trails off: it ends a line, but a paragraph holding one may still be a headline
     ("路在何方……", False, True),
     ("长沙银行发展供应链金融", False, False),
