@@ -20,7 +20,8 @@ import html
 import re
 from dataclasses import dataclass, field
 
-SENTENCE_END = "。！？!?…"
+STOPS = "。！？!?"  # ends of a sentence, wherever they stand
+SENTENCE_END = STOPS + "…"  # … also ends a line or a paragraph, but may trail off inside one
 CLAUSE_END = SENTENCE_END + "；;：:，,、"
 CLOSERS = "」』”’）)】》\"'"
 MAX_HEADING = 30  # characters; headings are short
@@ -36,6 +37,11 @@ _BYLINE = re.compile(
 )
 _LINK = re.compile(r"!?\[[^\]]*\]\([^)]*\)|<https?://[^>]*>|https?://\S+")
 _SPACE = re.compile(r"\s")  # the characters str.isspace() accepts
+# An ASCII full stop ends a sentence like 。 unless a digit stands before it (0.01, 1. 总则,
+# 提交：1.以出让, 2022.02) or a Latin letter or a digit after it (U.S.A, example.com)
+_ASCII_STOP = r"(?<![0-9])\.(?![0-9A-Za-z])"
+_STOP = re.compile(rf"[{STOPS}]|{_ASCII_STOP}")
+_SENTENCE = re.compile(rf"(?:[{SENTENCE_END}]|{_ASCII_STOP})+[」』”’）)]*")  # with its closers
 _MD_HEADING = re.compile(r"(#{1,6})[ \t]+(?:#+[ \t]+)*")
 _MD_INLINE = re.compile(r"!?\[([^\]]*)\]\([^)]*\)|\*\*|__|`")
 _HTML_TOKEN = re.compile(
@@ -156,13 +162,29 @@ def _nonspace_len(text: str) -> int:
     return len(text) - len(_SPACE.findall(text))
 
 
+def sentence_bounds(text: str) -> list[int]:
+    """Where text may be cut between sentences: just after each run of sentence ends (… too)
+    and the closing quotes or brackets after it."""
+    return [end.end() for end in _SENTENCE.finditer(text)]
+
+
+def has_sentence_end(text: str) -> bool:
+    """True when a sentence ends somewhere in text: at 。！？!? or at an ASCII full stop that
+    is not after a digit nor inside a word (``_STOP``); … does not count, since it may trail
+    off inside a sentence."""
+    return _STOP.search(text) is not None
+
+
 def ends_sentence(text: str) -> bool:
-    """True when text ends with sentence-final punctuation, maybe followed by closing quotes."""
+    """True when text ends a sentence (。！？!?…, or an ASCII full stop after anything but a
+    digit), maybe followed by closing quotes."""
     stripped = text.rstrip().rstrip(CLOSERS)
-    return bool(stripped) and stripped[-1] in SENTENCE_END
+    return bool(stripped) and (stripped[-1] in SENTENCE_END
+                               or _STOP.match(stripped, len(stripped) - 1) is not None)
 
 
-def _ends_clause(text: str) -> bool:
+def ends_clause(text: str) -> bool:
+    """True when text ends a sentence or a clause (；：，、…), maybe before closing quotes."""
     stripped = text.rstrip().rstrip(CLOSERS)
     return bool(stripped) and stripped[-1] in CLAUSE_END
 
@@ -193,7 +215,7 @@ def undouble(line: Text) -> Text:
     caps: a long line, or a repeated sentence (加油！加油！), is never undoubled.
     """
     text = line.text
-    if not 4 <= _nonspace_len(text) <= MAX_DOUBLED_LINE or any(ch in SENTENCE_END for ch in text):
+    if not 4 <= _nonspace_len(text) <= MAX_DOUBLED_LINE or "…" in text or has_sentence_end(text):
         return line
     out, units, pos = Text(), 0, 0
     for chunk in re.finditer(r"\S+", text):
@@ -241,8 +263,8 @@ def classify(text: str, max_heading: int = MAX_HEADING) -> str:
         return "caption"
     if len(text) <= 40 and "。" not in text and _BYLINE.search(text):
         return "byline"
-    if MIN_HEADING <= _nonspace_len(text) <= max_heading and not _ends_clause(text) \
-            and not any(ch in text for ch in "。！？!?"):
+    if MIN_HEADING <= _nonspace_len(text) <= max_heading and not ends_clause(text) \
+            and not has_sentence_end(text):
         return "heading"
     return "body"
 
@@ -262,14 +284,16 @@ def _finish(para: Para, fmt: str) -> Block:
 
 
 def _join_page_breaks(blocks: list[Block]) -> list[Block]:
-    """Rejoin body paragraphs split by a page break in mid-sentence (``重庆小`` / ``康动力``)."""
+    """Rejoin body paragraphs split by a page break in mid-sentence (``重庆小`` / ``康动力``),
+    as hard wraps are rejoined: a space between Latin words, nothing between CJK."""
     out: list[Block] = []
     for block in blocks:
         prev = out[-1] if out else None
         if prev and prev.kind == block.kind == "body" and not _ends_clause_or_sentence(prev.text) \
                 and _starts_word(block.text):
-            out[-1] = Block("body", prev.text + block.text, prev.starts + block.starts,
-                            prev.ends + block.ends)
+            joined = _join_lines([Text(list(prev.text), prev.starts, prev.ends),
+                                  Text(list(block.text), block.starts, block.ends)])
+            out[-1] = Block("body", joined.text, joined.starts, joined.ends)
         else:
             out.append(block)
     return out
@@ -280,7 +304,7 @@ def _ends_clause_or_sentence(text: str) -> bool:
     stripped = text.rstrip()
     if stripped and stripped[-1] in "，,、":
         return False
-    return _ends_clause(stripped) or stripped[-1:] in CLOSERS
+    return ends_clause(stripped) or ends_sentence(stripped) or stripped[-1:] in CLOSERS
 
 
 def _starts_word(text: str) -> bool:

@@ -210,16 +210,17 @@ def _index(index_dir: Path, sources: Sources, named: Named, files: list[InputFil
         backend = WhooshBackend.open(index_dir)
     procs = jobs if sum(sizes) >= PARALLEL_BYTES else 1
     batch = BATCH if procs == 1 else PARALLEL_BATCH
+    warn = _warner(report, on_error)
     indexed = backend.file_hashes()
     transaction = backend.begin(procs)
     try:
         bytes_done, bytes_total = 0, sum(sizes)
         for i, file in enumerate(files):
-            outcome, documents, file_hash = _read(file, indexed, report, on_error)
+            outcome, documents, file_hash = _read(file, indexed, report, on_error, warn)
             if outcome in ("added", "updated"):
                 transaction.delete(file.stored)  # in the same commit as the new passages
             for document in documents:
-                for article in segment(document):
+                for article in segment(document, warn):
                     report.articles += 1
                     for record in records_for(article, file_hash):
                         transaction.add(record)
@@ -247,14 +248,23 @@ def _index(index_dir: Path, sources: Sources, named: Named, files: list[InputFil
     report.seconds = time.perf_counter() - started
 
 
-def _read(file: InputFile, indexed: dict[str, str], report: IndexReport,
-          on_error: Callable[[ReadError], None]) -> tuple[str, list, str]:
-    """(outcome, Documents, file hash): the Documents only when the file is new or changed."""
+def _warner(report: IndexReport,
+            on_error: Callable[[ReadError], None]) -> Callable[[ReadError], None]:
+    """Where a problem in a file that is still indexed goes: the report's warnings, and
+    ``on_error``."""
 
     def warn(error: ReadError) -> None:
         report.warnings.append(error)
         on_error(error)
 
+    return warn
+
+
+def _read(file: InputFile, indexed: dict[str, str], report: IndexReport,
+          on_error: Callable[[ReadError], None],
+          warn: Callable[[ReadError], None]) -> tuple[str, list, str]:
+    """(outcome, Documents, file hash): the Documents only when the file is new or changed;
+    a skipped file goes to ``on_error``, a problem in a file still read to ``warn``."""
     try:
         if file.refusal is not None:
             raise file.refusal

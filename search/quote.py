@@ -8,7 +8,6 @@ changed or vanished after indexing, ``raw`` gives the exact slice of the file, a
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 import json
 from dataclasses import dataclass
@@ -16,7 +15,7 @@ from pathlib import Path
 
 from .clean import clean_text
 from .errors import ReadError
-from .readers import decode
+from .readers import decode_file, jsonl_lines
 
 
 @dataclass
@@ -36,12 +35,11 @@ def source_raw(stored: dict) -> Source:
         data = path.read_bytes()
     except OSError:
         return Source(None, f"{stored['path']} is gone since it was indexed")
-    if path.suffix == ".gz":
-        data, path = gzip.decompress(data), path.with_suffix("")
     try:
-        text = decode(data, stored["path"])
+        decoded, path = decode_file(path, data, stored["path"])  # as the indexer read it
     except ReadError as error:
         return Source(None, error.problem)
+    text = decoded.text
     if path.suffix.lower() == ".jsonl":
         text = _record_text(text, stored["line_start"])
         if text is None:
@@ -58,7 +56,7 @@ def source_key(stored: dict) -> tuple[str, int]:
 
 
 def _record_text(text: str, line: int) -> str | None:
-    lines = text.splitlines()
+    lines = jsonl_lines(text)
     try:
         record = json.loads(lines[line - 1])
         return record["text"] if isinstance(record.get("text"), str) else None

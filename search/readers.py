@@ -62,42 +62,135 @@ class Document:
 _BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF32_LE, "utf-32"),
          (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF16_LE, "utf-16"),
          (codecs.BOM_UTF16_BE, "utf-16"))
+MAX_BAD_SHARE = 0.01  # a text may hold at most this share of bad bytes, each read as U+FFFD,
+MAX_BAD_SMALL = 16  # or this many in a smaller text
+UTF8_EVIDENCE = 4  # a file is UTF-8 with bad bytes when its good non-ASCII characters are at
+# least this many times its bad bytes: other encodings, read as UTF-8, are mostly bad bytes
+MAX_CHAOS = 0.1  # charset-normalizer's "mess" of a Chinese reading preferred to its best
+LEGACY_GUESSES = ("gb18030", "big5")  # read leniently to find what the good bytes are in
+_ESCAPED = re.compile("[\udc80-\udcff]")  # a bad byte, as the surrogateescape handler keeps it
+
+
+@dataclass
+class Decoded:
+    """A file's text, the encoding it was read in, and its bad bytes (each read as U+FFFD)."""
+
+    text: str
+    encoding: str
+    bad_bytes: int = 0
+    first_bad: int = 0  # offset of the first bad byte in the bytes decoded
+    first_bad_line: int = 0  # its 1-based line
 
 
 def decode(data: bytes, path: str) -> str:
     """Bytes to text (see ``decode_detected``)."""
-    return decode_detected(data, path)[0]
+    return decode_detected(data, path).text
 
 
-def decode_detected(data: bytes, path: str) -> tuple[str, str]:
-    """Bytes to (text, encoding): a BOM, else UTF-8, else UTF-16 without BOM, else the best
-    guess of charset-normalizer (GB18030, Big5, …). Binary or undecodable data is a ReadError."""
+def decode_detected(data: bytes, path: str) -> Decoded:
+    """Bytes to text: a BOM, else UTF-8, else UTF-16 without BOM (NUL bytes), else a guess
+    of charset-normalizer: its first Chinese reading (GB18030, Big5, …), else its best. A
+    text in UTF-8 (BOM or not, with enough good characters: ``UTF8_EVIDENCE``), or in a
+    Chinese encoding that charset-normalizer recognises once the bad bytes are left out, may
+    hold a few bytes that are not valid in it (``MAX_BAD_SHARE``, ``MAX_BAD_SMALL``): each is
+    read as U+FFFD and counted in ``Decoded.bad_bytes``.
+    Binary data, or text in no encoding found, is a ReadError."""
     for bom, encoding in _BOMS:
         if data.startswith(bom):
-            return _strict(data, encoding, path), encoding.removesuffix("-sig")
+            if encoding == "utf-8-sig" and (found := _lenient(data, encoding)):
+                return replace(found, encoding="utf-8")
+            return Decoded(_strict(data, encoding, path), encoding)
     if b"\x00" in data[:4096]:
-        for encoding in ("utf-16-le", "utf-16-be"):
-            try:
-                text = data.decode(encoding)
-            except UnicodeDecodeError:
-                continue
-            if _looks_like_chinese(text):
-                return text, encoding
-        raise ReadError(path, "looks like a binary file, not text", "skip it or convert it to text",
-                        "binary file")
+        return _utf16(data, path)
     try:
         text = data.decode("utf-8")
         if _looks_like_text(text):
-            return text, "utf-8"
+            return Decoded(text, "utf-8")
     except UnicodeDecodeError:
-        pass
-    from charset_normalizer import from_bytes  # here: a cold `search query` never needs it
-
-    best = from_bytes(data).best()
-    if best is None or not _looks_like_text(str(best)):
+        found = _lenient(data, "utf-8")
+        if found and _looks_like_text(found.text) and _utf8_evidence(found):
+            return found
+    guesses = _guesses(data)
+    found = _chinese(guesses) or _chinese_around_bad_bytes(data) or _best(guesses)
+    if found is None:
         raise ReadError(path, "cannot tell its text encoding (or it is not text)",
                         "save it as UTF-8", "unknown encoding")
-    return str(best), codecs.lookup(best.encoding).name
+    return found
+
+
+def _utf16(data: bytes, path: str) -> Decoded:
+    """Data with NUL bytes: UTF-16 without BOM when it reads as Chinese, else binary."""
+    for encoding in ("utf-16-le", "utf-16-be"):
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        if _looks_like_chinese(text):
+            return Decoded(text, encoding)
+    raise ReadError(path, "looks like a binary file, not text", "skip it or convert it to text",
+                    "binary file")
+
+
+def _lenient(data: bytes, encoding: str) -> Decoded | None:
+    """``data`` in ``encoding``, each bad byte read as U+FFFD; None when more than a few of
+    the bytes are bad."""
+    text = data.decode(encoding, "surrogateescape")
+    bad = len(_ESCAPED.findall(text))
+    if bad > max(MAX_BAD_SMALL, MAX_BAD_SHARE * len(data)):
+        return None
+    if not bad:
+        return Decoded(text, encoding)
+    first = _ESCAPED.search(text).start()
+    offset = len(text[:first].encode(encoding, "surrogateescape"))
+    return Decoded(_ESCAPED.sub("\ufffd", text), encoding, bad, offset,
+                   data.count(b"\n", 0, offset) + 1)
+
+
+def _utf8_evidence(found: Decoded) -> bool:
+    """Enough good multi-byte characters to tell UTF-8 with a few bad bytes."""
+    good = sum(1 for ch in found.text if not ch.isascii()) - found.bad_bytes
+    return good >= UTF8_EVIDENCE * found.bad_bytes
+
+
+def _guesses(data: bytes) -> list[tuple[str, object]]:
+    """charset-normalizer's readings of all of ``data`` that look like text, best first:
+    (text, match)."""
+    from charset_normalizer import from_bytes  # here: a cold `search query` never needs it
+
+    guesses = [(str(match), match) for match in from_bytes(data)]
+    return [(text, match) for text, match in guesses if _looks_like_text(text)]
+
+
+def _chinese(guesses: list[tuple[str, object]]) -> Decoded | None:
+    """The best reading when it is UTF-16 or UTF-32 (known by its structure), else the first
+    that is Chinese with little mess (``MAX_CHAOS``): on a short text in GB18030,
+    charset-normalizer ranks johab or cp874 before gb18030."""
+    for n, (text, match) in enumerate(guesses):
+        unicode = match.encoding.startswith(("utf_16", "utf_32"))
+        if (unicode and n == 0) or (not unicode and match.chaos <= MAX_CHAOS
+                                    and _reads_as_chinese(text)):
+            return Decoded(text, codecs.lookup(match.encoding).name)
+    return None
+
+
+def _best(guesses: list[tuple[str, object]]) -> Decoded | None:
+    text, match = guesses[0] if guesses else ("", None)
+    return Decoded(text, codecs.lookup(match.encoding).name) if match else None
+
+
+def _chinese_around_bad_bytes(data: bytes) -> Decoded | None:
+    """A Chinese text in a legacy encoding (GB18030, Big5, …) with a few bad bytes: leave out
+    the bytes a lenient reading finds bad, ask what the rest is, and read it all in that."""
+    for guess in LEGACY_GUESSES:
+        found = _lenient(data, guess)
+        if found is None or not found.bad_bytes:
+            continue
+        good = _ESCAPED.sub("", data.decode(guess, "surrogateescape")).encode(guess)
+        detected = _chinese(_guesses(good))
+        found = detected and _lenient(data, detected.encoding)
+        if found and found.bad_bytes and _looks_like_text(found.text):
+            return found
+    return None
 
 
 def _strict(data: bytes, encoding: str, path: str) -> str:
@@ -114,6 +207,16 @@ def _looks_like_chinese(text: str) -> bool:
     usual = sum(1 for ch in sample if ch.isascii() and (ch.isprintable() or ch in "\n\r\t")
                 or "\u3000" <= ch <= "\u9fff" or "\uff00" <= ch <= "\uffef")
     return bool(sample) and usual >= 0.95 * len(sample)
+
+
+_CHINESE = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\u3000-\u303f\uff01-\uff5e\u2010-\u2027·]")
+
+
+def _reads_as_chinese(text: str) -> bool:
+    """Its non-ASCII characters (it has some) are nearly all Chinese characters, CJK or
+    full-width punctuation, or quotes and dashes."""
+    others = [ch for ch in text[:4096] if not ch.isascii()]
+    return bool(others) and len(_CHINESE.findall("".join(others))) >= 0.9 * len(others)
 
 
 def _looks_like_text(text: str) -> bool:
@@ -169,7 +272,9 @@ def _with_iso_date(meta: dict) -> dict:
 
 
 def _meta_value(value) -> str:
-    """Front matter values as display strings: lists joined, dates in ISO form."""
+    """Front matter values as display strings: lists joined, dates in ISO form, null empty."""
+    if value is None:
+        return ""
     if isinstance(value, (list, tuple)):
         return ", ".join(str(v) for v in value)
     if hasattr(value, "isoformat"):
@@ -212,18 +317,11 @@ def unreadable(path: Path) -> ReadError | None:
     return None
 
 
-def read_file(path: Path, on_error: Callable[[ReadError], None] | None = None,
-              data: bytes | None = None, name: str | None = None) -> list[Document]:
-    """Read one file (``data``: its bytes, when already read) into its Documents.
-
-    One Document, or one per JSONL record. ``name`` is the path to record in them and derive
-    article ids from (default: the path as shown, relative to the working directory); errors
-    always show the path as shown. A bad JSONL line goes to ``on_error`` and the other lines
-    are still read; without ``on_error`` it raises.
-    """
-    shown = display_path(path)
-    name = name or shown
-    data = read_bytes(path) if data is None else data
+def decode_file(path: Path, data: bytes, shown: str) -> tuple[Decoded, Path]:
+    """A file's bytes as text, and the path of the file they hold (``x.jsonl`` for
+    ``x.jsonl.gz``, whose bytes are unzipped first). An empty file, a broken gzip file,
+    binary data or an unknown encoding is a ReadError. The indexer and ``quote`` both read
+    through this, so a source read again gives the same text and offsets."""
     if path.suffix.lower() == ".gz":
         try:
             data, path = gzip.decompress(data), path.with_suffix("")
@@ -232,17 +330,53 @@ def read_file(path: Path, on_error: Callable[[ReadError], None] | None = None,
                             "broken archive") from None
     if not data.strip():
         raise ReadError(shown, "is empty", "nothing to index", "empty file")
-    text, encoding = decode_detected(data, shown)
-    article_id = name.rsplit(".", 1)[0] if path.suffix else name
-    if path.suffix.lower() == ".jsonl":
+    return decode_detected(data, shown), path
+
+
+def bad_bytes_warning(shown: str, decoded: Decoded, unzipped: bool = False) -> ReadError:
+    """The warning for a text read with bad bytes: how many, in which encoding, where."""
+    count = decoded.bad_bytes
+    name = "UTF-8" if decoded.encoding == "utf-8" else decoded.encoding
+    where = f"byte {decoded.first_bad}" + (" of the unzipped file" if unzipped else "")
+    return ReadError(shown, f"{count} {'byte is' if count == 1 else 'bytes are'} not valid "
+                     f"{name}", f"replaced by U+FFFD (first at {where}, line "
+                     f"{decoded.first_bad_line})", "bad bytes")
+
+
+def read_file(path: Path, on_error: Callable[[ReadError], None] | None = None,
+              data: bytes | None = None, name: str | None = None) -> list[Document]:
+    """Read one file (``data``: its bytes, when already read) into its Documents.
+
+    One Document, or one per JSONL record. ``name`` is the path to record in them and derive
+    article ids from (default: the path as shown, relative to the working directory); errors
+    always show the path as shown. What is wrong in a file that is still read goes to
+    ``on_error``: a bad JSONL line (the other lines are read), bad bytes (read as U+FFFD,
+    see ``decode_detected``). Without ``on_error`` it raises.
+    """
+    shown = display_path(path)
+    name = name or shown
+    data = read_bytes(path) if data is None else data
+    decoded, inner = decode_file(path, data, shown)
+    if decoded.bad_bytes:
+        _report(bad_bytes_warning(shown, decoded, inner != path), on_error)
+    text, encoding = decoded.text, decoded.encoding
+    article_id = name.rsplit(".", 1)[0] if inner.suffix else name
+    if inner.suffix.lower() == ".jsonl":
         return [replace(doc, encoding=encoding)
                 for doc in read_jsonl(text, name, on_error, shown)]
     meta, body_start = split_front_matter(text, shown)
     if "url" not in meta and (link := _SOURCE_LINK.search(text, max(body_start, len(text) - 600))):
         meta["url"] = link.group(1)  # a saved page often ends with the address it came from
-    fmt = detect_format(text[body_start:], path.suffix.lower())
+    fmt = detect_format(text[body_start:], inner.suffix.lower())
     return split_parts(Document(name, article_id, text, fmt, body_start, meta,
                                 encoding=encoding))
+
+
+def _report(error: ReadError, on_error: Callable[[ReadError], None] | None) -> None:
+    """Tell ``on_error`` of a problem in a file that is still read; raise it without one."""
+    if on_error is None:
+        raise error
+    on_error(error)
 
 
 def split_parts(doc: Document) -> list[Document]:
@@ -281,22 +415,39 @@ def _part_end(raw: str, start: int) -> int:
 def read_jsonl(text: str, path: str, on_error: Callable[[ReadError], None] | None = None,
                shown: str | None = None):
     """Yield a Document per JSONL record with ``id``, ``title`` and ``text``; ``path`` is
-    recorded in them, ``shown`` (default ``path``) names the file in errors."""
-    for number, line in enumerate(text.splitlines(), start=1):
+    recorded in them, ``shown`` (default ``path``) names the file in errors. A record without
+    an id, or with an id an earlier line of the file has (reported to ``on_error``), is
+    known by its line: ``name:LINE``."""
+    shown = shown or path
+    seen: dict[str, int] = {}
+    for number, line in enumerate(jsonl_lines(text), start=1):
         if not line.strip():
             continue
         try:
-            record = _jsonl_record(line, f"{shown or path}:{number}")
+            record = _jsonl_record(line, f"{shown}:{number}")
         except ReadError as error:
-            if on_error is None:
-                raise
-            on_error(error)
+            _report(error, on_error)
             continue
         body = record["text"]
         meta = _with_iso_date(
             {key: _meta_value(record[key]) for key in META_KEYS if record.get(key)})
-        record_id = str(record.get("id") or f"{path.rsplit('.', 1)[0]}:{number}")
+        if "title" in record:  # the title, even empty: text is then never taken for one
+            meta["title"] = _meta_value(record["title"])
+        by_line = f"{path.rsplit('.', 1)[0]}:{number}"
+        record_id = str(record.get("id") or by_line)
+        if record_id in seen:
+            _report(ReadError(f"{shown}:{number}", f"id {record_id} is the id of line "
+                              f"{seen[record_id]} too", f"this record is indexed as {by_line}",
+                              "repeated id"), on_error)
+            record_id = by_line
+        seen[record_id] = number
         yield Document(path, record_id, body, detect_format(body), 0, meta, line=number)
+
+
+def jsonl_lines(text: str) -> list[str]:
+    """The lines of a JSONL text: split at newlines only (a record's text may hold U+2028,
+    U+0085 and the like, which ``str.splitlines`` would also split at)."""
+    return text.split("\n")
 
 
 def _jsonl_record(line: str, where: str) -> dict:

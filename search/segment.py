@@ -1,7 +1,7 @@
 """Segmentation: a Document's cleaned Blocks -> Articles -> sections -> Passages.
 
-- The title is the front-matter/JSONL title, else a leading heading, else a leading
-  headline paragraph (no sentence end in it, at most 80 characters).
+- The title is the ``title`` of the JSONL record or front matter whenever it has that key,
+  even empty; else a leading headline, taken only on the evidence ``_take_title`` lists.
 - Headings set the section path (Markdown levels nest; consecutive headings of one
   level are one heading printed on two lines).
 - A heading directly followed by a ``本报讯`` dateline starts a brief: a story of its
@@ -9,6 +9,9 @@
 - Passages are paragraphs: long ones split at sentence ends, short ones merged with
   the next paragraph of the same section. A passage's text is its pieces joined by
   newlines, and its raw span covers them exactly.
+- Nothing is dropped in silence: every body block ends up in a passage, and a story left
+  without passages (no text, or a headline over ``本报讯`` briefs only) is not returned but
+  reported to ``on_warning``, so every Article returned has passages.
 """
 
 from __future__ import annotations
@@ -17,15 +20,16 @@ import bisect
 import functools
 import hashlib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from .clean import Block, clean
+from .clean import Block, clean, ends_clause, has_sentence_end, sentence_bounds
+from .errors import ReadError
 from .readers import Document
 
 MIN_PASSAGE = 60  # characters; shorter paragraphs are merged with the next one
 MAX_PASSAGE = 320  # characters; longer paragraphs are split at sentence ends
-MAX_HEADLINE = 80
-_SENTENCE = re.compile(r".*?(?:[。！？!?…]+[」』”’）)]*|$)", re.DOTALL)
+MAX_HEADLINE = 80  # characters; a longer paragraph is never a headline
 _DATELINE = re.compile(r"^(本报讯|本報訊)")
 
 
@@ -71,8 +75,13 @@ class _Story:
         self.sections[-1][1].append(block)
 
 
-def segment(doc: Document) -> list[Article]:
-    """Split a Document into its Articles with their Passages."""
+def _ignore(_: ReadError) -> None:
+    return None
+
+
+def segment(doc: Document, on_warning: Callable[[ReadError], None] = _ignore) -> list[Article]:
+    """Split a Document into its Articles, each with at least one Passage; a story that has
+    none is not returned and ``on_warning`` is told which and why (see ``_empty_story``)."""
     blocks = _demote_trailing_headings(clean(doc.raw, doc.format, doc.body_start, doc.body_end))
     title, blocks = _take_title(doc, blocks)
     stories = _split_stories(doc.article_id, title, blocks)
@@ -91,9 +100,26 @@ def segment(doc: Document) -> list[Article]:
                     "\n".join(piece.text for piece in pieces), start, end,
                     line_of(start), line_of(end - 1),
                 ))
-        if article.passages or article.title:
+        if article.passages:
             articles.append(article)
+        elif story.title or len(stories) == 1:  # else it held nothing: a brief took it all
+            on_warning(_empty_story(doc, story, len(stories) - 1))
     return articles
+
+
+def _empty_story(doc: Document, story: _Story, briefs: int) -> ReadError:
+    """The warning for a story without passages: no text at all, a title and no text, or a
+    headline over ``本报讯`` briefs only (each of them indexed as an article of its own)."""
+    where = doc.path if doc.line is None else f"{doc.path}:{doc.line}"
+    what = "" if doc.line is None else f"record {doc.article_id} "
+    if briefs:
+        return ReadError(where, f"the headline 《{story.title}》 stands over {briefs} 本报讯 "
+                         "stories only", "they are indexed as articles of their own, the "
+                         "headline is not", "headline without text")
+    if story.title:
+        return ReadError(where, f"{what}has a title (《{story.title}》) but no text",
+                         "nothing of it is indexed", "no text")
+    return ReadError(where, f"{what}has no text", "nothing of it is indexed", "no text")
 
 
 def _demote_trailing_headings(blocks: list[Block]) -> list[Block]:
@@ -108,19 +134,38 @@ def _demote_trailing_headings(blocks: list[Block]) -> list[Block]:
 
 
 def _take_title(doc: Document, blocks: list[Block]) -> tuple[str, list[Block]]:
-    """Find the article's title; a leading headline block is removed from the blocks."""
-    if doc.meta.get("title"):
+    """The article's title, and the blocks without the headline when one was taken.
+
+    - A ``title`` key (JSONL record or front matter) is the title, even empty: then no text
+      is ever taken as the title.
+    - Else a leading Markdown or HTML heading (``#``, ``<h1>``) is the title: the writer
+      marked it, and text follows it (a heading with nothing after it is text).
+    - Else a leading paragraph of plain or spaced text, or a short line cleaning took for a
+      heading, is the title only on this evidence: it is at most MAX_HEADLINE characters,
+      has no sentence end (。！？!? or an ASCII full stop, not 0.01: ``has_sentence_end``),
+      does not end in a clause mark (，：；、), body text follows it (so it is never the
+      only block), and it is at most half as long as the longest paragraph after it.
+    - Never a block followed by a ``本报讯`` dateline: that heads a brief of its own.
+    """
+    if "title" in doc.meta:
         return doc.meta["title"], blocks
-    if not blocks:
+    if not blocks or (len(blocks) > 1 and _DATELINE.match(blocks[1].text)):
         return "", blocks
-    first = blocks[0]
-    headline = first.kind == "heading" or (
-        first.kind == "body" and doc.format in ("spaced", "plain")
-        and len(first.text) <= MAX_HEADLINE and not re.search(r"[。！？!?]", first.text)
-    )
-    if headline and not (len(blocks) > 1 and _DATELINE.match(blocks[1].text)):
-        return first.text, blocks[1:]
+    first, rest = blocks[0], blocks[1:]
+    if first.kind == "heading" and first.level:
+        return first.text, rest
+    inferred = first.kind == "heading" or (first.kind == "body"
+                                           and doc.format in ("spaced", "plain"))
+    if inferred and _looks_like_headline(first.text, rest):
+        return first.text, rest
     return "", blocks
+
+
+def _looks_like_headline(text: str, rest: list[Block]) -> bool:
+    """The evidence ``_take_title`` asks of a headline that no markup marks as one."""
+    longest = max((len(block.text) for block in rest if block.kind != "heading"), default=0)
+    return len(text) <= MAX_HEADLINE and 2 * len(text) <= longest \
+        and not has_sentence_end(text) and not ends_clause(text)
 
 
 def _split_stories(article_id: str, title: str, blocks: list[Block]) -> list[_Story]:
@@ -178,11 +223,10 @@ def _split_long(block: Block) -> list[Block]:
     """Split a block longer than MAX_PASSAGE at sentence ends into pieces of similar size."""
     if len(block.text) <= MAX_PASSAGE:
         return [block]
-    bounds = [m.end() for m in _SENTENCE.finditer(block.text) if m.end() > m.start()]
     count = -(-len(block.text) // MAX_PASSAGE)  # pieces needed
     target = len(block.text) / count
     cuts, last = [], 0
-    for bound in bounds[:-1]:
+    for bound in sentence_bounds(block.text):
         if bound - last >= target and len(block.text) - bound >= MIN_PASSAGE:
             cuts.append(bound)
             last = bound

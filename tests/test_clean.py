@@ -2,7 +2,7 @@
 
 import pytest
 
-from search.clean import Text, clean, clean_text, undouble
+from search.clean import Text, clean, clean_text, ends_sentence, has_sentence_end, undouble
 
 
 def blocks(raw, fmt):
@@ -105,3 +105,39 @@ def test_every_block_maps_back_to_its_raw_slice(fmt, raw, expected):
     for block in clean(raw, fmt):
         assert len(block.starts) == len(block.ends) == len(block.text)
         assert clean_text(raw[block.char_start:block.char_end], fmt) == block.text
+
+
+SENTENCE_ENDS = [
+    # (text, has a sentence end in it, ends a sentence): ASCII full stops count like 。
+    ("本文讨论了发展现状,并提出了三条对策.", True, True),
+    ("本文讨论了发展现状，并提出了三条对策。", True, True),
+    ("对策.本文", True, False),
+    ("in May. Then", True, False),
+    ("“好！”", True, True),
+    ("Really?", True, True),
+    # a decimal point, a dot inside a word, a list number, any dot after a digit: no end
+    ("增长0.01度", False, False),
+    ("U.S.A与中国", False, False),
+    ("example.com", False, False),
+    ("1. 总则", False, False),
+    ("2.3. 适用范围", False, False),
+    ("应当提交：1.以出让方式取得的", False, False),
+    ("总书记2. 我国经济", False, False),
+    ("增长6.", False, False),  # at a line end, maybe a decimal point cut by a wrap
+    # … trails off: it ends a line, but a paragraph holding one may still be a headline
+    ("路在何方……", False, True),
+    ("长沙银行发展供应链金融", False, False),
+]
+
+
+@pytest.mark.parametrize("text, has_end, ends", SENTENCE_ENDS)
+def test_sentence_ends(text, has_end, ends):
+    assert has_sentence_end(text) == has_end
+    assert ends_sentence(text) == ends
+
+
+def test_a_page_break_between_latin_words_is_a_space():
+    raw = "Supply chain finance at the Bank of Changsha and its\n\nsuppliers grew fast."
+    [block] = clean(raw, "plain")
+    assert block.text == "Supply chain finance at the Bank of Changsha and its suppliers grew fast."
+    assert clean_text(raw[block.char_start:block.char_end], "plain") == block.text

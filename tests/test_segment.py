@@ -99,3 +99,97 @@ def test_ids_are_stable_across_runs(seed_articles):
         again = segment(read_file(Path(doc.path))[0])
         assert [p.passage_id for a in again for p in a.passages] == \
             [p.passage_id for a in articles for p in a.passages]
+
+
+BODY = "长沙银行依托中企云链等供应链金融平台，不断加深与产业链核心企业的合作，累计发放贷款39.25亿元。"
+LATIN = ("This paper reviews supply chain finance at Bank of Changsha, and proposes three "
+         "measures for small firms.")
+HEADLINES = [
+    # (format, text, title, passage texts): a headline needs evidence, else it stays text
+    ("plain", f"长沙银行发展供应链金融\n\n{BODY}", "长沙银行发展供应链金融", [BODY]),
+    ("spaced", f"长沙银行发展供应链金融\u3000\u3000{BODY}\u3000\u3000{BODY}",
+     "长沙银行发展供应链金融", [f"{BODY}\n{BODY}"]),
+    # one paragraph is never a headline, whatever its punctuation
+    ("plain", "本文讨论了长沙银行供应链金融的发展现状,并提出了三条对策.", "",
+     ["本文讨论了长沙银行供应链金融的发展现状,并提出了三条对策."]),
+    ("plain", "本文讨论了长沙银行供应链金融的发展现状，并提出了三条对策", "",
+     ["本文讨论了长沙银行供应链金融的发展现状，并提出了三条对策"]),
+    ("plain", "长沙银行发展供应链金融", "", ["长沙银行发展供应链金融"]),
+    # an ASCII full stop ends a sentence like 。 does (and what does not end in one is
+    # joined to the next paragraph, as a page break in mid-sentence would be)
+    ("plain", f"长沙银行发展供应链金融. 成效明显\n\n{BODY}", "", [f"长沙银行发展供应链金融. 成效明显{BODY}"]),
+    ("plain", f"Supply chain finance. A review\n\n{LATIN}", "",
+     [f"Supply chain finance. A review {LATIN}"]),
+    # ... but not as a decimal point, inside a word, or after a list number
+    ("plain", f"规上工业增加值增长6.9%\n\n{BODY}", "规上工业增加值增长6.9%", [BODY]),
+    ("plain", f"U.S.A与中国的贸易往来\n\n{BODY}", "U.S.A与中国的贸易往来", [BODY]),
+    ("plain", f"1. 长沙银行发展供应链金融\n\n{BODY}", "1. 长沙银行发展供应链金融", [BODY]),
+    ("plain", f"Supply chain finance review\n\n{LATIN}", "Supply chain finance review", [LATIN]),
+    # a paragraph that ends in a clause mark leads into the text
+    ("plain", f"长沙银行行长赵小中表示：\n\n{BODY}", "", [f"长沙银行行长赵小中表示：\n{BODY}"]),
+    # not clearly shorter than the text after it: a section heading, not the title
+    ("plain", "长沙银行发展供应链金融平台\n\n累计发放贷款39.25亿元。", "", ["累计发放贷款39.25亿元。"]),
+    # a headline may be long, but not over MAX_HEADLINE
+    ("plain", f"{'长沙银行' * 21}\n\n{BODY * 4}", "", [f"{'长沙银行' * 21}{BODY * 4}"]),
+    # marked headings are titles: the writer said so
+    ("markdown", f"# 长沙银行发展供应链金融平台\n\n{BODY[:20]}。", "长沙银行发展供应链金融平台",
+     [f"{BODY[:20]}。"]),
+    ("html", f"<h1>长沙银行</h1><p>{BODY}</p>", "长沙银行", [BODY]),
+    # in other layouts a paragraph is never a headline
+    ("markdown", f"长沙银行发展供应链金融\n\n{BODY}", "", [f"长沙银行发展供应链金融{BODY}"]),
+]
+
+
+@pytest.mark.parametrize("fmt, text, title, passages", HEADLINES)
+def test_headline_rule(fmt, text, title, passages):
+    articles = segment(Document("x.txt", "x", text, fmt))
+    assert [a.title for a in articles] == [title]
+    assert [p.text for p in articles[0].passages] == passages
+
+
+TITLE_KEYS = [
+    # (meta, title, passage texts): a title key is the title, even empty
+    ({}, "长沙银行发展供应链金融", [BODY]),
+    ({"title": ""}, "", [BODY]),
+    ({"title": "供应链金融"}, "供应链金融", [BODY]),
+]
+
+
+@pytest.mark.parametrize("meta, title, passages", TITLE_KEYS)
+def test_a_title_key_is_the_title(meta, title, passages):
+    text = f"长沙银行发展供应链金融\n\n{BODY}"
+    [article] = segment(Document("x.jsonl", "a", text, "plain", meta=meta, line=1))
+    assert article.title == title
+    assert [p.text for p in article.passages] == passages
+    if "title" in meta:  # the short first line, not a title, heads the text as a section
+        assert article.passages[0].section == "长沙银行发展供应链金融"
+
+
+EMPTY = [
+    # (text, format, meta, articles left, warning)
+    ("", "plain", {"title": "标题"}, [],
+     "x.jsonl:3: record a has a title (《标题》) but no text; nothing of it is indexed"),
+    ("", "plain", {"title": ""}, [], "x.jsonl:3: record a has no text; nothing of it is indexed"),
+    ("[返回首页](http://x.cn)", "plain", {}, [],
+     "x.jsonl:3: record a has no text; nothing of it is indexed"),
+    ("# 要闻\n\n## 株洲简讯\n\n本报讯 记者张三报道 株洲今天召开大会。", "markdown", {}, ["a@2"],
+     "x.jsonl:3: the headline 《要闻》 stands over 1 本报讯 stories only; they are indexed as "
+     "articles of their own, the headline is not"),
+]
+
+
+@pytest.mark.parametrize("text, fmt, meta, left, warning", EMPTY)
+def test_a_story_without_passages_is_reported_not_kept(text, fmt, meta, left, warning):
+    warnings = []
+    articles = segment(Document("x.jsonl", "a", text, fmt, meta=meta, line=3), warnings.append)
+    assert [a.article_id for a in articles] == left
+    assert all(a.passages for a in articles)
+    assert [str(w) for w in warnings] == [warning]
+
+
+def test_a_file_without_text_is_named(tmp_path):
+    warnings = []
+    assert segment(Document("x.md", "x", "---\ntitle: 标题\n---\n", "markdown", 19,
+                            {"title": "标题"}), warnings.append) == []
+    assert [str(w) for w in warnings] == [
+        "x.md: has a title (《标题》) but no text; nothing of it is indexed"]
