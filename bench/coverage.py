@@ -10,7 +10,7 @@ does (no index is built). Printed per input:
 - articles, and articles with zero passages (their fraction in brackets);
 - documents that produce no article at all;
 - lost characters: non-whitespace characters of the cleaned body blocks (every block but
-  headings, as the nothing-lost invariant of DESIGN.md counts them) that end up neither in
+  headings, as the nothing-lost invariant counts them) that end up neither in
   a passage nor in the title of an article, and the documents that lose any;
 - headlines: articles whose title was taken from a paragraph of their text;
 - title-only characters: body characters kept only as the title of an article with zero

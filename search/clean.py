@@ -11,7 +11,7 @@ What copying broke is repaired here, and nothing else is dropped:
 
 Every Block keeps, per character, the raw span ``[start, end)`` it came from, so a
 passage made of whole blocks has an exact raw slice, and cleaning that slice on its
-own gives back the same text (the first invariant of DESIGN.md).
+own gives back the same text (quotes are exact: tests/test_invariants.py).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The engine: answer queries from an index as the JSON contract of DESIGN.md."""
+"""The engine: answer queries from an index as the JSON contract (README: JSON output)."""
 
 from __future__ import annotations
 
@@ -100,6 +100,14 @@ def _day(value: str, option: str, first: bool) -> str:
         raise QueryError(f"{option} {value}: no such date") from None
 
 
+def answer(text: str | None, total: int, hits: list[dict], facets: dict) -> dict:
+    """A query's answer as the JSON contract (README, JSON output) has it. ``rewrites`` lists
+    what the query was rewritten to (none yet); ``partial`` is true when part of the index did
+    not answer (an embedded index always answers whole)."""
+    return {"query": text, "total": total, "hits": hits, "facets": facets, "rewrites": [],
+            "partial": False}
+
+
 class Engine:
     """Queries against one index directory."""
 
@@ -110,13 +118,14 @@ class Engine:
 
     def query(self, text: str | None, limit: int = 10, filters: Filters | None = None,
               per_article: int | None = None, facets: tuple[str, ...] = FACETS) -> dict:
-        """``{"query", "total", "hits", "facets"}`` for a typed query, best passages first.
+        """``{"query", "total", "hits", "facets", "rewrites", "partial"}`` (``answer``) for a
+        typed query, best passages first.
 
         ``text`` None matches every passage (the filters still apply).
         """
         node = parse(text) if text is not None else None
         if text is not None and node is None:  # nothing searchable: only punctuation
-            return {"query": text, "total": 0, "hits": [], "facets": {f: {} for f in facets}}
+            return answer(text, 0, [], {facet: {} for facet in facets})
         result = self.backend.search(node, limit, filters, facets, per_article)
         needles = positive_needles(node)
         hits = []
@@ -129,7 +138,7 @@ class Engine:
             entry["title_matches"] = highlight(entry["title"], needles)
             entry["section_matches"] = highlight(entry["section"], needles)
             hits.append(entry)
-        return {"query": text, "total": result.total, "hits": hits, "facets": result.facets}
+        return answer(text, result.total, hits, result.facets)
 
     def passage(self, passage_id: str) -> dict:
         """A passage's stored fields; an unknown id raises SearchError with a hint."""

@@ -3,7 +3,7 @@
 The index keeps each passage's raw span and its source's content hash. ``source_raw``
 reads the source again (the file, or the JSONL record), so a quote can say when the file
 changed or vanished after indexing, ``raw`` gives the exact slice of the file, and
-``verify`` checks that every passage still re-extracts from its span (DESIGN invariant 1).
+``verify`` checks that every passage still re-extracts from its span (the first invariant: README, Checking quotes).
 """
 
 from __future__ import annotations
@@ -110,7 +110,7 @@ QUOTE_FIELDS = ("passage_id", "text", "path", "line_start", "line_end", "char_st
 
 
 def as_json(stored: dict, context: list[dict]) -> dict:
-    """The DESIGN contract for one quote, plus author, url and the context passages."""
+    """The JSON of one quote (README, Quoting passages), with the context passages."""
     out = {name: stored.get(name, "") for name in QUOTE_FIELDS}
     out["citation"] = citation(stored)
     if context:

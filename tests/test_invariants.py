@@ -1,4 +1,5 @@
-"""The invariants of DESIGN.md, checked on the real seeds."""
+"""The invariants (quotes exact, nothing lost, highlights true, ids stable, either script),
+checked on the real seeds."""
 
 import shutil
 from pathlib import Path
