@@ -3,7 +3,7 @@
 The index keeps each passage's raw span and its source's content hash. ``source_raw``
 reads the source again (the file, or the JSONL record), so a quote can say when the file
 changed or vanished after indexing, ``raw`` gives the exact slice of the file, and
-``verify`` checks that every passage still re-extracts from its span (the first invariant: README, Checking quotes).
+``verify`` checks that every passage still re-extracts from its span (quotes are exact).
 """
 
 from __future__ import annotations

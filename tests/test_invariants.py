@@ -10,6 +10,7 @@ import yaml
 
 from search.analysis import unit_spans, words
 from search.clean import clean, clean_text
+from search.engine import Engine
 from search.indexer import index_paths
 from search.query import is_character, parse, positive_needles
 from search.segment import _demote_trailing_headings
@@ -152,3 +153,15 @@ def test_either_script_finds_the_same_passages(engine, query):
     ids = [[h["passage_id"] for h in engine.query(q, 10)["hits"]] for q in (traditional, simplified)]
     assert ids[0] == ids[1]
     assert ids[0]
+
+
+def test_a_word_is_not_matched_by_its_first_two_characters(tmp_path):
+    """无人机 matches the passage about drones, not one about 无人申请 (laws corpus, issue 12)."""
+    (tmp_path / "laws.jsonl").write_text(
+        '{"id": "a", "title": "民用航空法", "text": "无人机的飞行应当遵守空域管理的规定。"}\n'
+        '{"id": "b", "title": "商标法", "text": "无人申请登记的，由主管部门处理。"}\n', "utf-8")
+    index_paths(tmp_path / "index", [tmp_path / "laws.jsonl"])
+    engine = Engine(tmp_path / "index")
+    result = engine.query("无人机")
+    engine.close()
+    assert result["total"] == 1 and [hit["article_id"] for hit in result["hits"]] == ["a"]
