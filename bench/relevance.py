@@ -1,9 +1,11 @@
-"""Relevance on a retrieval set: ``python -m bench.relevance DIR [--queries FILE] [--limit N]
-[--peers NAMES] [--name NAME]``.
+"""Relevance on a retrieval set: ``python -m bench.relevance DIR [--queries FILE] [--skip N]
+[--limit N] [--peers NAMES] [--name NAME]``.
 
 DIR holds ``corpus.jsonl`` (records with id, title, text), ``queries_*.jsonl`` (qid, query,
-relevant ids). The corpus is indexed as JSONL articles; a hit counts for the article it
-belongs to, ranked by its best passage. In the same run, the peer engines of
+relevant ids): ``cmrc2018`` (questions over Wikipedia paragraphs) and ``news-titles`` (news
+titles as keyword queries over the bodies of CCTV news). The corpus is indexed as JSONL
+articles; the engine is asked for its best passage of each of 100 distinct articles, so an
+article is ranked by its best passage. In the same run, the peer engines of
 ``bench.peers`` are built from the same records and asked the same queries. Prints, per
 engine, MRR@10, Recall@10, nDCG@10, Recall@100, build seconds and ms per query; ``--name``
 also writes them to ``bench/results/`` with each query's latency and a latency plot.
@@ -34,18 +36,15 @@ def load_jsonl(path: Path) -> list[dict]:
         return [json.loads(line) for line in lines if line.strip()]
 
 
-def load_queries(path: Path, limit: int | None) -> list[dict]:
-    queries = load_jsonl(path)
+def load_queries(path: Path, limit: int | None, skip: int = 0) -> list[dict]:
+    """The queries of a JSONL file, past the first ``skip``, at most ``limit`` of them."""
+    queries = load_jsonl(path)[skip:]
     return queries[:limit] if limit else queries
 
 
 def article_ranking(engine: Engine, text: str, depth: int = 100) -> list[str]:
-    """Article ids in order of their best passage."""
-    seen: list[str] = []
-    for hit in engine.query(text, depth)["hits"]:
-        if hit["article_id"] not in seen:
-            seen.append(hit["article_id"])
-    return seen[:depth]
+    """The ids of the ``depth`` best articles, in order of their best passage."""
+    return [hit["article_id"] for hit in engine.query(text, depth, per_article=1)["hits"]]
 
 
 def metrics(rankings: list[list[str]], relevant: list[set[str]]) -> dict:
@@ -107,18 +106,18 @@ def run_peer(peer: Peer, records: list[dict], queries: list[dict]) -> tuple[dict
     return summary(rankings, latencies, queries, built), latencies
 
 
-def evaluate(directory: Path, queries_file: Path, limit: int | None) -> dict:
+def evaluate(directory: Path, queries_file: Path, limit: int | None, skip: int = 0) -> dict:
     """Our engine only: ``summary`` plus the number of queries."""
-    queries = load_queries(queries_file, limit)
+    queries = load_queries(queries_file, limit, skip)
     result, _latencies = run_ours(directory, queries)
     return {**result, "queries": len(queries)}
 
 
 def compare(directory: Path, queries_file: Path, limit: int | None,
-            peer_names: list[str]) -> dict:
+            peer_names: list[str], skip: int = 0) -> dict:
     """Our engine and the named peers on the same records and queries:
     ``{"engines": {name: summary}, "queries": N, "latencies": {name: [seconds]}}``."""
-    queries = load_queries(queries_file, limit)
+    queries = load_queries(queries_file, limit, skip)
     peers = make_peers(peer_names)
     runs = {OURS: run_ours(directory, queries)}
     records = load_jsonl(directory / "corpus.jsonl") if peers else []
@@ -143,7 +142,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("directory", type=Path)
     parser.add_argument("--queries", type=Path, help="default: DIR/queries_dev.jsonl")
-    parser.add_argument("--limit", type=int, help="only the first N queries")
+    parser.add_argument("--skip", type=int, default=0, help="leave out the first N queries")
+    parser.add_argument("--limit", type=int, help="only the first N queries (after --skip)")
     parser.add_argument("--peers", type=peer_list, default=list(PEERS),
                         help=f"peer engines, comma-separated (default: {','.join(PEERS)}), "
                         "or none")
@@ -152,7 +152,7 @@ def main() -> None:
     parser.add_argument("--results", type=Path, default=RESULTS, help="where results go")
     args = parser.parse_args()
     queries = args.queries or args.directory / "queries_dev.jsonl"
-    result = compare(args.directory, queries, args.limit, args.peers)
+    result = compare(args.directory, queries, args.limit, args.peers, args.skip)
     if args.name:
         args.results.mkdir(parents=True, exist_ok=True)
         (args.results / f"{args.name}.json").write_text(

@@ -1,20 +1,24 @@
-"""The numpy scorer must rank exactly as a one-posting-at-a-time reference of the same BM25F,
-the passages that match must be exactly those that hold the query (a plain-Python reference
-over the stored text), and filters must select exactly Whoosh's matches, also with several
+"""The numpy scorer must rank exactly as a one-posting-at-a-time reference of the same BM25F
+(article term included), the passages that match must be exactly those that hold the query (a
+plain-Python reference over the stored text), and filters must select exactly Whoosh's
+matches, also with several
 segments and deletions."""
 
+import json
 import math
+from collections import defaultdict
 
 import pytest
 from whoosh import query as wq
 
+from search import whoosh_backend
 from search.analysis import words
 from search.backend import Filters
 from search.engine import Engine
 from search.indexer import index_paths
 from search.query import parse
 from search.scoring import Scorer, Word, scored_clauses
-from search.whoosh_backend import K1, B, filter_queries, to_whoosh
+from search.whoosh_backend import ARTICLE, K1, B, filter_queries, to_whoosh
 from tests.conftest import SEEDS, holds
 
 QUERIES = ["长沙", "长沙银行 供应链金融", "湖南 OR 重庆", "企业 -湖南", "企业 AND 数字化",
@@ -38,19 +42,14 @@ def edited_index(tmp_path_factory) -> Engine:
 
 
 def reference_scores(searcher, query) -> dict[int, float]:
-    """The same BM25F, one posting at a time through Whoosh's public API."""
+    """The same BM25F, one posting at a time through Whoosh's public API, plus ARTICLE's
+    weight times each word's BM25F over the whole article (``reference_article_scores``)."""
     k1, b, size = K1, B, searcher.doc_count()
     scores: dict[int, float] = {}
-    words: dict[str, dict[int, float]] = {}
+    words: dict[str, list] = {}
     for clause in scored_clauses(query):
         if isinstance(clause, Word):
-            frequency = words.setdefault(clause.text, {})
-            for term in clause.subqueries:
-                average = searcher.avg_field_length(term.fieldname)
-                for docnum, tf in term_postings(searcher, term):
-                    length = searcher.doc_field_length(docnum, term.fieldname)
-                    frequency[docnum] = frequency.get(docnum, 0) + term.boost * tf / (
-                        (1 - b) + b * length / average)
+            words.setdefault(clause.text, []).extend(clause.subqueries)
         elif isinstance(clause, wq.Term):
             average = searcher.avg_field_length(clause.fieldname)
             idf = searcher.idf(clause.fieldname, clause.text)
@@ -63,11 +62,69 @@ def reference_scores(searcher, query) -> dict[int, float]:
             while matcher.is_active():
                 scores[matcher.id()] = scores.get(matcher.id(), 0) + matcher.score()
                 matcher.next()
-    for frequency in words.values():
-        idf = math.log(1 + (size - len(frequency) + 0.5) / (len(frequency) + 0.5))
+    article_of = {docnum: searcher.stored_fields(docnum)["article_id"]
+                  for docnum in searcher.reader().all_doc_ids()}
+    per_article: dict[str, float] = defaultdict(float)
+    for terms in words.values():
+        frequency: dict[int, float] = {}
+        for term in terms:
+            average = searcher.avg_field_length(term.fieldname)
+            for docnum, tf in term_postings(searcher, term):
+                length = searcher.doc_field_length(docnum, term.fieldname)
+                frequency[docnum] = frequency.get(docnum, 0) + term.boost * tf / (
+                    (1 - b) + b * length / average)
+        holding = holders(searcher, terms)
+        idf = math.log(1 + (size - len(holding) + 0.5) / (len(holding) + 0.5))
         for docnum, value in frequency.items():
             scores[docnum] = scores.get(docnum, 0) + idf * value * (k1 + 1) / (value + k1)
+        for article, value in reference_article_scores(searcher, terms, article_of).items():
+            per_article[article] += value
+    for docnum, article in article_of.items():
+        if per_article[article]:
+            scores[docnum] = scores.get(docnum, 0) + ARTICLE.weight * per_article[article]
     return scores
+
+
+def holders(searcher, terms) -> set[int]:
+    """Passages that hold a word: a word field has it, or every one of its unit pairs is there."""
+    found = {docnum for term in terms if term.fieldname != "bigram"
+             for docnum, _ in term_postings(searcher, term)}
+    pairs = [{docnum for docnum, _ in term_postings(searcher, term)}
+             for term in terms if term.fieldname == "bigram"]
+    return found | set.intersection(*pairs) if pairs else found
+
+
+def reference_article_scores(searcher, terms, article_of: dict[int, str]) -> dict[str, float]:
+    """One word's BM25F over whole articles: text and pairs summed over an article's passages,
+    title and heading path counted once (the most of any passage)."""
+    k1, b = ARTICLE.k1, ARTICLE.b
+    fields = {term.fieldname for term in terms}
+    lengths: dict[str, dict[str, float]] = {field: defaultdict(float) for field in fields}
+    for docnum, article in article_of.items():
+        for field in fields:
+            length = searcher.doc_field_length(docnum, field) or 0  # None for an empty field
+            if field in ("title", "section"):
+                lengths[field][article] = max(lengths[field][article], length)
+            else:
+                lengths[field][article] += length
+    articles = set(article_of.values())
+    frequency: dict[str, float] = defaultdict(float)
+    for term in terms:
+        tf_of: dict[str, float] = defaultdict(float)
+        for docnum, tf in term_postings(searcher, term):
+            article = article_of[docnum]
+            if term.fieldname in ("title", "section"):
+                tf_of[article] = max(tf_of[article], tf)
+            else:
+                tf_of[article] += tf
+        average = sum(lengths[term.fieldname][a] for a in articles) / len(articles)
+        for article, tf in tf_of.items():
+            length = lengths[term.fieldname][article]
+            frequency[article] += term.boost * tf / ((1 - b) + b * length / average)
+    holding = {article_of[docnum] for docnum in holders(searcher, terms)}
+    idf = math.log(1 + (len(articles) - len(holding) + 0.5) / (len(holding) + 0.5))
+    return {article: idf * value * (k1 + 1) / (value + k1)
+            for article, value in frequency.items() if value}
 
 
 def term_postings(searcher, term):
@@ -136,3 +193,58 @@ def test_a_word_is_found_however_jieba_cut_the_passage(engine):
 
 def test_function_words_do_not_match_through_their_pairs(engine):
     assert engine.query("什么是市场竞争")["total"] == engine.query("市场竞争")["total"]
+
+
+@pytest.mark.parametrize("text", QUERIES)
+def test_the_article_term_reorders_articles_but_never_the_matches(edited_index, monkeypatch,
+                                                                  text):
+    """The article term is the same for every passage of an article: the matches, their
+    count and the order of one article's passages are those of the passage score alone."""
+    backend = edited_index.backend
+    rankings = {}
+    for article in (None, ARTICLE):
+        monkeypatch.setattr(whoosh_backend, "ARTICLE", article)
+        backend.close()  # the next search makes a scorer with this article term
+        result = backend.search(parse(text), 1000)
+        by_article = defaultdict(list)
+        for hit in result.hits:
+            by_article[hit.stored["article_id"]].append(hit.stored["passage_id"])
+        rankings[article] = (result.total, dict(by_article))
+    backend.close()
+    assert rankings[None] == rankings[ARTICLE]
+
+
+# Three articles of two passages each; 湿地 and 候鸟 are as common as each other. Article
+# "spread" holds each word once, in different passages; "twice" holds 湿地 twice in one passage.
+FILLER = ("这里的居民每天早上沿着河岸散步，看水面上的光影慢慢变化，孩子们在草地上追逐嬉戏，"
+          "老人们坐在长椅上聊天。傍晚时分，街边的小店陆续亮起灯，空气里飘着饭菜的香味。")
+SPREAD_RECORDS = [
+    {"id": "twice", "title": "甲", "text": f"湿地里湿地。{FILLER}\n\n{FILLER}"},
+    {"id": "other", "title": "乙", "text": f"候鸟里候鸟。{FILLER}\n\n{FILLER}"},
+    {"id": "spread", "title": "丙", "text": f"湿地。{FILLER}\n\n候鸟。{FILLER}"},
+]
+
+
+@pytest.fixture(scope="module")
+def spread_index(tmp_path_factory) -> Engine:
+    root = tmp_path_factory.mktemp("spread")
+    (root / "records.jsonl").write_text("".join(
+        json.dumps(record, ensure_ascii=False) + "\n" for record in SPREAD_RECORDS), "utf-8")
+    index_paths(root / "index", [root / "records.jsonl"])
+    return Engine(root / "index")
+
+
+@pytest.mark.parametrize(("article", "best_article"), [(None, "twice"), (ARTICLE, "spread")])
+def test_words_spread_over_an_articles_passages_add_up(spread_index, monkeypatch, article,
+                                                        best_article):
+    """By its best passage alone, the article with 湿地 twice in one passage ranks first; with
+    the article term, the article that holds both query words (in two passages) does."""
+    backend = spread_index.backend
+    assert [len(backend.passages_of(record["id"])) for record in SPREAD_RECORDS] == [2, 2, 2]
+    monkeypatch.setattr(whoosh_backend, "ARTICLE", article)
+    backend.close()  # the next search makes a scorer with this article term
+    try:
+        hits = backend.search(parse("湿地 候鸟"), 3, per_article=1).hits
+    finally:
+        backend.close()
+    assert hits[0].stored["article_id"].endswith(best_article)
