@@ -307,6 +307,8 @@ def test_an_index_that_holds_nothing(tmp_path):
            "0 files, 0 articles, 0 passages")
     stats = CliRunner().invoke(cli, [*index, "stats"])
     assert stats.output == f"{tmp_path}/ix: 0 files, 0 articles, 0 passages\n"
+    query = CliRunner().invoke(cli, [*index, "query", "测试"])
+    assert (query.exit_code, query.output) == (0, "no passages match 测试\n")
 
 
 @pytest.mark.parametrize("n, reason, text", [
