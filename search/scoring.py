@@ -174,7 +174,7 @@ class Scorer:
                 article_tf = np.bincount(owners, tf, minlength=len(frequency))
             lengths, average = self._article_field_lengths(term.fieldname)
             frequency += term.boost * article_tf / ((1 - b) + b * lengths / average)
-        count = len(np.unique(article_of[holders]))
+        count = np.count_nonzero(np.bincount(article_of[holders], minlength=len(frequency)))
         scores = np.zeros(len(frequency))
         some = frequency > 0
         scores[some] = bm25(frequency[some], idf(int(live_articles.sum()), count), k1)
