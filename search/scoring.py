@@ -14,11 +14,11 @@ A ``Word`` groups a word's terms; its unit pairs in the bigram field are its fou
 (separate clauses before: dev 0.887 -> 0.903, trial 0.880 -> 0.907). A passage holds the
 word when a word field has it or it has all of the word's pairs; one pair is not enough, so
 中国队 weighs as the rare word it is, not as the common pair 中国 (cmrc2018 dev 0.903 ->
-0.905, news-titles 0.773 -> 0.782 on the first 500 queries). Other bigram clauses
-are scored as single-field BM25; phrases and other clauses by Whoosh's own matcher, added in.
+0.905, news-titles 0.778 -> 0.785). Other bigram clauses are scored as single-field BM25;
+phrases and other clauses by Whoosh's own matcher, added in.
 
 An ``ArticleTerm`` adds to every passage the BM25F of the query's words over its whole
-article, so evidence spread over several passages counts (news-titles MRR@10 0.78 -> 0.83).
+article, so evidence spread over several passages counts (news-titles MRR@10 0.785 -> 0.816).
 """
 
 from __future__ import annotations
