@@ -203,8 +203,8 @@ class Scorer:
         article has a live passage. Deleted docnums share a last number of their own. Read
         once, from the ARTICLE_FIELD column."""
         if self._article_of is None:
-            names = [name for segment, _ in self.segments
-                     for name in segment.column_reader(ARTICLE_FIELD)]
+            names = [name for segment, _ in self.segments if segment.doc_count_all()
+                     for name in segment.column_reader(ARTICLE_FIELD)]  # none: no column
             _, numbers = np.unique(np.array(names, dtype=object), return_inverse=True)
             dead = int(numbers.max(initial=-1)) + 1
             self._article_of = np.where(self.live, numbers.reshape(-1), dead).astype(np.int64)
@@ -239,7 +239,8 @@ class Scorer:
             else:
                 lengths = np.bincount(article_of[self.live], passage_lengths,
                                       minlength=len(lengths))
-            self._article_lengths[field] = (lengths, lengths[live_articles].mean() or 1)
+            average = lengths[live_articles].mean() if live_articles.any() else 0
+            self._article_lengths[field] = (lengths, average or 1)
         return self._article_lengths[field]
 
     def _field_lengths(self, field: str) -> np.ndarray:
@@ -247,6 +248,8 @@ class Scorer:
         if field not in self._lengths:
             lengths = np.zeros(self.size)
             for segment, offset in self.segments:
+                if not segment.doc_count_all():  # an index without segments: no lengths
+                    continue
                 column = segment._perdoc._cached_reader(_lenfield(field), LENGTHS_COLUMN)
                 if column is not None:
                     codes = np.frombuffer(bytes(column.load()), dtype=np.uint8)
