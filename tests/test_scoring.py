@@ -248,3 +248,13 @@ def test_words_spread_over_an_articles_passages_add_up(spread_index, monkeypatch
     finally:
         backend.close()
     assert hits[0].stored["article_id"].endswith(best_article)
+
+
+def test_an_index_without_passages_scores_nothing(tmp_path):
+    """An index with no segment has no article column: the article term is then empty."""
+    backend = whoosh_backend.WhooshBackend.create(tmp_path / "index")
+    try:
+        result = backend.search(parse("湿地 候鸟"), 10, per_article=1)
+    finally:
+        backend.close()
+    assert (result.total, result.hits) == (0, [])
