@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import functools
-import itertools
 import json
 import os
 import sys
-from collections import Counter
-from dataclasses import dataclass
 from pathlib import Path
 
 import click
@@ -21,136 +17,36 @@ from rich.progress import (
     TimeRemainingColumn,
     TransferSpeedColumn,
 )
-from rich.text import Text
 
 from . import store
-from .engine import Engine, make_filters
+from .commandline import (
+    DEFAULT_INDEX,
+    IndexChoice,
+    OneLineError,
+    SearchGroup,
+    WordsCommand,
+    choose_index,
+    filter_options,
+    index_dir_option,
+    usage_message,
+)
+from .engine import Engine
 from .errors import IndexUnavailable, ReadError, SearchError
-from .highlight import mark
 from .indexer import MAX_FILE_MB, IndexReport, index_paths
 from .indexer import Progress as IndexProgress
 from .query import parse
-from .quote import as_json, as_markdown, as_text, lines_of, raw_slice, source_raw
+from .quote import as_json, as_markdown, as_text, raw_slice, source_raw
 from .readers import UNREADABLE_PATH
+from .render import FACET_LABELS, counted, print_result, summary
 from .whoosh_backend import WhooshBackend
 
-DEFAULT_INDEX = Path("index")
 DEFAULT_SEEDS = Path("seeds")
-HIGHLIGHT_STYLE = "bold black on yellow"
-FACET_LABELS = {"city": "cities", "province": "provinces", "county": "counties",
-                "source": "sources", "year": "years"}
-SHOWN_FACET_VALUES = 8
 QUERY_EXAMPLE = "e.g. `search query 长沙银行 供应链金融`"
 
 
 def _note(message: str) -> None:
     """A line of progress or warning on stderr."""
     click.echo(message, err=True)
-
-
-def counted(n: int, noun: str) -> str:
-    """``1 passage``, ``2 passages``: a count with its noun in the right number."""
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
-
-
-@dataclass
-class IndexChoice:
-    """The index a command works on, and whether the user named it."""
-
-    path: Path
-    named: bool  # by --index-dir or SEARCH_INDEX_DIR, and not the default ./index/
-
-    @property
-    def option(self) -> str:
-        """How to name this index on a command line: ``--index-dir D `` or nothing."""
-        return f"--index-dir {self.path} " if self.named else ""
-
-
-def _choose_index(path: Path, given: bool) -> IndexChoice:
-    same = os.path.abspath(path) == os.path.abspath(DEFAULT_INDEX)
-    return IndexChoice(path, given and not same)
-
-
-def _index_dir_after_command(ctx: click.Context, _param, value: Path | None) -> None:
-    if value is not None:
-        ctx.obj = _choose_index(value, given=True)
-
-
-def index_dir_option(command):
-    """``--index-dir`` after the command name too (``search query 株洲 --index-dir laws``)."""
-    return click.option("--index-dir", type=click.Path(file_okay=False, path_type=Path),
-                        expose_value=False, callback=_index_dir_after_command,
-                        help="Where the index lives (as before the command).")(command)
-
-
-class SearchGroup(click.Group):
-    """The command group: a SearchError or a usage error of a command becomes one line."""
-
-    def invoke(self, ctx: click.Context):
-        try:
-            return super().invoke(ctx)
-        except SearchError as exc:
-            raise OneLineError(str(exc), exc.exit_code) from None
-        except click.UsageError as exc:
-            raise OneLineError(_usage_message(exc), exc.exit_code) from None
-
-
-class OneLineError(click.ClickException):
-    """An error shown as one line on stderr, ``error: …``, with its exit code."""
-
-    def __init__(self, message: str, exit_code: int):
-        super().__init__(message)
-        self.exit_code = exit_code
-
-    def show(self, file=None) -> None:
-        click.echo(f"error: {self.format_message()}", err=True)
-
-
-def _usage_message(exc: click.UsageError) -> str:
-    """A usage error in one line; click's own parse errors point to the command's help."""
-    message = exc.format_message().strip().rstrip(".").replace("\n", " ")
-    if type(exc) is click.UsageError or exc.ctx is None:
-        return message
-    return f"{message} (see `{exc.ctx.command_path} --help`)"
-
-
-class WordsCommand(click.Command):
-    """A command whose words may start with "-" (``search query 黑灯工厂 -株洲``): a token is
-    an option only when it names one of the command's options (``-n 3``, ``-n3``,
-    ``--limit=3``); every other token is a word, in the order typed."""
-
-    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        return super().parse_args(ctx, split_words(args, self._takes_value(ctx)))
-
-    def _takes_value(self, ctx: click.Context) -> dict[str, bool]:
-        """Each option name of this command, and whether it takes a value."""
-        return {name: not (param.is_flag or param.count)
-                for param in self.get_params(ctx) if isinstance(param, click.Option)
-                for name in param.opts + param.secondary_opts}
-
-
-def split_words(args: list[str], takes_value: dict[str, bool]) -> list[str]:
-    """The options (with their values) first, then ``--`` and the words, so that click reads
-    ``-株洲`` or ``-5G`` as a word. ``takes_value``: option name -> whether it takes a value.
-
-    >>> split_words(["黑灯工厂", "-株洲", "-n", "3"], {"-n": True, "--limit": True})
-    ['-n', '3', '--', '黑灯工厂', '-株洲']
-    """
-    options, words = [], []
-    tokens = iter(args)
-    for token in tokens:
-        name = token.split("=", 1)[0]
-        if token == "--":
-            words.extend(tokens)
-        elif token.startswith("--") or token in takes_value:
-            options.append(token)
-            if takes_value.get(name) and "=" not in token:
-                options.extend(itertools.islice(tokens, 1))
-        elif takes_value.get(token[:2]) and token[2:].isdigit():
-            options.append(token)  # -n3
-        else:
-            words.append(token)
-    return options + (["--", *words] if words else [])
 
 
 @click.group(cls=SearchGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -164,7 +60,7 @@ def cli(ctx: click.Context, index_dir: Path) -> None:
     Example: search index seeds/ && search query 长沙银行 供应链金融
     """
     given = ctx.get_parameter_source("index_dir") is not ParameterSource.DEFAULT
-    ctx.obj = _choose_index(index_dir, given)
+    ctx.obj = choose_index(index_dir, given)
 
 
 @cli.command("index")
@@ -247,39 +143,6 @@ def _ignore(_) -> None:
     return None
 
 
-_COUNT_NOUNS = ("file", "line", "archive", "folder", "type", "encoding", "path")
-
-
-def _reason(n: int, reason: str) -> str:
-    """``1 empty file``, ``2 empty files``, ``2 too large``: a count with a skip reason."""
-    plural = n != 1 and reason.rsplit(" ", 1)[-1] in _COUNT_NOUNS
-    return f"{n} {reason}s" if plural else f"{n} {reason}"
-
-
-def summary(report: IndexReport, index_dir: Path) -> str:
-    """One line: what changed, what was skipped and why, how long it took, and what the index
-    holds after the run (the counts of `search stats`)."""
-    reasons = Counter(error.reason for error in report.skipped)
-    why = ", ".join(_reason(n, reason) for reason, n in reasons.most_common())
-    skipped = f"{len(report.skipped)} skipped" + (f" ({why})" if why else "")
-    unreadable = f"{counted(len(report.unreadable), 'path')} could not be read"
-    holds = report.holds
-    tail = (f"the index holds {counted(holds['files'], 'file')}, "
-            f"{counted(holds['articles'], 'article')}, {counted(holds['passages'], 'passage')}"
-            + (f"; {counted(len(report.warnings), 'warning')} above" if report.warnings else ""))
-    if report.added or report.updated or report.removed:
-        done = [f"{len(report.added)} added", f"{len(report.updated)} updated",
-                f"{len(report.removed)} removed", f"{report.unchanged} unchanged", skipped]
-        head = f"indexed into {index_dir}/ in {report.seconds:.2f} s"
-    else:
-        nothing_else = not (report.skipped or report.unreadable)
-        done = [f"{report.unchanged} unchanged"] if report.unchanged or nothing_else else []
-        done += [skipped] if report.skipped else []
-        head = f"nothing to update in {index_dir}/"
-    done += [unreadable] if report.unreadable else []
-    return f"{head}: {', '.join(done)}; {tail}"
-
-
 def _open_engine(choice: IndexChoice, build: bool = True) -> Engine:
     """Open the index. A named index must exist. The default index/, when absent or empty, is
     built from ./seeds/ first if that exists (``build``)."""
@@ -300,30 +163,6 @@ def _open_engine(choice: IndexChoice, build: bool = True) -> Engine:
         if report.unreadable:
             raise IndexUnavailable(f"could not index {DEFAULT_SEEDS}/")
     return Engine(choice.path)
-
-
-def filter_options(command):
-    """Add --city/--province/--county/--source/--year/--since/--until; pass ``filters``."""
-    options = [
-        click.option("--city", multiple=True, help="Only passages tied to this city "
-                     "(its counties included; any script: 長沙 = 长沙). Repeatable."),
-        click.option("--province", multiple=True, help="Only passages tied to this province "
-                     "(its cities included). Repeatable."),
-        click.option("--county", multiple=True, help="Only passages tied to this county."),
-        click.option("--source", multiple=True, help="Only articles from this source."),
-        click.option("--year", multiple=True, help="Only articles dated in this year."),
-        click.option("--since", help="Only articles dated on or after YYYY[-MM[-DD]]."),
-        click.option("--until", help="Only articles dated on or before YYYY[-MM[-DD]]."),
-    ]
-
-    @functools.wraps(command)
-    def wrapper(*args, city, province, county, source, year, since, until, **kwargs):
-        filters = make_filters(city, province, county, source, year, since, until)
-        return command(*args, filters=filters, **kwargs)
-
-    for option in reversed(options):
-        wrapper = option(wrapper)
-    return wrapper
 
 
 @cli.command("query", cls=WordsCommand)
@@ -410,83 +249,6 @@ def run_batch(engine: Engine, lines, limit: int, options: dict) -> None:
                 continue
         result = answer(engine, text, limit, options)
         click.echo(json.dumps({"qid": qid, **result}, ensure_ascii=False))
-
-
-def print_result(result: dict) -> None:
-    """Readable results: rank, title › section, path:lines and id, the highlighted passage."""
-    console = Console(highlight=False)
-    plain = not console.is_terminal  # piped: no colours, no wrapping, [brackets] for matches
-    if plain:
-        console = Console(highlight=False, soft_wrap=True, no_color=True)
-    if not result["hits"]:
-        console.print(result.get("why_empty") or f"no passages match {result['query']}",
-                      markup=False)
-        return
-    console.print(_matched(result["total"], len(result["hits"])), markup=False, style="dim")
-    for hit in result["hits"]:
-        console.print()
-        console.print(Text.assemble((f"{hit['rank']}. ", "bold"), _heading(hit, plain)))
-        console.print(Text(f"   {lines_of(hit)}  ·  {hit['passage_id']}", style="dim"))
-        about = [", ".join(hit["cities"] or hit["provinces"]), hit["source"], hit["date"]]
-        if any(about):
-            console.print(Text("   " + "  ·  ".join(part for part in about if part), style="dim"))
-        if plain:
-            console.print(Text(_indent(mark(hit["text"], hit["matches"]))))
-        else:
-            console.print(_highlighted(hit["text"], hit["matches"]))
-    shown = [(facet, counts) for facet, counts in result["facets"].items() if counts]
-    if shown:
-        console.print()
-    for facet, counts in shown:
-        values = list(counts.items())
-        listed = "  ".join(f"{value} {count}" for value, count in values[:SHOWN_FACET_VALUES])
-        more = f"  (+{len(values) - SHOWN_FACET_VALUES} more)" if len(values) > SHOWN_FACET_VALUES \
-            else ""
-        console.print(Text.assemble((f"{FACET_LABELS[facet]}: ", "bold"), listed + more))
-
-
-def _heading(hit: dict, plain: bool) -> Text:
-    """``title › section`` with the matched words marked (an untitled hit shows its file)."""
-    parts = [(hit["title"], hit["title_matches"]) if hit["title"] else
-             (Path(hit["path"]).stem, []), (hit["section"], hit["section_matches"])]
-    out = Text(style="bold cyan")
-    for text, matches in (part for part in parts if part[0]):
-        if out:
-            out.append(" › ")
-        out.append(mark(text, matches) if plain else _marked(text, matches))
-    return out
-
-
-def _marked(text: str, matches: list[list[int]]) -> Text:
-    """The text with matched spans styled."""
-    out, pos = Text(), 0
-    for start, end in matches:
-        out.append(text[pos:start])
-        out.append(text[start:end], style=HIGHLIGHT_STYLE)
-        pos = end
-    out.append(text[pos:])
-    return out
-
-
-def _matched(total: int, shown: int) -> str:
-    """``47 passages match; the best 3:``, ``3 passages match:``, ``1 passage matches:``."""
-    verb = "matches" if total == 1 else "match"
-    return f"{counted(total, 'passage')} {verb}" + (":" if shown == total else
-                                                    f"; the best {shown}:")
-
-
-def _indent(text: str) -> str:
-    return "   " + text.replace("\n", "\n   ")
-
-
-def _highlighted(text: str, matches: list[list[int]]) -> Text:
-    """The passage, indented, with matched spans styled."""
-    out, pos = Text(), 0
-    for start, end in matches + [[len(text), len(text)]]:
-        out.append(_indent(text[pos:start])[3:] if pos else _indent(text[pos:start]))
-        out.append(text[start:end], style=HIGHLIGHT_STYLE)
-        pos = end
-    return out
 
 
 @cli.command("facets")
@@ -661,7 +423,7 @@ def main() -> None:
         exc.show()
         sys.exit(exc.exit_code)
     except click.UsageError as exc:  # before a command is chosen: `search --bad`
-        click.echo(f"error: {_usage_message(exc)}", err=True)
+        click.echo(f"error: {usage_message(exc)}", err=True)
         sys.exit(exc.exit_code)
     except click.ClickException as exc:
         exc.show()
