@@ -33,8 +33,8 @@ import rjieba
 
 ANALYZER_VERSION = "words+bigrams/2"
 _T2S = opencc.OpenCC("t2s")
-_UNIT = re.compile(r"[0-9a-z]+(?:\.[0-9]+)*|[^\W_]")
 _ASCII_UNIT = re.compile(r"[0-9a-z]+(?:\.[0-9]+)*")
+_UNIT = re.compile(rf"{_ASCII_UNIT.pattern}|[^\W_]")
 END = "$"  # paired with a text's last unit: no unit contains it
 ASCII_JOIN = "_"  # between two ASCII units of a pair: no unit contains it
 

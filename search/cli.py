@@ -31,7 +31,7 @@ from .commandline import (
     usage_message,
 )
 from .engine import Engine
-from .errors import IndexUnavailable, ReadError, SearchError
+from .errors import IndexUnavailable, ReadError, SearchError, ignore
 from .indexer import MAX_FILE_MB, IndexReport, index_paths
 from .indexer import Progress as IndexProgress
 from .query import parse
@@ -107,7 +107,7 @@ def build_index(index_dir: Path, paths: list[Path], rebuild: bool,
     """Run an indexing pass (``options`` for ``index_paths``) and report it on stderr (0 quiet,
     1 warnings and summary, 2 every file); a progress bar shows when stderr is a terminal.
     A path that cannot be read is an ``error:`` line even when quiet."""
-    say = _note if verbosity else _ignore
+    say = _note if verbosity else ignore
     console = Console(stderr=True)
     bar = verbosity and console.is_terminal
     with Progress(TextColumn("indexing"), BarColumn(), TextColumn("{task.fields[files]}"),
@@ -138,9 +138,6 @@ def build_index(index_dir: Path, paths: list[Path], rebuild: bool,
     say(summary(report, index_dir))
     return report
 
-
-def _ignore(_) -> None:
-    return None
 
 
 def _open_engine(choice: IndexChoice, build: bool = True) -> Engine:

@@ -7,6 +7,11 @@ class SearchError(Exception):
     exit_code = 1
 
 
+def ignore(_) -> None:
+    """A callback that wants nothing told (for ``on_error``, ``on_progress`` and the like)."""
+    return None
+
+
 class ReadError(SearchError):
     """One input file (or JSONL line) cannot be read; indexing goes on without it."""
 

@@ -19,10 +19,8 @@ def highlight(text: str, needles: set[Needle]) -> list[list[int]]:
     spans = unit_spans(text)
     found = [unit for unit, _, _ in spans]
     marked: list[tuple[int, int]] = []
-    for needle in needles:
+    for needle in needles - {needle for needle in needles if is_character(needle)}:
         size = len(needle)
-        if is_character(needle):
-            continue
         for i in range(len(found) - size + 1):
             if found[i] == needle[0] and tuple(found[i:i + size]) == needle:
                 marked.extend(_runs(spans[i:i + size]))

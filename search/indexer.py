@@ -21,7 +21,7 @@ from pathlib import Path
 
 from .analysis import bigrams, words
 from .backend import Record
-from .errors import ReadError, SearchError
+from .errors import ReadError, SearchError, ignore
 from .metadata import article_places, describe, passage_places
 from .readers import iter_files, read_bytes, read_file, unreadable
 from .segment import Article, segment
@@ -105,14 +105,11 @@ class Progress:
     passages: int
 
 
-def _ignore(_) -> None:
-    return None
-
 
 def index_paths(index_dir: Path, paths: list[Path], rebuild: bool = False,
                 keep_missing: bool = False,
-                on_error: Callable[[ReadError], None] = _ignore,
-                on_progress: Callable[[Progress], None] = _ignore,
+                on_error: Callable[[ReadError], None] = ignore,
+                on_progress: Callable[[Progress], None] = ignore,
                 jobs: int = os.cpu_count() or 1, max_file_mb: float = MAX_FILE_MB) -> IndexReport:
     """Bring the index in ``index_dir`` up to date with the files under ``paths``; large
     inputs are written by ``jobs`` processes; files over ``max_file_mb`` (but JSONL) are

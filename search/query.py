@@ -18,7 +18,7 @@ import itertools
 import re
 from dataclasses import dataclass
 
-from .analysis import pairs, query_words, units, word_runs
+from .analysis import is_ascii, pairs, query_words, units, word_runs
 
 _QUOTES = {'"': '"', "“": "”", "「": "」", "『": "』", "”": "”"}
 _LEXER = re.compile(r'(?P<quote>["“”「『])|(?P<open>\()|(?P<close>\))|(?P<word>[^\s"“”「『()]+)')
@@ -78,7 +78,7 @@ class Words:
 def is_character(needle: Needle) -> bool:
     """A single CJK character: it counts where it stands as a word (a jieba token of the
     text, title or heading), since as a mere character it is in nearly every passage."""
-    return len(needle) == 1 and needle[0][0] >= "\x80"
+    return len(needle) == 1 and not is_ascii(needle[0])
 
 
 @dataclass(frozen=True)

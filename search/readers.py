@@ -82,11 +82,6 @@ class Decoded:
     first_bad_line: int = 0  # its 1-based line
 
 
-def decode(data: bytes, path: str) -> str:
-    """Bytes to text (see ``decode_detected``)."""
-    return decode_detected(data, path).text
-
-
 def decode_detected(data: bytes, path: str) -> Decoded:
     """Bytes to text: a BOM, else UTF-8, else UTF-16 without BOM (NUL bytes), else a guess
     of charset-normalizer: its first Chinese reading (GB18030, Big5, …), else its best. A

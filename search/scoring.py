@@ -226,7 +226,7 @@ class Scorer:
         """(docnums, term frequencies) of a term, segment by segment, deleted ones included."""
         for number, (_, offset) in enumerate(self.segments):
             if blocks := self.blocks(number, field, text):
-                yield (np.concatenate([ids for ids, _, _ in blocks]) + offset,
+                yield (docnums_of(blocks) + offset,
                        np.concatenate([weights for _, weights, _ in blocks]))
 
     def prefix_postings(self, field: str, unit: str,
@@ -237,7 +237,7 @@ class Scorer:
             for btext in segment.expand_prefix(field, unit):
                 term = btext.decode("utf-8")
                 if first_unit(term) == unit and (blocks := self.blocks(number, field, term)):
-                    yield np.concatenate([ids for ids, _, _ in blocks]) + offset
+                    yield docnums_of(blocks) + offset
 
     def phrase_postings(self, field: str, terms: list[str],
                         known: np.ndarray) -> Iterator[np.ndarray]:
@@ -249,7 +249,7 @@ class Scorer:
             if not all(blocks.values()):
                 continue
             candidates = functools.reduce(np.intersect1d, [
-                np.concatenate([ids for ids, _, _ in found]) for found in blocks.values()])
+                docnums_of(found) for found in blocks.values()])
             candidates = candidates[~known[candidates + offset]]
             starts = None  # docnum << 32 | position of the first term, where the rest follow
             for k, term in enumerate(terms):
@@ -340,6 +340,11 @@ def read_blocks(matcher) -> list[Block]:
         found.append((ids, np.asarray(weights, dtype=float), values))
         leaf._next_block()
     return found
+
+
+def docnums_of(blocks: list[Block]) -> np.ndarray:
+    """The docnums of a posting list read as blocks."""
+    return np.concatenate([ids for ids, _, _ in blocks])
 
 
 def position_keys(blocks: list[Block], wanted: np.ndarray) -> np.ndarray:

@@ -24,7 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from .clean import Block, clean, ends_clause, has_sentence_end, sentence_bounds
-from .errors import ReadError
+from .errors import ReadError, ignore
 from .readers import Document
 
 MIN_PASSAGE = 60  # characters; shorter paragraphs are merged with the next one
@@ -75,11 +75,8 @@ class _Story:
         self.sections[-1][1].append(block)
 
 
-def _ignore(_: ReadError) -> None:
-    return None
 
-
-def segment(doc: Document, on_warning: Callable[[ReadError], None] = _ignore) -> list[Article]:
+def segment(doc: Document, on_warning: Callable[[ReadError], None] = ignore) -> list[Article]:
     """Split a Document into its Articles, each with at least one Passage; a story that has
     none is not returned and ``on_warning`` is told which and why (see ``_empty_story``)."""
     blocks = _demote_trailing_headings(clean(doc.raw, doc.format, doc.body_start, doc.body_end))

@@ -53,9 +53,10 @@ class Sources:
         return display_path(self.file(stored))
 
     def within(self, stored: str, folders: list[str]) -> bool:
-        """Whether a recorded path is one of ``folders`` (recorded paths too) or lies under one."""
-        return any(folder in ("", ".") or stored == folder or stored.startswith(folder + "/")
-                   for folder in folders)
+        """Whether a recorded path is one of ``folders`` (recorded paths too) or lies under one.
+        ROOT itself (``.``) holds the paths recorded relative to it, not those outside it."""
+        return any(stored == folder or stored.startswith(folder + "/")
+                   or folder in ("", ".") and not os.path.isabs(stored) for folder in folders)
 
 
 def display_path(path: Path) -> str:

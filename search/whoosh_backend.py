@@ -187,8 +187,6 @@ class WhooshBackend:
 
     def search(self, node: Node | None, limit: int, filters: Filters | None = None,
                facets: tuple[str, ...] = FACETS, per_article: int | None = None) -> SearchResult:
-        if not self.searcher().doc_count_all():  # an index with no passages yet
-            return SearchResult(0, [], {name: {} for name in facets})
         query = wq.Every() if node is None else to_whoosh(node)
         self.scorer().new_query()
         scores, _ = self.scorer().scores(scored_clauses(query))

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from search.errors import ReadError
-from search.readers import decode, detect_format, read_file, split_front_matter
+from search.readers import decode_detected, detect_format, read_file, split_front_matter
 
 SEED_FORMATS = [
     ("000_afc4210ba7f2fd67.txt", "spaced"),
@@ -67,12 +67,12 @@ def test_decode_encodings(encoding):
     text = "長沙銀行依託中企雲鏈等供應鏈金融平台，不斷加深合作。" * 3
     if encoding == "gb18030":
         text = "长沙银行依托中企云链等供应链金融平台，不断加深合作。" * 3
-    assert decode(text.encode(encoding), "x.txt") == text
+    assert decode_detected(text.encode(encoding), "x.txt").text == text
 
 
 def test_binary_is_refused():
     with pytest.raises(ReadError, match="binary"):
-        decode(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "x.png")
+        decode_detected(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "x.png")
 
 
 def test_jsonl_records_become_documents(tmp_path):

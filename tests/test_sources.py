@@ -14,7 +14,7 @@ import search.sources
 from search.cli import cli
 from search.engine import Engine
 from search.sources import Sources
-from tests.conftest import ROOT, run_search
+from tests.conftest import ROOT, SEEDS, run_search
 
 HOLDS = "the index holds 5 files, 7 articles, 145 passages"
 KEPT = "check the path; nothing indexed from it is removed"
@@ -59,6 +59,29 @@ def test_recorded_paths(index_dir, path, stored):
     sources = Sources(Path(index_dir))
     assert sources.stored(Path(path)) == stored
     assert sources.file(stored) == Path(os.path.normpath(path))
+
+
+@pytest.mark.parametrize("stored, folders, within", [
+    ("seeds/a.txt", ["seeds"], True),
+    ("seeds/a.txt", ["."], True),
+    ("seeds-2/a.txt", ["seeds"], False),
+    ("/elsewhere/b.txt", ["."], False),  # ROOT holds what is recorded relative to it only
+    ("/elsewhere/b.txt", ["/elsewhere"], True),
+])
+def test_which_recorded_paths_a_folder_holds(stored, folders, within):
+    assert Sources(Path("/data/news/index")).within(stored, folders) is within
+
+
+def test_indexing_the_project_folder_keeps_sources_outside_it(tmp_path, monkeypatch):
+    (tmp_path / "project").mkdir()
+    (tmp_path / "elsewhere").mkdir()
+    for seed, folder in zip(sorted(SEEDS.glob("*.txt"))[:2], ("project", "elsewhere"), strict=True):
+        shutil.copy(seed, tmp_path / folder)
+    monkeypatch.chdir(tmp_path / "project")
+    invoke("index", str(tmp_path / "elsewhere"))
+    result = invoke("index", ".")
+    assert result.exit_code == 0 and ", 0 removed," in result.output
+    assert "2 files" in invoke("stats").output
 
 
 @pytest.mark.parametrize("cwd, index_dir, path", [
