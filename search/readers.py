@@ -20,6 +20,7 @@ To add a format: write a detector in ``detect_format`` and a splitter in ``clean
 from __future__ import annotations
 
 import codecs
+import functools
 import gzip
 import json
 import os
@@ -157,15 +158,37 @@ def _guesses(data: bytes) -> list[tuple[str, object]]:
 
 
 def _chinese(guesses: list[tuple[str, object]]) -> Decoded | None:
-    """The best reading when it is UTF-16 or UTF-32 (known by its structure), else the first
-    that is Chinese with little mess (``MAX_CHAOS``): on a short text in GB18030,
-    charset-normalizer ranks johab or cp874 before gb18030."""
-    for n, (text, match) in enumerate(guesses):
-        unicode = match.encoding.startswith(("utf_16", "utf_32"))
-        if (unicode and n == 0) or (not unicode and match.chaos <= MAX_CHAOS
-                                    and _reads_as_chinese(text)):
-            return Decoded(text, codecs.lookup(match.encoding).name)
-    return None
+    """Of the readings that are Chinese with little mess (``MAX_CHAOS``), the one whose
+    Chinese characters are most often common ones (``_common_share``); charset-normalizer's
+    order breaks ties. Its own order is not enough and changes between its versions: on a
+    short text in GB18030 it may rank cp874, big5 or utf_16_be first."""
+    chinese = [(n, text, match) for n, (text, match) in enumerate(guesses)
+               if match.chaos <= MAX_CHAOS and _reads_as_chinese(text)]
+    if not chinese:
+        return None
+    _, text, match = max(chinese, key=lambda found: (_common_share(found[1]), -found[0]))
+    return Decoded(text, codecs.lookup(match.encoding).name)
+
+
+def _common_share(text: str) -> float:
+    """The share of a text's Chinese characters that are common ones: a reading in the wrong
+    legacy encoding turns byte pairs into rare characters."""
+    hanzi = [ch for ch in text[:4096] if "\u4e00" <= ch <= "\u9fff"]
+    return sum(map(_is_common_hanzi, hanzi)) / len(hanzi) if hanzi else 0.0
+
+
+@functools.cache
+def _is_common_hanzi(ch: str) -> bool:
+    """Among the 3,755 frequent characters of GB2312 (level 1, lead bytes B0-D7) or the 5,401
+    frequent characters of Big5 (A440-C67E): Simplified and Traditional both count."""
+    for encoding, low, high in (("gb2312", 0xB0A1, 0xD7FE), ("big5", 0xA440, 0xC67E)):
+        try:
+            code = int.from_bytes(ch.encode(encoding), "big")
+        except UnicodeEncodeError:
+            continue
+        if low <= code <= high:
+            return True
+    return False
 
 
 def _best(guesses: list[tuple[str, object]]) -> Decoded | None:
