@@ -117,6 +117,19 @@ def query_words(text: str) -> list[str]:
     return [word for word in rjieba.cut(fold(text)) if _is_word(word)]
 
 
+def sub_words(word: str) -> list[str]:
+    """A word, and the word without its first or last character when that is a dictionary
+    word of two or more characters (jieba's search mode finds it): jieba glues a character
+    onto a word by context, 喜迎国庆 is cut 喜 迎国庆 where a text says 国庆.
+
+    >>> sub_words("迎国庆"), sub_words("市场竞争")
+    (['迎国庆', '国庆'], ['市场竞争'])
+    """
+    inner = {word[1:], word[:-1]}
+    glued = [part for part in rjieba.cut_for_search(word) if len(part) > 1 and part in inner]
+    return [word, *dict.fromkeys(glued)]
+
+
 def word_runs(text: str, detach: frozenset[str] = frozenset()) -> list[list[str]]:
     """The precise-cut words of a query string in runs that punctuation and spaces separate.
     A one-character word of ``detach`` that jieba's guessing (its HMM) glued onto a name it

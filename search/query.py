@@ -18,7 +18,7 @@ import itertools
 import re
 from dataclasses import dataclass
 
-from .analysis import is_ascii, pairs, query_words, units, word_runs
+from .analysis import is_ascii, pairs, query_words, sub_words, units, word_runs
 
 _QUOTES = {'"': '"', "“": "”", "「": "」", "『": "』", "”": "”"}
 _LEXER = re.compile(r'(?P<quote>["“”「『])|(?P<open>\()|(?P<close>\))|(?P<word>[^\s"“”「『()]+)')
@@ -60,8 +60,9 @@ class Words:
         A run of typed words between punctuation marks, of at most ``MAX_TERM_WORDS`` words
         and no function word, is one term, found as written: 供应链金融, 高质量发展, 58家.
         A longer run, or one with a function word (a question, a sentence, a headline),
-        stands for each of its content words. A single CJK character counts where it stands
-        as a word (``is_character``); anything longer wherever it is written.
+        stands for each of its content words, and each without a character jieba glued on
+        (``sub_words``: 喜迎国庆 is cut 喜 迎国庆, and 国庆 counts). A single CJK character counts where it
+        stands as a word (``is_character``); anything longer wherever it is written.
         """
         found: list[Needle] = []
         for run in word_runs(self.text, ONE_CHARACTER_FUNCTION_WORDS):
@@ -69,7 +70,7 @@ class Words:
             if len(content) == len(run) <= MAX_TERM_WORDS:
                 found.append(tuple(units("".join(run))))
             else:
-                found += [tuple(units(word)) for word in content]
+                found += [tuple(units(word)) for word in content for word in sub_words(word)]
         found = [needle for needle in found if needle] or [
             tuple(units(term)) for term in self.terms]
         return tuple(dict.fromkeys(found))

@@ -19,6 +19,7 @@ from whoosh import index as whoosh_index
 from whoosh import query as wq
 from whoosh.analysis import Token, Tokenizer
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
+from whoosh.filedb.filestore import FileStorage
 from whoosh.scoring import BM25F
 
 from . import store
@@ -105,6 +106,13 @@ def make_schema() -> Schema:
     return Schema(**fields)
 
 
+def _storage(folder: Path) -> FileStorage:
+    """The folder's files, read through file handles. Whoosh's default, mmap, copies every
+    part of a segment it opens into memory (``BufferFile`` wraps it in a ``BytesIO``): on the
+    laws index `search stats` took 911 MB that way and takes 84 MB this way."""
+    return FileStorage(str(folder), supports_mmap=False)
+
+
 def _meta() -> dict:
     return {"schema": SCHEMA_VERSION, "analyzer": ANALYZER_VERSION}
 
@@ -138,7 +146,7 @@ class WhooshBackend:
     def create(cls, index_dir: Path) -> WhooshBackend:
         """A new, empty index in a new generation of ``index_dir``; ``publish`` makes it live."""
         generation = store.new_generation(index_dir)
-        ix = whoosh_index.create_in(str(generation), make_schema())
+        ix = _storage(generation).create_index(make_schema())
         (generation / META_FILE).write_text(json.dumps(_meta()), encoding="utf-8")
         return cls(index_dir, ix, generation)
 
@@ -169,7 +177,7 @@ class WhooshBackend:
                 f"the index in {index_dir}/ was built by another version ({built}; this one "
                 f"uses schema {SCHEMA_VERSION}, analyzer {ANALYZER_VERSION}); "
                 "rebuild it with `search index --rebuild`")
-        return cls(index_dir, whoosh_index.open_dir(str(generation)), generation)
+        return cls(index_dir, _storage(generation).open_index(), generation)
 
     # ------------------------------------------------------------ writing
 

@@ -74,12 +74,14 @@ def _needles(*texts: str) -> tuple:
     ("中", _needles("中")),  # typed alone, a single character is what was asked for
     ("千人纱，万人布", _needles("千人纱", "万人布")),  # punctuation separates terms
     # a run with a function word, or longer: each content word
-    ("长沙银行的供应链金融", _needles("长沙", "银行", "供应链", "金融")),
+    ("长沙银行的供应链金融", _needles("长沙", "银行", "供应链", "供应", "金融")),
     ("什么是市场竞争？", _needles("市场竞争")),
     ("重庆小康动力", _needles("重庆", "小康", "动力")),
     ("金融持续发力支持实体经济", _needles("金融", "持续", "发力", "支持", "实体", "经济")),
     # single characters of a longer run are needles too (found where they stand as words)
-    ("POF热收缩膜", _needles("pof", "热", "收缩膜")),
+    ("POF热收缩膜", _needles("pof", "热", "收缩膜", "收缩")),
+    # and a word without the character jieba glued on (a text says 国庆), not its parts
+    ("首都花团锦簇喜迎国庆", _needles("首都", "花团锦簇", "喜", "迎国庆", "国庆")),
     ("他司职什么位置？", _needles("他", "司职", "位置")),
     ("王沈是哪里人？", _needles("王沈", "人")),  # jieba's guess 王沈是 loses its 是
     ("的", _needles("的")),
