@@ -23,13 +23,13 @@ The chain is small filters composed:
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 import unicodedata
 from typing import NamedTuple
 
 import opencc
-import rjieba
 
 ANALYZER_VERSION = "words+bigrams/2"
 _T2S = opencc.OpenCC("t2s")
@@ -37,6 +37,15 @@ _ASCII_UNIT = re.compile(r"[0-9a-z]+(?:\.[0-9]+)*")
 _UNIT = re.compile(rf"{_ASCII_UNIT.pattern}|[^\W_]")
 END = "$"  # paired with a text's last unit: no unit contains it
 ASCII_JOIN = "_"  # between two ASCII units of a pair: no unit contains it
+
+
+@functools.cache
+def _jieba():
+    """rjieba, imported on first use: loading its dictionary takes 0.12 s, which commands
+    that segment nothing (stats, show, quote) do not pay."""
+    import rjieba
+
+    return rjieba
 
 
 class Token(NamedTuple):
@@ -87,7 +96,7 @@ def words(text: str) -> list[Token]:
     >>> [(t.text, t.pos) for t in words("供应链金融")]
     [('供应链', 0), ('供应', 0), ('金融', 1)]
     """
-    tokens = rjieba.tokenize(fold(text), mode="search")
+    tokens = _jieba().tokenize(fold(text), mode="search")
     tokens.sort(key=lambda t: (t[1], -t[2]))
     out: list[Token] = []
     pos, main_end = -1, 0
@@ -114,7 +123,7 @@ def word_bounds(tokens: list[Token]) -> tuple[set[int], set[int]]:
 
 def query_words(text: str) -> list[str]:
     """The precise-cut words of a query string, punctuation dropped."""
-    return [word for word in rjieba.cut(fold(text)) if _is_word(word)]
+    return [word for word in _jieba().cut(fold(text)) if _is_word(word)]
 
 
 def sub_words(word: str) -> list[str]:
@@ -126,7 +135,7 @@ def sub_words(word: str) -> list[str]:
     (['迎国庆', '国庆'], ['市场竞争'])
     """
     inner = {word[1:], word[:-1]}
-    glued = [part for part in rjieba.cut_for_search(word) if len(part) > 1 and part in inner]
+    glued = [part for part in _jieba().cut_for_search(word) if len(part) > 1 and part in inner]
     return [word, *dict.fromkeys(glued)]
 
 
@@ -154,11 +163,11 @@ def _detached(folded: str, detach: frozenset[str]) -> list[str]:
     """rjieba's cut, with the ``detach`` characters cut off the end of guessed words: words
     of three or more characters that are single characters without the guessing."""
     unguessed, pos = set(), 0
-    for word in rjieba.cut(folded, hmm=False):
+    for word in _jieba().cut(folded, hmm=False):
         unguessed.add((pos, pos + len(word)))
         pos += len(word)
     out, pos = [], 0
-    for word in rjieba.cut(folded):
+    for word in _jieba().cut(folded):
         start, pos = pos, pos + len(word)
         if len(word) > 2 and word[-1] in detach \
                 and all((i, i + 1) in unguessed for i in range(start, pos)):

@@ -9,6 +9,7 @@ another version is refused with a message to rebuild, instead of answering wrong
 from __future__ import annotations
 
 import json
+import os
 from collections import Counter
 from collections.abc import Iterator
 from math import log
@@ -33,6 +34,7 @@ from .scoring import ArticleTerm, Scorer, Word, scored_clauses, top
 
 SCHEMA_VERSION = 5
 META_FILE = "search-meta.json"
+COUNTS_FILE = "search-counts.json"  # files, articles, passages of the last commit
 TITLE_BOOST = 3.0
 SECTION_BOOST = 1.2
 PHRASE_BOOST = 1.0  # a typed run of words found as written: a share of this per unit pair
@@ -49,6 +51,7 @@ FIELD_OF = {"city": "cities", "province": "provinces", "county": "counties",
             "source": "source_key", "year": "year"}  # facet or filter -> Whoosh field
 HOLDING_FIELDS = ("bigram", "heading_bigram")  # where a passage holds a query's needles
 WORD_FIELDS = ("text", "title", "section")  # its words
+SMALL_ANSWER = 2000  # passages up to which facets are counted from what the passages store
 
 
 def encode_tokens(tokens: list) -> str:
@@ -208,8 +211,7 @@ class WhooshBackend:
             best = top(scores, candidates, limit)
         hits = [Hit(float(scores[docnum]), _stored(self.searcher().stored_fields(docnum)))
                 for docnum in best]
-        counts = {name: self._count(name, matched) for name in facets}
-        return SearchResult(len(candidates), hits, counts)
+        return SearchResult(len(candidates), hits, self._counts(facets, matched))
 
     def _holding(self, node: Node | None) -> np.ndarray:
         """Which docnums hold ``node`` as typed: any needle of its words (``Words.needles``)
@@ -294,26 +296,40 @@ class WhooshBackend:
         return {docnum for docnums, _ in self.scorer().postings(fieldname, text)
                 for docnum in docnums[live[docnums]].tolist()}
 
+    def _counts(self, facets: tuple[str, ...], matched: np.ndarray) -> dict[str, dict[str, int]]:
+        """Passages per value of each facet among the ``matched`` docnums, most first. A small
+        answer is counted from its passages' stored fields, a large one from the facet
+        fields' posting lists (which cost the same whatever the answer)."""
+        docnums = np.flatnonzero(matched)
+        if len(docnums) > SMALL_ANSWER:
+            return {name: self._count(name, matched) for name in facets}
+        counts: dict[str, Counter] = {name: Counter() for name in facets}
+        for docnum in docnums.tolist():
+            values = facet_values(_stored(self.searcher().stored_fields(docnum)))
+            for name in facets:
+                counts[name].update(set(values[name]))
+        return {name: _most_first(found.items()) for name, found in counts.items()}
+
     def _count(self, facet: str, matched: np.ndarray) -> dict[str, int]:
-        """Passages per value of a facet among the ``matched`` docnums, most first."""
+        """Passages per value of a facet among the ``matched`` docnums, from its postings."""
         names, values, owners = self._values(FIELD_OF[facet])
         counts = np.bincount(values[matched[owners]], minlength=len(names))
-        found = [(names[value], int(counts[value])) for value in np.flatnonzero(counts)]
-        return dict(sorted(found, key=lambda item: (-item[1], item[0])))
+        return _most_first((names[value], int(counts[value])) for value in np.flatnonzero(counts))
 
     def _values(self, fieldname: str) -> tuple[list[str], np.ndarray, np.ndarray]:
         """A field's indexed values, and for each (value, docnum) pair in the index the
         value's number and the docnum, as two arrays (read once per searcher)."""
         if fieldname not in self._facet_values:
-            reader = self.searcher().reader()
-            names = list(reader.field_terms(fieldname))
-            values, owners = [], []
+            names = list(self.searcher().reader().field_terms(fieldname))
+            live = self.scorer().live
+            values, owners = [np.zeros(0, dtype=np.int64)], [np.zeros(0, dtype=np.int64)]
             for number, name in enumerate(names):
-                docnums = self._postings(fieldname, name)
-                values += [number] * len(docnums)
-                owners += docnums
-            self._facet_values[fieldname] = (names, np.array(values, dtype=np.int64),
-                                             np.array(owners, dtype=np.int64))
+                for docnums, _ in self.scorer().postings(fieldname, name):
+                    docnums = docnums[live[docnums]]
+                    owners.append(docnums)
+                    values.append(np.full(len(docnums), number, dtype=np.int64))
+            self._facet_values[fieldname] = (names, np.concatenate(values),
+                                             np.concatenate(owners))
         return self._facet_values[fieldname]
 
     def passages(self) -> Iterator[dict]:
@@ -346,13 +362,30 @@ class WhooshBackend:
         return self.searcher().doc_count()
 
     def counts(self) -> dict[str, int]:
-        """Files, articles and passages in the index (deleted passages not counted)."""
-        reader = self.searcher().reader()
-        if not reader.doc_count():  # an index without segments has no columns either
+        """Files, articles and passages in the index (deleted passages not counted), as the
+        last commit recorded them (``record_counts``) or, when it did not, counted."""
+        try:
+            recorded = json.loads((self.generation / COUNTS_FILE).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            recorded = {}
+        if recorded.pop("commit", None) == self.ix.latest_generation():
+            return recorded
+        return self._counted()
+
+    def record_counts(self) -> None:
+        """Write the counts of the index as committed, with the commit they belong to: a
+        count after a commit that did not record one is counted again."""
+        self.close()  # a searcher that sees the commit
+        counts = {"commit": self.ix.latest_generation(), **self._counted()}
+        temporary = self.generation / (COUNTS_FILE + ".tmp")
+        temporary.write_text(json.dumps(counts), encoding="utf-8")
+        os.replace(temporary, self.generation / COUNTS_FILE)
+
+    def _counted(self) -> dict[str, int]:
+        if not self.doc_count():  # an index without segments has no columns either
             return {"files": 0, "articles": 0, "passages": 0}
-        article_ids = reader.column_reader("article_id")
-        articles = {article_ids[docnum] for docnum in reader.all_doc_ids()}
-        return {"files": len(self.file_hashes()), "articles": len(articles),
+        _, live_articles = self.scorer().articles()
+        return {"files": len(self.file_hashes()), "articles": int(live_articles.sum()),
                 "passages": self.doc_count()}
 
     def close(self) -> None:
@@ -387,7 +420,7 @@ class Transaction:
 
     def commit(self) -> None:
         self.writer.commit()
-        self.backend.close()  # the next search sees the commit
+        self.backend.record_counts()
 
     def cancel(self) -> None:
         """Drop everything added and deleted since ``begin``."""
@@ -398,18 +431,32 @@ class Transaction:
 def _document(record: Record) -> dict:
     """Whoosh keyword arguments for one passage: tokens to index, strings to store."""
     doc = {name: value for name, value in record.stored.items() if value is not None}
+    facets = facet_values(doc)
     for name, tokens in record.tokens.items():
         if name in doc:
             doc[f"_stored_{name}"] = doc[name]
         doc[name] = encode_tokens(tokens)
     for name in LIST_FIELDS:
         doc[name] = ",".join(doc.get(name, []))
-    if doc.get("source"):
-        doc["source_key"] = fold(doc["source"])
-    if doc.get("date"):
-        doc["year"] = doc["date"][:4]
+    if facets["source"]:
+        doc["source_key"] = facets["source"][0]
+    if facets["year"]:
+        doc["year"] = facets["year"][0]
         doc["day"] = int(doc["date"].replace("-", ""))
     return doc
+
+
+def facet_values(stored: dict) -> dict[str, list[str]]:
+    """A passage's values of each facet, from its stored fields: what ``_document`` indexes
+    in the facet fields (``FIELD_OF``)."""
+    source, date = stored.get("source") or "", stored.get("date") or ""
+    return {"city": list(stored.get("cities", [])), "province": list(stored.get("provinces", [])),
+            "county": list(stored.get("counties", [])),
+            "source": [fold(source)] if source else [], "year": [date[:4]] if date else []}
+
+
+def _most_first(counts) -> dict[str, int]:
+    return dict(sorted(counts, key=lambda item: (-item[1], item[0])))
 
 
 def _stored(fields: dict) -> dict:

@@ -134,3 +134,47 @@ def test_cli_bad_filter_is_a_usage_error(seed_index):
     result = CliRunner().invoke(cli, ["--index-dir", str(seed_index), "query", "x", "--city", "株州"])
     assert (result.exit_code, result.output) == (
         2, "error: --city 株州: no such city in the gazetteer; did you mean 株洲?\n")
+
+
+@pytest.mark.parametrize("text", ["企业", "小巨人", "株洲 长沙", None])
+def test_facets_of_small_and_large_answers_agree(engine, monkeypatch, text):
+    """A small answer is counted from its passages' stored fields, a large one from the facet
+    fields' postings: both give the same counts."""
+    from search import whoosh_backend
+
+    small = engine.query(text, 1)["facets"]
+    monkeypatch.setattr(whoosh_backend, "SMALL_ANSWER", 0)
+    assert engine.query(text, 1)["facets"] == small
+    assert any(small.values())
+
+
+def test_counts_are_recorded_at_commit_and_checked(seed_index):
+    """`stats` reads the counts the last commit recorded; counts recorded for another commit
+    are not believed."""
+    from search.whoosh_backend import COUNTS_FILE, WhooshBackend
+
+    backend = WhooshBackend.open(seed_index)
+    try:
+        recorded = json.loads((backend.generation / COUNTS_FILE).read_text(encoding="utf-8"))
+        assert recorded.pop("commit") == backend.ix.latest_generation()
+        assert recorded == backend.counts() == backend._counted()
+        assert recorded["passages"] == backend.doc_count() > 0
+    finally:
+        backend.close()
+
+
+def test_counts_of_another_commit_are_counted_again(tmp_path):
+    from search.indexer import index_paths
+    from search.whoosh_backend import COUNTS_FILE, WhooshBackend
+
+    source = tmp_path / "a.jsonl"
+    source.write_text('{"id": "a", "title": "标题", "text": "株洲的小巨人企业。"}\n', encoding="utf-8")
+    index_paths(tmp_path / "ix", [source])
+    backend = WhooshBackend.open(tmp_path / "ix")
+    try:
+        stale = {"commit": backend.ix.latest_generation() - 1, "files": 9, "articles": 9,
+                 "passages": 9}
+        (backend.generation / COUNTS_FILE).write_text(json.dumps(stale), encoding="utf-8")
+        assert backend.counts() == {"files": 1, "articles": 1, "passages": 1}
+    finally:
+        backend.close()
