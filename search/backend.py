@@ -34,6 +34,8 @@ class Record:
 
 
 FACETS = ("city", "province", "source", "year")
+FACET_LABELS = {"city": "cities", "province": "provinces", "county": "counties",
+                "source": "sources", "year": "years"}  # every facet, with its plural
 
 
 @dataclass

@@ -11,7 +11,6 @@ from pathlib import Path
 
 import click
 
-from .engine import make_filters
 from .errors import SearchError
 
 DEFAULT_INDEX = Path("index")
@@ -133,9 +132,16 @@ def filter_options(command):
 
     @functools.wraps(command)
     def wrapper(*args, city, province, county, source, year, since, until, **kwargs):
+        from .engine import make_filters  # here: `search stats` need not load the engine
+
         filters = make_filters(city, province, county, source, year, since, until)
         return command(*args, filters=filters, **kwargs)
 
     for option in reversed(options):
         wrapper = option(wrapper)
     return wrapper
+
+
+def counted(n: int, noun: str) -> str:
+    """``1 passage``, ``2 passages``: a count with its noun in the right number."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"

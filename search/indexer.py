@@ -23,7 +23,7 @@ from .analysis import bigrams, words
 from .backend import Record
 from .errors import ReadError, SearchError, ignore
 from .metadata import article_places, describe, passage_places
-from .readers import iter_files, read_bytes, read_file, unreadable
+from .readers import MAX_FILE_MB, iter_files, read_bytes, read_file, unreadable
 from .segment import Article, segment
 from .sources import Sources, display_path
 from .store import indexer_lock
@@ -32,7 +32,6 @@ from .whoosh_backend import WhooshBackend
 BATCH = 2000  # passages per commit: a killed run keeps all but the last batch
 PARALLEL_BATCH = 8000  # passages per parallel commit: bounds the memory of the in-memory pools
 PARALLEL_BYTES = 1_000_000  # below this, writer processes cost more than they save
-MAX_FILE_MB = 20  # like Recoll's textfilemaxmbs: bigger text files are skipped by default
 
 
 @dataclass

@@ -63,6 +63,7 @@ class Document:
 _BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF32_LE, "utf-32"),
          (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF16_LE, "utf-16"),
          (codecs.BOM_UTF16_BE, "utf-16"))
+MAX_FILE_MB = 20  # like Recoll's textfilemaxmbs: bigger text files are skipped by default
 MAX_BAD_SHARE = 0.01  # a text may hold at most this share of bad bytes, each read as U+FFFD,
 MAX_BAD_SMALL = 16  # or this many in a smaller text
 UTF8_EVIDENCE = 4  # a file is UTF-8 with bad bytes when its good non-ASCII characters are at

@@ -5,23 +5,21 @@ from __future__ import annotations
 
 from collections import Counter
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.text import Text
 
+from .backend import FACET_LABELS
+from .commandline import counted
 from .highlight import mark
-from .indexer import IndexReport
 from .quote import lines_of
 
+if TYPE_CHECKING:
+    from .indexer import IndexReport
+
 HIGHLIGHT_STYLE = "bold black on yellow"
-FACET_LABELS = {"city": "cities", "province": "provinces", "county": "counties",
-                "source": "sources", "year": "years"}
 SHOWN_FACET_VALUES = 8
-
-
-def counted(n: int, noun: str) -> str:
-    """``1 passage``, ``2 passages``: a count with its noun in the right number."""
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 _COUNT_NOUNS = ("file", "line", "archive", "folder", "type", "encoding", "path")

@@ -10,6 +10,7 @@ previous index live and whole; the next publish clears what a killed run left be
 from __future__ import annotations
 
 import fcntl
+import json
 import os
 import re
 import shutil
@@ -21,7 +22,9 @@ from .errors import IndexUnavailable
 
 CURRENT = "CURRENT"
 LOCK = "indexer.lock"
+COUNTS = "search-counts.json"  # files, articles and passages as of a commit
 _GENERATION = re.compile(r"g(\d{4,})$")
+_COMMIT = re.compile(r"_MAIN_(\d+)\.toc$")  # a Whoosh commit's table of contents
 
 
 def live(index_dir: Path) -> Path | None:
@@ -58,6 +61,31 @@ def publish(index_dir: Path, generation: Path) -> None:
     for folder in generations(index_dir):
         if folder not in (generation, previous):
             shutil.rmtree(folder, ignore_errors=True)
+
+
+def latest_commit(folder: Path) -> int:
+    """The number of the latest commit in a generation folder (0: none)."""
+    found = [_COMMIT.fullmatch(name) for name in os.listdir(folder)]
+    return max((int(match.group(1)) for match in found if match), default=0)
+
+
+def recorded_counts(folder: Path) -> dict[str, int] | None:
+    """The counts recorded for a generation folder's latest commit (``record_counts``); None
+    when there are none, or they belong to another commit."""
+    try:
+        recorded = json.loads((folder / COUNTS).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(recorded, dict) or recorded.pop("commit", None) != latest_commit(folder):
+        return None
+    return recorded
+
+
+def record_counts(folder: Path, counts: dict[str, int]) -> None:
+    """Record the counts of a generation folder's latest commit (written atomically)."""
+    temporary = folder / (COUNTS + ".tmp")
+    temporary.write_text(json.dumps({"commit": latest_commit(folder), **counts}), encoding="utf-8")
+    os.replace(temporary, folder / COUNTS)
 
 
 def legacy_files(index_dir: Path) -> bool:

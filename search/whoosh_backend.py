@@ -9,7 +9,6 @@ another version is refused with a message to rebuild, instead of answering wrong
 from __future__ import annotations
 
 import json
-import os
 from collections import Counter
 from collections.abc import Iterator
 from math import log
@@ -34,7 +33,6 @@ from .scoring import ArticleTerm, Scorer, Word, scored_clauses, top
 
 SCHEMA_VERSION = 5
 META_FILE = "search-meta.json"
-COUNTS_FILE = "search-counts.json"  # files, articles, passages of the last commit
 TITLE_BOOST = 3.0
 SECTION_BOOST = 1.2
 PHRASE_BOOST = 1.0  # a typed run of words found as written: a share of this per unit pair
@@ -364,22 +362,13 @@ class WhooshBackend:
     def counts(self) -> dict[str, int]:
         """Files, articles and passages in the index (deleted passages not counted), as the
         last commit recorded them (``record_counts``) or, when it did not, counted."""
-        try:
-            recorded = json.loads((self.generation / COUNTS_FILE).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            recorded = {}
-        if recorded.pop("commit", None) == self.ix.latest_generation():
-            return recorded
-        return self._counted()
+        return store.recorded_counts(self.generation) or self._counted()
 
     def record_counts(self) -> None:
         """Write the counts of the index as committed, with the commit they belong to: a
         count after a commit that did not record one is counted again."""
         self.close()  # a searcher that sees the commit
-        counts = {"commit": self.ix.latest_generation(), **self._counted()}
-        temporary = self.generation / (COUNTS_FILE + ".tmp")
-        temporary.write_text(json.dumps(counts), encoding="utf-8")
-        os.replace(temporary, self.generation / COUNTS_FILE)
+        store.record_counts(self.generation, self._counted())
 
     def _counted(self) -> dict[str, int]:
         if not self.doc_count():  # an index without segments has no columns either

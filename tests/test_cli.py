@@ -2,6 +2,8 @@
 
 import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -323,3 +325,14 @@ def test_an_index_that_holds_nothing(tmp_path):
 def test_skip_reasons_are_counted_in_the_right_number(n, reason, text):
     from search.render import _reason
     assert _reason(n, reason) == text
+
+
+def test_stats_reads_the_recorded_counts_without_opening_the_index(seed_index):
+    """`search stats` answers from the counts its last commit recorded: neither Whoosh nor
+    numpy nor jieba is loaded (a large index answers as fast as a small one)."""
+    program = ("import sys; from search.cli import cli; "
+               f"cli.main(['--index-dir', {str(seed_index)!r}, 'stats'], standalone_mode=False); "
+               "print(sorted({'whoosh', 'numpy', 'rjieba'} & set(sys.modules)))")
+    done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True,
+                          check=True)
+    assert done.stdout.splitlines() == [f"{seed_index}: 5 files, 7 articles, 145 passages", "[]"]

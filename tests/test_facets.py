@@ -151,11 +151,12 @@ def test_facets_of_small_and_large_answers_agree(engine, monkeypatch, text):
 def test_counts_are_recorded_at_commit_and_checked(seed_index):
     """`stats` reads the counts the last commit recorded; counts recorded for another commit
     are not believed."""
-    from search.whoosh_backend import COUNTS_FILE, WhooshBackend
+    from search.store import COUNTS
+    from search.whoosh_backend import WhooshBackend
 
     backend = WhooshBackend.open(seed_index)
     try:
-        recorded = json.loads((backend.generation / COUNTS_FILE).read_text(encoding="utf-8"))
+        recorded = json.loads((backend.generation / COUNTS).read_text(encoding="utf-8"))
         assert recorded.pop("commit") == backend.ix.latest_generation()
         assert recorded == backend.counts() == backend._counted()
         assert recorded["passages"] == backend.doc_count() > 0
@@ -165,7 +166,8 @@ def test_counts_are_recorded_at_commit_and_checked(seed_index):
 
 def test_counts_of_another_commit_are_counted_again(tmp_path):
     from search.indexer import index_paths
-    from search.whoosh_backend import COUNTS_FILE, WhooshBackend
+    from search.store import COUNTS
+    from search.whoosh_backend import WhooshBackend
 
     source = tmp_path / "a.jsonl"
     source.write_text('{"id": "a", "title": "标题", "text": "株洲的小巨人企业。"}\n', encoding="utf-8")
@@ -174,7 +176,7 @@ def test_counts_of_another_commit_are_counted_again(tmp_path):
     try:
         stale = {"commit": backend.ix.latest_generation() - 1, "files": 9, "articles": 9,
                  "passages": 9}
-        (backend.generation / COUNTS_FILE).write_text(json.dumps(stale), encoding="utf-8")
+        (backend.generation / COUNTS).write_text(json.dumps(stale), encoding="utf-8")
         assert backend.counts() == {"files": 1, "articles": 1, "passages": 1}
     finally:
         backend.close()
