@@ -31,7 +31,7 @@ def sample(path: Path, docs: int | None, out: Path) -> list[dict]:
 def build(corpus: Path, index_dir: Path, places: bool) -> float:
     original = indexer.article_places
     if not places:
-        indexer.article_places = lambda article, words: ArticlePlaces(
+        indexer.article_places = lambda article, passages: ArticlePlaces(
             {}, [], [[] for _ in article.passages])
     try:
         started = time.perf_counter()

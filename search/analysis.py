@@ -27,6 +27,7 @@ import functools
 import itertools
 import re
 import unicodedata
+from operator import itemgetter
 from typing import NamedTuple
 
 import opencc
@@ -86,6 +87,7 @@ def fold(text: str) -> str:
 _ALNUM = re.compile(r"[^\W_]")  # one character that str.isalnum() accepts
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def _is_word(token: str) -> bool:
     return _ALNUM.search(token) is not None
 
@@ -96,8 +98,14 @@ def words(text: str) -> list[Token]:
     >>> [(t.text, t.pos) for t in words("供应链金融")]
     [('供应链', 0), ('供应', 0), ('金融', 1)]
     """
-    tokens = _jieba().tokenize(fold(text), mode="search")
-    tokens.sort(key=lambda t: (t[1], -t[2]))
+    return folded_words(fold(text))
+
+
+def folded_words(folded: str) -> list[Token]:
+    """``words`` of a text already folded (indexing folds a passage once for all its uses)."""
+    tokens = _jieba().tokenize(folded, mode="search")
+    tokens.sort(key=itemgetter(2), reverse=True)  # by start, then longest first (stable)
+    tokens.sort(key=itemgetter(1))
     out: list[Token] = []
     pos, main_end = -1, 0
     for word, start, end in tokens:
@@ -194,7 +202,12 @@ def bigrams(text: str) -> list[str]:
     >>> bigrams("58家 「小巨人」")
     ['58家', '家小', '小巨', '巨人', '人$']
     """
-    found = units(text)
+    return folded_bigrams(fold(text))
+
+
+def folded_bigrams(folded: str) -> list[str]:
+    """``bigrams`` of a text already folded."""
+    found = _UNIT.findall(folded)
     return pairs(found + [END]) if found else []
 
 

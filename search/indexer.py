@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .analysis import bigrams, words
+from .analysis import Token, bigrams, fold, folded_bigrams, folded_words, words
 from .backend import Record
 from .errors import ReadError, SearchError, ignore
 from .metadata import article_places, describe, passage_places
@@ -58,16 +58,26 @@ class IndexReport:
 
 
 def records_for(article: Article, file_hash: str = "") -> list[Record]:
-    """Backend records (stored fields and tokens) for an article's passages."""
+    """Backend records (stored fields and tokens) for an article's passages.
+
+    Each passage is folded once for its words, pairs and places; the title and each section
+    are analysed once an article, not once a passage."""
     describe(article)
-    title_words = [(t.text, t.pos) for t in words(article.title)]
-    passage_words = [words(passage.text) for passage in article.passages]
-    places = article_places(article, passage_words)
+    folded = [fold(passage.text) for passage in article.passages]
+    passage_words = [folded_words(text) for text in folded]
+    places = article_places(article, list(zip(folded, passage_words, strict=True)))
+    title_words = _term_positions(words(article.title))
+    title_bigrams = bigrams(article.title)
+    sections: dict[str, tuple[list, list[str]]] = {}  # section -> its words and pairs
     meta = article.meta
     records = []
-    for passage, text_words, mentions in zip(article.passages, passage_words, places.passages,
-                                             strict=True):
+    for passage, text, text_words, mentions in zip(article.passages, folded, passage_words,
+                                                   places.passages, strict=True):
         tied = passage_places(mentions, places.primary)
+        if passage.section not in sections:
+            sections[passage.section] = (_term_positions(words(passage.section)),
+                                         title_bigrams + bigrams(passage.section))
+        section_words, heading_bigrams = sections[passage.section]
         stored = {
             "passage_id": passage.passage_id, "article_id": article.article_id,
             "path": article.path, "order": passage.order, "title": article.title,
@@ -81,14 +91,18 @@ def records_for(article: Article, file_hash: str = "") -> list[Record]:
             "cities": tied["city"], "provinces": tied["province"], "counties": tied["county"],
         }
         tokens = {
-            "text": [(t.text, t.pos) for t in text_words],
+            "text": _term_positions(text_words),
             "title": title_words,
-            "section": [(t.text, t.pos) for t in words(passage.section)],
-            "bigram": bigrams(passage.text),
-            "heading_bigram": bigrams(article.title) + bigrams(passage.section),
+            "section": section_words,
+            "bigram": folded_bigrams(text),
+            "heading_bigram": heading_bigrams,
         }
         records.append(Record(stored, tokens))
     return records
+
+
+def _term_positions(tokens: list[Token]) -> list[tuple[str, int]]:
+    return [(token.text, token.pos) for token in tokens]
 
 
 @dataclass

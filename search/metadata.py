@@ -78,14 +78,15 @@ def describe(article: Article) -> None:
         article.meta["author"] = ", ".join(authors)
 
 
-def article_places(article: Article, passage_words: list[list[Token]]) -> ArticlePlaces:
-    """Places of an article and of each passage (``passage_words``: words of each passage)."""
+def article_places(article: Article,
+                   passages: list[tuple[str, list[Token]]]) -> ArticlePlaces:
+    """Places of an article and of each passage (``passages``: each passage's folded text
+    and words)."""
     extras = [article.title, article.meta.get("source", "")]
-    texts = [(fold(p.text), *word_bounds(w)) for p, w in zip(article.passages, passage_words,
-                                                                 strict=True)]
+    texts = [(folded, *word_bounds(tokens)) for folded, tokens in passages]
     texts += [(fold(text), *word_bounds(words(text))) for text in extras]
     found = [extract(*text) for text in texts]
-    per_passage, title_and_source = found[: len(article.passages)], found[len(article.passages):]
+    per_passage, title_and_source = found[: len(passages)], found[len(passages):]
     everything = [m for ms in found for m in ms]
     counts = summarize(everything)
     primary = [m.place for ms in title_and_source for m in ms]

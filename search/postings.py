@@ -22,6 +22,7 @@ from array import array
 from collections import Counter, defaultdict
 from functools import lru_cache
 from pickle import dumps
+from typing import NamedTuple
 
 import numpy as np
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, WHOOSH3_HEADER_MAGIC, W3TermInfo, _lenfield
@@ -38,6 +39,9 @@ SMALL_BLOCK = 128  # pickled blocks shorter than this are stored uncompressed: z
 SAME_POSITION = "\x01"  # marks a term that shares the previous term's position (encode_tokens)
 MAX_POSTINGS = 8_000_000  # postings held before a segment is written (~400 MB; ~600 MB
 # while it is written)
+PROCESS_POSTINGS = 2_000_000  # the same for each of several writer processes: two of them
+# and the indexer build the news corpus in 736 MB (8 million each: 1,325 MB; 3 million: 847)
+FIELD_TERMS = 100_000  # values of keyword, ID and numeric fields whose terms are remembered
 CHUNK = 65_536  # postings turned into Python objects at a time while a segment is written
 _FREQUENCY = [pack_uint(n) for n in range(256)]  # the value of a Frequency posting, shared
 _LENGTH_OF_BYTE = np.array([byte_to_length(b) for b in range(256)], dtype=np.int32)
@@ -54,6 +58,7 @@ class FieldPostings:
         self.docnums = array("i")
         self.weights = array("f")
         self.values: list[bytes] = []
+        self.last: tuple = ("", None)  # the last pre-tokenized value and its Counted
 
     def add(self, term, docnum: int, weight: float, value: bytes) -> None:
         number = self.number.setdefault(term, len(self.number))
@@ -64,6 +69,15 @@ class FieldPostings:
 
     def __len__(self) -> int:
         return len(self.docnums)
+
+
+class Counted(NamedTuple):
+    """A document's postings in one field: term numbers, weights, values; its length."""
+
+    numbers: list[int]
+    weights: list[int]
+    values: list[bytes]
+    length: int
 
 
 def decode_tokens(encoded: str) -> list[tuple[str, int]]:
@@ -87,23 +101,35 @@ def count_tokens(postings: FieldPostings, docnum: int, encoded: str, positions: 
     """Add a document's pre-tokenized field to ``postings``; returns its length in tokens.
 
     A posting's weight is the term's frequency, its value Whoosh's encoding of the
-    frequency (Frequency format) or of the positions (Positions format)."""
-    number, terms, docnums = postings.number, postings.terms, postings.docnums
-    if positions:
-        found: defaultdict[str, list[int]] = defaultdict(list)
-        for term, pos in decode_tokens(encoded):
-            found[term].append(pos)
-        counts = {term: len(poslist) for term, poslist in found.items()}
-        values = [_positions(poslist) for poslist in found.values()]
-    else:
-        counts = Counter(encoded.replace(SAME_POSITION, "").split(" "))
-        counts.pop("", None)
-        values = [_frequency(count) for count in counts.values()]
-    terms.extend([number.setdefault(term, len(number)) for term in counts])
-    docnums.extend([docnum] * len(counts))
-    postings.weights.extend(counts.values())
-    postings.values.extend(values)
-    return sum(counts.values())
+    frequency (Frequency format) or of the positions (Positions format). A value equal to
+    the field's previous one (the title and section of an article's passages) is counted once.
+    """
+    last, counted = postings.last
+    if counted is None or encoded != last:
+        counts, values = _with_positions(encoded) if positions else _with_frequencies(encoded)
+        number = postings.number
+        counted = Counted([number.setdefault(term, len(number)) for term in counts],
+                          list(counts.values()), values, sum(counts.values()))
+        postings.last = (encoded, counted)
+    postings.terms.extend(counted.numbers)
+    postings.docnums.extend([docnum] * len(counted.numbers))
+    postings.weights.extend(counted.weights)
+    postings.values.extend(counted.values)
+    return counted.length
+
+
+def _with_frequencies(encoded: str) -> tuple[dict[str, int], list[bytes]]:
+    counts = Counter(encoded.replace(SAME_POSITION, "").split(" "))
+    counts.pop("", None)
+    return counts, [_frequency(count) for count in counts.values()]
+
+
+def _with_positions(encoded: str) -> tuple[dict[str, int], list[bytes]]:
+    found: defaultdict[str, list[int]] = defaultdict(list)
+    for term, pos in decode_tokens(encoded):
+        found[term].append(pos)
+    return ({term: len(poslist) for term, poslist in found.items()},
+            [_positions(poslist) for poslist in found.values()])
 
 
 def _frequency(count: int) -> bytes:
@@ -137,6 +163,7 @@ class FastSegmentWriter(SegmentWriter):
         self.postings: defaultdict[str, FieldPostings] = defaultdict(FieldPostings)
         self.max_postings = max_postings
         self.written: list = []  # segments already written by this writer
+        self.field_terms: dict[tuple, tuple] = {}  # (field, value) -> field.index(value)
 
     def _pending(self) -> int:
         return sum(len(postings) for postings in self.postings.values())
@@ -197,10 +224,22 @@ class FastSegmentWriter(SegmentWriter):
                                   isinstance(field.format, Positions))
         else:
             length = 0
-            for btext, freq, weight, vbytes in field.index(value):
+            for btext, freq, weight, vbytes in self._field_terms(name, field, value):
                 postings.add(btext, self.docnum, weight, vbytes or b"")
                 length += freq
         return length if field.scorable else 0
+
+    def _field_terms(self, name: str, field, value) -> tuple:
+        """``field.index(value)``, remembered for fields whose values repeat (an article's
+        path, date and places on each of its passages; ``order``)."""
+        if field.unique:
+            return tuple(field.index(value))
+        key = (name, value)
+        if (terms := self.field_terms.get(key)) is None:
+            if len(self.field_terms) >= FIELD_TERMS:
+                self.field_terms.clear()
+            terms = self.field_terms[key] = tuple(field.index(value))
+        return terms
 
     def add_postings_to_pool(self, reader, startdoc, docmap) -> None:
         """The postings of a segment being merged in (Whoosh's merge policy calls this)."""

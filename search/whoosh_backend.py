@@ -27,7 +27,7 @@ from .analysis import ANALYZER_VERSION, first_unit, fold, is_ascii, pairs, units
 from .backend import FACETS, Filters, Hit, Record, SearchResult
 from .errors import IndexUnavailable
 from .parallel import ParallelWriter
-from .postings import SAME_POSITION, FastSegmentWriter, decode_tokens
+from .postings import PROCESS_POSTINGS, SAME_POSITION, FastSegmentWriter, decode_tokens
 from .query import And, Needle, Node, Not, Or, Phrase, Words, is_character
 from .scoring import ArticleTerm, Scorer, Word, scored_clauses, top
 
@@ -386,8 +386,8 @@ class WhooshBackend:
 
 class Transaction:
     """Streams passages into one Whoosh commit, written by ``postings.FastSegmentWriter``: past
-    ``postings.MAX_POSTINGS`` a writer writes its segment and goes on in a new one, so a
-    large commit does not need all its records in memory.
+    ``postings.MAX_POSTINGS`` (``PROCESS_POSTINGS`` in a writer process) a writer writes its
+    segment and goes on in a new one, so a large commit does not need all its records in memory.
 
     With ``procs`` > 1, writer processes build the postings, one or more segments each (two
     on two cores: full news corpus 229.7 s -> 127.2 s).
@@ -396,7 +396,8 @@ class Transaction:
     def __init__(self, backend: WhooshBackend, procs: int = 1):
         self.backend, self.added = backend, 0
         if procs > 1:
-            self.writer = ParallelWriter(backend.ix, procs, limitmb=512 // procs)
+            self.writer = ParallelWriter(backend.ix, procs, limitmb=512 // procs,
+                                         max_postings=PROCESS_POSTINGS)
         else:
             self.writer = FastSegmentWriter(backend.ix)
 

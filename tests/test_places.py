@@ -104,7 +104,8 @@ def test_seed_places(seed_articles, seed):
     found = {"city": set(), "province": set(), "county": set()}
     _, articles = seed_articles[seed]
     for article in articles:
-        counts = article_places(article, [words(p.text) for p in article.passages]).counts
+        counts = article_places(article, [(fold(p.text), words(p.text))
+                                          for p in article.passages]).counts
         for level in found:
             found[level] |= set(counts[level])
     assert found["city"] == cities
