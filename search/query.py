@@ -61,8 +61,8 @@ class Words:
         and no function word, is one term, found as written: 供应链金融, 高质量发展, 58家.
         A longer run, or one with a function word (a question, a sentence, a headline),
         stands for each of its content words, and each without a character jieba glued on
-        (``sub_words``: 喜迎国庆 is cut 喜 迎国庆, and 国庆 counts). A single CJK character counts where it
-        stands as a word (``is_character``); anything longer wherever it is written.
+        (``sub_words``: 喜迎国庆 is cut 喜 迎国庆, and 国庆 counts). A single CJK character
+        counts where it stands as a word (``is_character``); anything longer wherever it is written.
         """
         found: list[Needle] = []
         for run in word_runs(self.text, ONE_CHARACTER_FUNCTION_WORDS):
