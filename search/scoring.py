@@ -32,6 +32,7 @@ from math import log
 import numpy as np
 from whoosh import query as wq
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
+from whoosh.matching import ListMatcher
 from whoosh.util.numeric import byte_to_length
 
 from .analysis import pairs, units
@@ -356,6 +357,11 @@ def read_blocks(matcher) -> list[Block]:
     (~50x slower), and Whoosh's own block decoding a generator step per posting.
     """
     leaf = getattr(matcher, "child", matcher)  # unwrap the filter that hides deletions
+    if isinstance(leaf, ListMatcher):  # postings inlined in the terms table (postings.INLINE)
+        ids, weights = leaf._ids[leaf._i:], leaf._weights
+        weights = np.ones(len(ids)) if weights is None else weights[leaf._i:]
+        return [(np.asarray(ids, dtype=np.int64), np.asarray(weights, dtype=float),
+                 leaf._values and leaf._values[leaf._i:])] if ids else []
     found = []
     while leaf.is_active():
         if leaf._data is None:
