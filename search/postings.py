@@ -42,6 +42,9 @@ MAX_POSTINGS = 8_000_000  # postings held before a segment is written (~400 MB; 
 PROCESS_POSTINGS = 2_000_000  # the same for each of several writer processes: two of them
 # and the indexer build the news corpus in 736 MB (8 million each: 1,325 MB; 3 million: 847)
 FIELD_TERMS = 100_000  # values of keyword, ID and numeric fields whose terms are remembered
+INLINE = 16  # a term with at most this many postings keeps them in its terms-table entry
+# (as W3Codec(inlinelimit=17) would): a block of its own costs ~46 bytes more (header,
+# block info, pointer), and blocks under 128 bytes are not compressed anyway
 CHUNK = 65_536  # postings turned into Python objects at a time while a segment is written
 _FREQUENCY = [pack_uint(n) for n in range(256)]  # the value of a Frequency posting, shared
 _LENGTH_OF_BYTE = np.array([byte_to_length(b) for b in range(256)], dtype=np.int32)
@@ -312,12 +315,15 @@ def write_field(fieldwriter, name: str, field, postings: FieldPostings,
                                       term_ends[first:end].tolist(), terms.rows(first, end),
                                       strict=True):
             count = -(-(stop - start) // BLOCK)
-            data = _term_blocks(run, start, stop, block_stats[block:block + count])
-            entries.append((key_prefix + texts[int(rank[start])],
-                            _term_info(run, start, stop, stats, offset, len(data))))
+            key = key_prefix + texts[int(rank[start])]
+            block += count
+            if stop - start <= INLINE:
+                entries.append((key, _inlined_info(run, start, stop, stats)))
+                continue
+            data = _term_blocks(run, start, stop, block_stats[block - count:block])
+            entries.append((key, _term_info(run, start, stop, stats, offset, len(data))))
             datas.append(data)
             offset += len(data)
-            block += count
         fieldwriter._postfile.write(b"".join(datas))
         _add_terms(fieldwriter._tindex, entries)
     fieldwriter.finish_field()
@@ -352,6 +358,20 @@ class Run:
         return (tuple(self.deltas[i:j]), _mini_weights(self.weights[i:j]),
                 _mini_values(self.values[i:j], self.fixed))
 
+    def inlined(self, start: int, stop: int) -> tuple:
+        """The postings [start, stop) as an inlined W3TermInfo holds them (ids, weights,
+        values), read by Whoosh's ``ListMatcher``: weights None when all are 1 (it reads
+        1.0), whole ones as ints; values None for each posting of a format without them
+        (as W3's reader gives)."""
+        i, j = start - self.low, stop - self.low
+        weights = self.weights[i:j]
+        if all(weight == 1.0 for weight in weights):
+            weights = None
+        else:
+            weights = tuple(int(w) if w.is_integer() else w for w in weights)
+        values = (None,) * (j - i) if self.fixed == 0 else tuple(self.values[i:j])
+        return tuple(self.docnums[i:j]), weights, values
+
     def docnum(self, index: int) -> int:
         return self.docnums[index - self.low]
 
@@ -372,6 +392,14 @@ def _term_info(run: Run, start: int, stop: int, stats: tuple, offset: int, size:
     info = _TERMINFO.pack(0, weight_sum, stop - start, min_byte, max_byte, max_weight,
                           run.docnum(start), run.docnum(stop - 1))
     return info + pack_long(offset) + pack_int(size)
+
+
+def _inlined_info(run: Run, start: int, stop: int, stats: tuple) -> bytes:
+    """A term's entry in the terms table with its postings inlined (W3TermInfo's flag 1)."""
+    weight_sum, max_weight, min_byte, max_byte = stats
+    info = _TERMINFO.pack(1, weight_sum, stop - start, min_byte, max_byte, max_weight,
+                          run.docnum(start), run.docnum(stop - 1))
+    return info + dumps(run.inlined(start, stop), 2)
 
 
 def _add_terms(tindex, entries: list[tuple[bytes, bytes]]) -> None:

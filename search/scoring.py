@@ -15,7 +15,8 @@ A ``Word`` groups a word's terms; its unit pairs in the bigram field are its fou
 word when a word field has it or it has all of the word's pairs; one pair is not enough, so
 中国队 weighs as the rare word it is, not as the common pair 中国 (cmrc2018 dev 0.903 ->
 0.905, news-titles 0.778 -> 0.785). Other bigram clauses are scored as single-field BM25;
-phrases and other clauses by Whoosh's own matcher, added in.
+a phrase as Whoosh scores one, its pairs' BM25 summed, in the passages whose text holds it
+(the pair fields keep no positions); other clauses by Whoosh's own matcher, added in.
 
 An ``ArticleTerm`` adds to every passage the BM25F of the query's words over its whole
 article, so evidence spread over several passages counts (news-titles MRR@10 0.785 -> 0.816).
@@ -24,20 +25,22 @@ article, so evidence spread over several passages counts (news-titles MRR@10 0.7
 from __future__ import annotations
 
 import functools
-import itertools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from math import log
-from pickle import loads
 
 import numpy as np
 from whoosh import query as wq
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
-from whoosh.system import _INT_SIZE
+from whoosh.matching import ListMatcher
 from whoosh.util.numeric import byte_to_length
+
+from .analysis import pairs, units
 
 _LENGTH_OF_BYTE = np.array([byte_to_length(b) if b else 0 for b in range(256)], dtype=float)
 PAIRS_FIELD = "bigram"  # where a Word's unit pairs are
+PAIR_TEXTS = {"bigram": ("text",), "heading_bigram": ("title", "section")}  # stored texts
+# whose unit pairs a pair field holds (the title's pairs end in END: no phrase crosses it)
 ARTICLE_FIELD = "article_id"  # a sortable field: the article a passage belongs to
 REPEATED_FIELDS = frozenset({"title", "section"})  # the same in many passages of an article
 
@@ -54,6 +57,14 @@ class ArticleTerm:
     weight: float
     k1: float
     b: float
+
+
+class Phrase(wq.Phrase):
+    """Units in a row in a pair field (``PAIR_TEXTS``), as the phrase of their pairs."""
+
+    def __init__(self, fieldname: str, found: tuple[str, ...], boost: float = 1.0):
+        super().__init__(fieldname, pairs(found), boost=boost)
+        self.units = tuple(found)
 
 
 class Word(wq.Or):
@@ -111,6 +122,8 @@ class Scorer:
         for clause in clauses:
             if isinstance(clause, Word):  # the same word typed twice adds up before saturating
                 words.setdefault(clause.text, []).extend(clause.subqueries)
+            elif isinstance(clause, Phrase):
+                self._add_phrase(clause, scores, matched)
             elif isinstance(clause, wq.Term) and self.searcher.schema[clause.fieldname].scorable:
                 self._add_term(clause, scores, matched)
             else:
@@ -176,12 +189,16 @@ class Scorer:
         scores[some] = bm25(frequency[some], idf(int(live_articles.sum()), count), k1)
         return scores
 
-    def _add_term(self, term: wq.Term, scores: np.ndarray, matched: np.ndarray) -> None:
-        """Whoosh's BM25 of a term in one field, times the term's boost."""
+    def _add_term(self, term: wq.Term, scores: np.ndarray, matched: np.ndarray,
+                  where: np.ndarray | None = None) -> None:
+        """Whoosh's BM25 of a term in one field, times the term's boost (only ``where``
+        the mask is true, if given)."""
         idf = self.searcher.idf(term.fieldname, term.text)
         average = self.searcher.avg_field_length(term.fieldname) or 1
         k1, b = self.k1, self.b
         for docnums, tf in self.postings(term.fieldname, term.text):
+            if where is not None:
+                docnums, tf = docnums[where[docnums]], tf[where[docnums]]
             length = self._field_lengths(term.fieldname)[docnums]
             score = idf * ((tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * length / average)))
             scores[docnums] += score * term.boost
@@ -241,23 +258,36 @@ class Scorer:
                 if first_unit(term) == unit and (blocks := self.blocks(number, field, term)):
                     yield docnums_of(blocks) + offset
 
-    def phrase_postings(self, field: str, terms: list[str],
-                        known: np.ndarray) -> Iterator[np.ndarray]:
-        """The docnums where ``terms`` stand at consecutive positions, segment by segment,
-        deleted ones included: the documents that have every term, then their positions
-        (not looked at for docnums already ``known`` to hold the phrase)."""
+    def phrase_holders(self, field: str, found: tuple[str, ...],
+                       known: np.ndarray | None = None) -> np.ndarray:
+        """The docnums whose text (``PAIR_TEXTS`` of the pair ``field``) holds the units
+        ``found`` in a row, deleted ones included. The pair fields keep no positions: the
+        passages that have every pair are candidates, and their stored text is looked at
+        (not for docnums already ``known`` to hold the phrase)."""
+        wanted = _joined(found)
+        holders: list[int] = []
         for number, (_, offset) in enumerate(self.segments):
-            blocks = {term: self.blocks(number, field, term) for term in set(terms)}
-            if not all(blocks.values()):
+            blocks = [self.blocks(number, field, term) for term in set(pairs(found))]
+            if not all(blocks):
                 continue
-            candidates = functools.reduce(np.intersect1d, [
-                docnums_of(found) for found in blocks.values()])
-            candidates = candidates[~known[candidates + offset]]
-            starts = None  # docnum << 32 | position of the first term, where the rest follow
-            for k, term in enumerate(terms):
-                keys = position_keys(blocks[term], candidates) - k
-                starts = keys if starts is None else np.intersect1d(starts, keys, True)
-            yield np.unique(starts >> 32) + offset
+            candidates = functools.reduce(np.intersect1d, map(docnums_of, blocks)) + offset
+            if known is not None:
+                candidates = candidates[~known[candidates]]
+            for docnum in candidates.tolist():
+                stored = self.searcher.stored_fields(docnum)
+                if any(wanted in _joined(units(stored.get(name) or ""))
+                       for name in PAIR_TEXTS[field]):
+                    holders.append(docnum)
+        return np.array(holders, dtype=np.int64)
+
+    def _add_phrase(self, phrase: Phrase, scores: np.ndarray, matched: np.ndarray) -> None:
+        """As Whoosh scores a phrase: its pairs' BM25 summed, times its boost, in the passages
+        that hold it."""
+        holding = np.zeros(self.size, dtype=bool)
+        holding[self.phrase_holders(phrase.fieldname, phrase.units)] = True
+        for text in phrase.words:
+            self._add_term(wq.Term(phrase.fieldname, text, boost=phrase.boost), scores, matched,
+                           holding)
 
     def _add_matcher(self, clause: wq.Query, scores: np.ndarray, matched: np.ndarray) -> None:
         matcher = clause.matcher(self.searcher)
@@ -344,6 +374,11 @@ def read_blocks(matcher) -> list[Block]:
     (~50x slower), and Whoosh's own block decoding a generator step per posting.
     """
     leaf = getattr(matcher, "child", matcher)  # unwrap the filter that hides deletions
+    if isinstance(leaf, ListMatcher):  # postings inlined in the terms table (postings.INLINE)
+        ids, weights = leaf._ids[leaf._i:], leaf._weights
+        weights = np.ones(len(ids)) if weights is None else weights[leaf._i:]
+        return [(np.asarray(ids, dtype=np.int64), np.asarray(weights, dtype=float),
+                 leaf._values and leaf._values[leaf._i:])] if ids else []
     found = []
     while leaf.is_active():
         if leaf._data is None:
@@ -359,17 +394,11 @@ def read_blocks(matcher) -> list[Block]:
     return found
 
 
+def _joined(found) -> str:
+    """Units joined so that one run of units is found in another as a substring."""
+    return "\0" + "\0".join(found) + "\0"
+
+
 def docnums_of(blocks: list[Block]) -> np.ndarray:
     """The docnums of a posting list read as blocks."""
     return np.concatenate([ids for ids, _, _ in blocks])
-
-
-def position_keys(blocks: list[Block], wanted: np.ndarray) -> np.ndarray:
-    """``docnum << 32 | position`` for each position of the term in the ``wanted`` docnums;
-    only their postings are decoded (Positions format: a count, then pickled deltas)."""
-    keys: list[int] = []
-    for ids, _, values in blocks:
-        for i in np.flatnonzero(np.isin(ids, wanted)).tolist():
-            base = int(ids[i]) << 32
-            keys += [base + pos for pos in itertools.accumulate(loads(values[i][_INT_SIZE:]))]
-    return np.array(keys, dtype=np.int64)

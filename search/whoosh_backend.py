@@ -20,6 +20,7 @@ from whoosh import query as wq
 from whoosh.analysis import Token, Tokenizer
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.filedb.filestore import FileStorage
+from whoosh.formats import Frequency
 from whoosh.scoring import BM25F
 
 from . import store
@@ -28,10 +29,11 @@ from .backend import FACETS, Filters, Hit, Record, SearchResult
 from .errors import IndexUnavailable
 from .parallel import ParallelWriter
 from .postings import PROCESS_POSTINGS, SAME_POSITION, FastSegmentWriter, decode_tokens
-from .query import And, Needle, Node, Not, Or, Phrase, Words, is_character
-from .scoring import ArticleTerm, Scorer, Word, scored_clauses, top
+from .query import And, Needle, Node, Not, Or, Words, is_character
+from .query import Phrase as TypedPhrase
+from .scoring import ArticleTerm, Phrase, Scorer, Word, scored_clauses, top
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 META_FILE = "search-meta.json"
 TITLE_BOOST = 3.0
 SECTION_BOOST = 1.2
@@ -84,17 +86,40 @@ class PreTokenized(Tokenizer):
             yield token
 
 
+class Counted(Frequency):
+    """Whoosh's Frequency without its posting values: a term's frequency in a passage is the
+    posting's weight already, and Frequency packs it into the value too, 4 bytes that
+    pickle (protocol 2) into about 50 in each block."""
+
+    posting_size = 0
+
+    def word_values(self, value, analyzer, **kwargs):
+        for term, freq, weight, _ in super().word_values(value, analyzer, **kwargs):
+            yield term, freq, weight, b""
+
+    def supports(self, name: str) -> bool:
+        return False  # the values hold nothing; weights are read from the postings
+
+
+def _counted(analyzer, **options) -> TEXT:
+    """A TEXT field without positions whose postings hold only frequencies (``Counted``)."""
+    field = TEXT(analyzer=analyzer, phrase=False, **options)
+    field.format = Counted()
+    return field
+
+
 def make_schema() -> Schema:
     tokens = PreTokenized()
     fields = dict(
         passage_id=ID(stored=True, unique=True),
         article_id=ID(stored=True, sortable=True),
         path=ID(stored=True),
-        title=TEXT(analyzer=tokens, stored=True, phrase=False),
-        section=TEXT(analyzer=tokens, stored=True, phrase=False),
-        text=TEXT(analyzer=tokens, stored=True, phrase=False),  # phrases use bigram
-        bigram=TEXT(analyzer=tokens, phrase=True),
-        heading_bigram=TEXT(analyzer=tokens, phrase=True),  # the title's, then the section's
+        title=_counted(tokens, stored=True),
+        section=_counted(tokens, stored=True),
+        text=_counted(tokens, stored=True),  # phrases use bigram
+        # Unit pairs without positions: a phrase is checked on the stored text (scoring.py)
+        bigram=_counted(tokens),
+        heading_bigram=_counted(tokens),  # the title's, then the section's
         order=NUMERIC(int, bits=32, signed=True, stored=True),
         cities=KEYWORD(stored=True, commas=True, scorable=False),
         provinces=KEYWORD(stored=True, commas=True, scorable=False),
@@ -217,7 +242,7 @@ class WhooshBackend:
         given. Pairs shared with a word only rank; they never make a match."""
         if node is None:
             return np.ones(self.searcher().doc_count_all(), dtype=bool)
-        if isinstance(node, Words | Phrase):
+        if isinstance(node, Words | TypedPhrase):
             return np.logical_or.reduce([self._holding_needle(n) for n in node.needles])
         if isinstance(node, And):
             return np.logical_and.reduce([self._holding(child) for child in node.children])
@@ -230,8 +255,8 @@ class WhooshBackend:
     def _holding_needle(self, needle: Needle) -> np.ndarray:
         """Docnums whose text, title or heading path holds the needle: a single CJK character
         as a word of them, anything else as units in a row. A passage with a word of three
-        or more CJK characters (习近平) as a token holds it: only the others need its pairs'
-        positions."""
+        or more CJK characters (习近平) as a token holds it: only the others need their stored
+        text looked at."""
         mask = np.zeros(self.searcher().doc_count_all(), dtype=bool)
         if is_character(needle) or len(needle) > 2 and not any(map(is_ascii, needle)):
             for fieldname in WORD_FIELDS:
@@ -247,8 +272,7 @@ class WhooshBackend:
                 for docnums, _ in self.scorer().postings(fieldname, pairs(needle)[0]):
                     mask[docnums] = True
             else:
-                for docnums in self.scorer().phrase_postings(fieldname, pairs(needle), mask):
-                    mask[docnums] = True
+                mask[self.scorer().phrase_holders(fieldname, needle, mask)] = True
         return mask
 
     def scorer(self) -> Scorer:
@@ -488,10 +512,9 @@ def _phrase(found: tuple[str, ...], boost: float = 1.0) -> wq.Query:
     """Units found consecutively in the passage text (a substring match)."""
     if len(found) == 1:
         return Word([wq.Term("text", found[0], boost=boost)])
-    bigram_terms = pairs(found)
-    if len(bigram_terms) == 1:
-        return wq.Term("bigram", bigram_terms[0], boost=boost)
-    return wq.Phrase("bigram", bigram_terms, boost=boost)
+    if len(found) == 2:
+        return wq.Term("bigram", pairs(found)[0], boost=boost)
+    return Phrase("bigram", found, boost=boost)
 
 
 def to_whoosh(node: Node) -> wq.Query:
@@ -504,7 +527,7 @@ def to_whoosh(node: Node) -> wq.Query:
             clauses.append(_phrase(run, PHRASE_BOOST / max(len(run) - 1, 1)))
         clauses += [wq.Term("bigram", pair, boost=JOIN_BOOST) for pair in node.joins]
         return wq.Or(clauses) if len(clauses) > 1 else clauses[0]
-    if isinstance(node, Phrase):
+    if isinstance(node, TypedPhrase):
         return _phrase(node.units)
     if isinstance(node, And):
         return wq.And([to_whoosh(child) for child in node.children])

@@ -12,14 +12,14 @@ import pytest
 from whoosh import query as wq
 
 from search import whoosh_backend
-from search.analysis import words
+from search.analysis import units, words
 from search.backend import Filters
 from search.engine import Engine
 from search.indexer import index_paths
 from search.query import parse
-from search.scoring import Scorer, Word, scored_clauses
+from search.scoring import Phrase, Scorer, Word, scored_clauses
 from search.whoosh_backend import ARTICLE, K1, B, filter_queries, to_whoosh
-from tests.conftest import SEEDS, holds
+from tests.conftest import SEEDS, _contains, holds
 
 QUERIES = ["长沙", "长沙银行 供应链金融", "湖南 OR 重庆", "企业 -湖南", "企业 AND 数字化",
            '"专精特新"', "小巨人 的 企业", "株洲", "不存在的词语zzz", "企业 企业 数字化",
@@ -50,13 +50,13 @@ def reference_scores(searcher, query) -> dict[int, float]:
     for clause in scored_clauses(query):
         if isinstance(clause, Word):
             words.setdefault(clause.text, []).extend(clause.subqueries)
+        elif isinstance(clause, Phrase):  # as Whoosh scores one, where the text holds it
+            holding = {docnum for docnum, stored in searcher.reader().iter_docs()
+                       if _contains(units(stored["text"]), list(clause.units))}
+            for pair in clause.words:
+                add_bm25(searcher, wq.Term("bigram", pair, boost=clause.boost), scores, holding)
         elif isinstance(clause, wq.Term):
-            average = searcher.avg_field_length(clause.fieldname)
-            idf = searcher.idf(clause.fieldname, clause.text)
-            for docnum, tf in term_postings(searcher, clause):
-                length = searcher.doc_field_length(docnum, clause.fieldname)
-                scores[docnum] = scores.get(docnum, 0) + clause.boost * idf * tf * (k1 + 1) / (
-                    tf + k1 * ((1 - b) + b * length / average))
+            add_bm25(searcher, clause, scores)
         else:
             matcher = clause.matcher(searcher)
             while matcher.is_active():
@@ -83,6 +83,18 @@ def reference_scores(searcher, query) -> dict[int, float]:
         if per_article[article]:
             scores[docnum] = scores.get(docnum, 0) + ARTICLE.weight * per_article[article]
     return scores
+
+
+def add_bm25(searcher, term, scores: dict[int, float], where: set[int] | None = None) -> None:
+    """Whoosh's BM25 of a term in one field, times its boost (only ``where``, if given)."""
+    k1, b = K1, B
+    average = searcher.avg_field_length(term.fieldname)
+    idf = searcher.idf(term.fieldname, term.text)
+    for docnum, tf in term_postings(searcher, term):
+        if where is None or docnum in where:
+            length = searcher.doc_field_length(docnum, term.fieldname)
+            scores[docnum] = scores.get(docnum, 0) + term.boost * idf * tf * (k1 + 1) / (
+                tf + k1 * ((1 - b) + b * length / average))
 
 
 def holders(searcher, terms) -> set[int]:
