@@ -24,7 +24,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -86,22 +85,30 @@ def pick_commands(index_dir: Path) -> list[Command]:
 # ---------------------------------------------------------------- one timed process
 
 
+# Runs a command and prints its wait4 figures. The command must not be forked from this
+# benchmark: Linux keeps a process's peak RSS across fork and exec, so every command would
+# report at least this process's memory. It is forked from this small launcher instead.
+LAUNCHER = """
+import os, subprocess, sys, time
+started = time.perf_counter()
+child = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL)
+_, status, usage = os.wait4(child.pid, 0)
+print(time.perf_counter() - started, os.waitstatus_to_exitcode(status), usage.ru_maxrss,
+      usage.ru_utime + usage.ru_stime)
+"""
+
+
 def timed(argv: list[str], tree: Path, cwd: Path) -> dict:
     """Run ``argv`` with ``tree`` on PYTHONPATH: ``{"seconds", "peak_rss_mb", "cpu_seconds",
     "status", "error"}`` (``error``: the last line of stderr when the status is not 0)."""
     env = {**os.environ, "PYTHONPATH": str(tree)}
-    with tempfile.TemporaryFile() as stderr:
-        started = time.perf_counter()
-        process = subprocess.Popen(argv, cwd=cwd, env=env, stdout=subprocess.DEVNULL,
-                                   stderr=stderr)
-        _, status, usage = os.wait4(process.pid, 0)
-        seconds = time.perf_counter() - started
-        process.returncode = os.waitstatus_to_exitcode(status)
-        stderr.seek(0)
-        lines = stderr.read().decode("utf-8", "replace").strip().splitlines()
-    return {"seconds": seconds, "peak_rss_mb": usage.ru_maxrss / 1024,  # KiB on Linux
-            "cpu_seconds": usage.ru_utime + usage.ru_stime, "status": process.returncode,
-            "error": lines[-1] if process.returncode and lines else ""}
+    done = subprocess.run([sys.executable, "-c", LAUNCHER, *argv], cwd=cwd, env=env,
+                          capture_output=True, check=True)
+    seconds, status, rss_kib, cpu = done.stdout.decode().split()
+    lines = done.stderr.decode("utf-8", "replace").strip().splitlines()
+    return {"seconds": float(seconds), "peak_rss_mb": int(rss_kib) / 1024,
+            "cpu_seconds": float(cpu), "status": int(status),
+            "error": lines[-1] if int(status) and lines else ""}
 
 
 def run_once(command: Command, tree: Path, index_dir: Path, workdir: Path) -> dict:

@@ -9,6 +9,7 @@ another version is refused with a message to rebuild, instead of answering wrong
 from __future__ import annotations
 
 import json
+import os
 from collections import Counter
 from collections.abc import Iterator
 from math import log
@@ -35,6 +36,7 @@ from .scoring import ArticleTerm, Phrase, Scorer, Word, scored_clauses, top
 
 SCHEMA_VERSION = 6
 META_FILE = "search-meta.json"
+FACETS_FILE = "search-facets.npz"  # each facet field's (value, docnum) arrays of a commit
 TITLE_BOOST = 3.0
 SECTION_BOOST = 1.2
 PHRASE_BOOST = 1.0  # a typed run of words found as written: a share of this per unit pair
@@ -339,20 +341,49 @@ class WhooshBackend:
         return _most_first((names[value], int(counts[value])) for value in np.flatnonzero(counts))
 
     def _values(self, fieldname: str) -> tuple[list[str], np.ndarray, np.ndarray]:
-        """A field's indexed values, and for each (value, docnum) pair in the index the
-        value's number and the docnum, as two arrays (read once per searcher)."""
+        """A field's indexed values, and for each (value, live docnum) pair in the index the
+        value's number and the docnum, as two arrays: as the last commit recorded them
+        (``record_facets``), else read from the field's postings (once per searcher)."""
         if fieldname not in self._facet_values:
-            names = list(self.searcher().reader().field_terms(fieldname))
-            live = self.scorer().live
-            values, owners = [np.zeros(0, dtype=np.int64)], [np.zeros(0, dtype=np.int64)]
-            for number, name in enumerate(names):
-                for docnums, _ in self.scorer().postings(fieldname, name):
-                    docnums = docnums[live[docnums]]
-                    owners.append(docnums)
-                    values.append(np.full(len(docnums), number, dtype=np.int64))
-            self._facet_values[fieldname] = (names, np.concatenate(values),
-                                             np.concatenate(owners))
+            recorded = self._recorded_facets()
+            self._facet_values[fieldname] = (
+                (list(recorded[f"{fieldname}.names"]), recorded[f"{fieldname}.values"],
+                 recorded[f"{fieldname}.owners"]) if recorded else self._read_values(fieldname))
         return self._facet_values[fieldname]
+
+    def _read_values(self, fieldname: str) -> tuple[list[str], np.ndarray, np.ndarray]:
+        names = list(self.searcher().reader().field_terms(fieldname))
+        live = self.scorer().live
+        values, owners = [np.zeros(0, dtype=np.int64)], [np.zeros(0, dtype=np.int64)]
+        for number, name in enumerate(names):
+            for docnums, _ in self.scorer().postings(fieldname, name):
+                docnums = docnums[live[docnums]]
+                owners.append(docnums)
+                values.append(np.full(len(docnums), number, dtype=np.int64))
+        return names, np.concatenate(values), np.concatenate(owners)
+
+    def _recorded_facets(self) -> dict[str, np.ndarray] | None:
+        """The facet arrays the last commit recorded; None when they belong to another."""
+        try:
+            with np.load(self.generation / FACETS_FILE, allow_pickle=False) as found:
+                recorded = dict(found)
+        except (OSError, ValueError):
+            return None
+        return recorded if recorded.get("commit") == store.latest_commit(self.generation) \
+            else None
+
+    def record_facets(self) -> None:
+        """Write every facet field's arrays (``_values``) with the commit they belong to: a
+        query with a large answer counts its facets from them, not from the postings of
+        every place, source and year (laws index, 17 segments: 0.5 s)."""
+        arrays = {"commit": np.array(store.latest_commit(self.generation))}
+        for fieldname in dict.fromkeys(FIELD_OF.values()):
+            names, values, owners = self._read_values(fieldname)
+            arrays.update({f"{fieldname}.names": np.array(names, dtype=str),
+                           f"{fieldname}.values": values, f"{fieldname}.owners": owners})
+        temporary = self.generation / ("tmp-" + FACETS_FILE)
+        np.savez(temporary, **arrays)
+        os.replace(temporary, self.generation / FACETS_FILE)
 
     def passages(self) -> Iterator[dict]:
         for stored in self.searcher().all_stored_fields():
@@ -385,14 +416,15 @@ class WhooshBackend:
 
     def counts(self) -> dict[str, int]:
         """Files, articles and passages in the index (deleted passages not counted), as the
-        last commit recorded them (``record_counts``) or, when it did not, counted."""
+        last commit recorded them (``record_commit``) or, when it did not, counted."""
         return store.recorded_counts(self.generation) or self._counted()
 
-    def record_counts(self) -> None:
-        """Write the counts of the index as committed, with the commit they belong to: a
-        count after a commit that did not record one is counted again."""
+    def record_commit(self) -> None:
+        """Write what the commit holds, with the commit it belongs to: the counts and the
+        facet arrays; after a commit that did not record them, they are read again."""
         self.close()  # a searcher that sees the commit
         store.record_counts(self.generation, self._counted())
+        self.record_facets()
 
     def _counted(self) -> dict[str, int]:
         if not self.doc_count():  # an index without segments has no columns either
@@ -434,7 +466,7 @@ class Transaction:
 
     def commit(self) -> None:
         self.writer.commit()
-        self.backend.record_counts()
+        self.backend.record_commit()
 
     def cancel(self) -> None:
         """Drop everything added and deleted since ``begin``."""

@@ -180,3 +180,27 @@ def test_counts_of_another_commit_are_counted_again(tmp_path):
         assert backend.counts() == {"files": 1, "articles": 1, "passages": 1}
     finally:
         backend.close()
+
+
+def test_facet_arrays_are_recorded_at_commit_and_checked(seed_index, engine, monkeypatch):
+    """A large answer counts facets from the arrays the commit recorded; arrays of another
+    commit are not believed, and both give the counts read from the postings."""
+    from search import whoosh_backend
+    from search.whoosh_backend import WhooshBackend
+
+    monkeypatch.setattr(whoosh_backend, "SMALL_ANSWER", 0)
+    expected = engine.query("企业", 1)["facets"]
+    backend = WhooshBackend.open(seed_index)
+    try:
+        recorded = backend._recorded_facets()
+        assert recorded is not None and recorded["commit"] == backend.ix.latest_generation()
+        names, values, owners = backend._read_values("cities")
+        assert list(recorded["cities.names"]) == names
+        assert (recorded["cities.values"] == values).all()
+        assert (recorded["cities.owners"] == owners).all()
+        monkeypatch.setattr(whoosh_backend.store, "latest_commit", lambda folder: -1)
+        assert backend._recorded_facets() is None
+        backend._facet_values = {}
+        assert engine.query("企业", 1)["facets"] == expected
+    finally:
+        backend.close()
