@@ -53,7 +53,6 @@ FIELD_OF = {"city": "cities", "province": "provinces", "county": "counties",
             "source": "source_key", "year": "year"}  # facet or filter -> Whoosh field
 HOLDING_FIELDS = ("bigram", "heading_bigram")  # where a passage holds a query's needles
 WORD_FIELDS = ("text", "title", "section")  # its words
-SMALL_ANSWER = 2000  # passages up to which facets are counted from what the passages store
 
 
 def encode_tokens(tokens: list) -> str:
@@ -321,21 +320,12 @@ class WhooshBackend:
                 for docnum in docnums[live[docnums]].tolist()}
 
     def _counts(self, facets: tuple[str, ...], matched: np.ndarray) -> dict[str, dict[str, int]]:
-        """Passages per value of each facet among the ``matched`` docnums, most first. A small
-        answer is counted from its passages' stored fields, a large one from the facet
-        fields' posting lists (which cost the same whatever the answer)."""
-        docnums = np.flatnonzero(matched)
-        if len(docnums) > SMALL_ANSWER:
-            return {name: self._count(name, matched) for name in facets}
-        counts: dict[str, Counter] = {name: Counter() for name in facets}
-        for docnum in docnums.tolist():
-            values = facet_values(_stored(self.searcher().stored_fields(docnum)))
-            for name in facets:
-                counts[name].update(set(values[name]))
-        return {name: _most_first(found.items()) for name, found in counts.items()}
+        """Passages per value of each facet among the ``matched`` docnums, most first."""
+        return {name: self._count(name, matched) for name in facets}
 
     def _count(self, facet: str, matched: np.ndarray) -> dict[str, int]:
-        """Passages per value of a facet among the ``matched`` docnums, from its postings."""
+        """Passages per value of a facet among the ``matched`` docnums: a ``bincount`` over
+        the facet field's (value, docnum) arrays."""
         names, values, owners = self._values(FIELD_OF[facet])
         counts = np.bincount(values[matched[owners]], minlength=len(names))
         return _most_first((names[value], int(counts[value])) for value in np.flatnonzero(counts))

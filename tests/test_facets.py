@@ -136,18 +136,6 @@ def test_cli_bad_filter_is_a_usage_error(seed_index):
         2, "error: --city 株州: no such city in the gazetteer; did you mean 株洲?\n")
 
 
-@pytest.mark.parametrize("text", ["企业", "小巨人", "株洲 长沙", None])
-def test_facets_of_small_and_large_answers_agree(engine, monkeypatch, text):
-    """A small answer is counted from its passages' stored fields, a large one from the facet
-    fields' postings: both give the same counts."""
-    from search import whoosh_backend
-
-    small = engine.query(text, 1)["facets"]
-    monkeypatch.setattr(whoosh_backend, "SMALL_ANSWER", 0)
-    assert engine.query(text, 1)["facets"] == small
-    assert any(small.values())
-
-
 def test_counts_are_recorded_at_commit_and_checked(seed_index):
     """`stats` reads the counts the last commit recorded; counts recorded for another commit
     are not believed."""
@@ -188,7 +176,6 @@ def test_facet_arrays_are_recorded_at_commit_and_checked(seed_index, engine, mon
     from search import whoosh_backend
     from search.whoosh_backend import WhooshBackend
 
-    monkeypatch.setattr(whoosh_backend, "SMALL_ANSWER", 0)
     expected = engine.query("企业", 1)["facets"]
     backend = WhooshBackend.open(seed_index)
     try:
