@@ -235,7 +235,8 @@ class WhooshBackend:
             best = top(scores, candidates, limit)
         hits = [Hit(float(scores[docnum]), _stored(self.searcher().stored_fields(docnum)))
                 for docnum in best]
-        return SearchResult(len(candidates), hits, self._counts(facets, matched))
+        counts = {name: self._count(name, matched) for name in facets}
+        return SearchResult(len(candidates), hits, counts)
 
     def _holding(self, node: Node | None) -> np.ndarray:
         """Which docnums hold ``node`` as typed: any needle of its words (``Words.needles``)
@@ -319,16 +320,13 @@ class WhooshBackend:
         return {docnum for docnums, _ in self.scorer().postings(fieldname, text)
                 for docnum in docnums[live[docnums]].tolist()}
 
-    def _counts(self, facets: tuple[str, ...], matched: np.ndarray) -> dict[str, dict[str, int]]:
-        """Passages per value of each facet among the ``matched`` docnums, most first."""
-        return {name: self._count(name, matched) for name in facets}
-
     def _count(self, facet: str, matched: np.ndarray) -> dict[str, int]:
         """Passages per value of a facet among the ``matched`` docnums: a ``bincount`` over
         the facet field's (value, docnum) arrays."""
         names, values, owners = self._values(FIELD_OF[facet])
         counts = np.bincount(values[matched[owners]], minlength=len(names))
-        return _most_first((names[value], int(counts[value])) for value in np.flatnonzero(counts))
+        found = [(names[value], int(counts[value])) for value in np.flatnonzero(counts)]
+        return dict(sorted(found, key=lambda item: (-item[1], item[0])))
 
     def _values(self, fieldname: str) -> tuple[list[str], np.ndarray, np.ndarray]:
         """A field's indexed values, and for each (value, live docnum) pair in the index the
@@ -467,32 +465,18 @@ class Transaction:
 def _document(record: Record) -> dict:
     """Whoosh keyword arguments for one passage: tokens to index, strings to store."""
     doc = {name: value for name, value in record.stored.items() if value is not None}
-    facets = facet_values(doc)
     for name, tokens in record.tokens.items():
         if name in doc:
             doc[f"_stored_{name}"] = doc[name]
         doc[name] = encode_tokens(tokens)
     for name in LIST_FIELDS:
         doc[name] = ",".join(doc.get(name, []))
-    if facets["source"]:
-        doc["source_key"] = facets["source"][0]
-    if facets["year"]:
-        doc["year"] = facets["year"][0]
+    if doc.get("source"):
+        doc["source_key"] = fold(doc["source"])
+    if doc.get("date"):
+        doc["year"] = doc["date"][:4]
         doc["day"] = int(doc["date"].replace("-", ""))
     return doc
-
-
-def facet_values(stored: dict) -> dict[str, list[str]]:
-    """A passage's values of each facet, from its stored fields: what ``_document`` indexes
-    in the facet fields (``FIELD_OF``)."""
-    source, date = stored.get("source") or "", stored.get("date") or ""
-    return {"city": list(stored.get("cities", [])), "province": list(stored.get("provinces", [])),
-            "county": list(stored.get("counties", [])),
-            "source": [fold(source)] if source else [], "year": [date[:4]] if date else []}
-
-
-def _most_first(counts) -> dict[str, int]:
-    return dict(sorted(counts, key=lambda item: (-item[1], item[0])))
 
 
 def _stored(fields: dict) -> dict:
