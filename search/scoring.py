@@ -99,8 +99,11 @@ class Scorer:
     """Scores queries against one Whoosh searcher (caches its field lengths, and with an
     ``article`` term each passage's article and the articles' field lengths)."""
 
-    def __init__(self, searcher, k1: float, b: float, article: ArticleTerm | None = None):
+    def __init__(self, searcher, k1: float, b: float, article: ArticleTerm | None = None,
+                 article_numbers: np.ndarray | None = None):
+        """``article_numbers``: ``article_numbers()`` as recorded at commit, if it was."""
         self.searcher, self.k1, self.b, self.article = searcher, k1, b, article
+        self._article_numbers = article_numbers
         self.segments = segments(searcher)
         self.size = searcher.doc_count_all()
         self._lengths: dict[str, np.ndarray] = {}
@@ -227,19 +230,25 @@ class Scorer:
 
     def articles(self) -> tuple[np.ndarray, np.ndarray]:
         """(article_of, live): each docnum's article number, and for each number whether the
-        article has a live passage. Deleted docnums share a last number of their own. Read
-        once, from the ARTICLE_FIELD column."""
+        article has a live passage. Deleted docnums share a last number of their own."""
         if self._article_of is None:
-            names = [name for segment, _ in self.segments if segment.doc_count_all()
-                     for name in var_bytes(segment.column_reader(ARTICLE_FIELD, translate=False))]
-            number_of: dict[bytes, int] = {}
-            numbers = np.array([number_of.setdefault(name, len(number_of)) for name in names],
-                               dtype=np.int64)
+            numbers = self._article_numbers
+            if numbers is None or len(numbers) != self.size:
+                numbers = self.article_numbers()
             dead = int(numbers.max(initial=-1)) + 1
             self._article_of = np.where(self.live, numbers.reshape(-1), dead).astype(np.int64)
             self._live_articles = np.bincount(self._article_of[self.live],
                                               minlength=dead + 1) > 0
         return self._article_of, self._live_articles
+
+    def article_numbers(self) -> np.ndarray:
+        """Each docnum's article as a number (in the order articles first appear), read from
+        the ARTICLE_FIELD column (laws index, 174,520 passages: 0.2 s)."""
+        names = [name for segment, _ in self.segments if segment.doc_count_all()
+                 for name in var_bytes(segment.column_reader(ARTICLE_FIELD, translate=False))]
+        number_of: dict[bytes, int] = {}
+        return np.array([number_of.setdefault(name, len(number_of)) for name in names],
+                        dtype=np.int64)
 
     def postings(self, field: str, text: str) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         """(docnums, term frequencies) of a term, segment by segment, deleted ones included."""

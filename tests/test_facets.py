@@ -179,14 +179,15 @@ def test_facet_arrays_are_recorded_at_commit_and_checked(seed_index, engine, mon
     expected = engine.query("企业", 1)["facets"]
     backend = WhooshBackend.open(seed_index)
     try:
-        recorded = backend._recorded_facets()
+        recorded = backend._recorded()
         assert recorded is not None and recorded["commit"] == backend.ix.latest_generation()
         names, values, owners = backend._read_values("cities")
         assert list(recorded["cities.names"]) == names
         assert (recorded["cities.values"] == values).all()
         assert (recorded["cities.owners"] == owners).all()
+        assert (recorded["article_numbers"] == backend.scorer().article_numbers()).all()
         monkeypatch.setattr(whoosh_backend.store, "latest_commit", lambda folder: -1)
-        assert backend._recorded_facets() is None
+        assert backend._recorded() is None
         backend._facet_values = {}
         assert engine.query("企业", 1)["facets"] == expected
     finally:
