@@ -61,7 +61,7 @@ class FieldPostings:
         self.docnums = array("i")
         self.weights = array("f")
         self.values: list[bytes] = []
-        self.last: tuple = ("", None)  # the last pre-tokenized value and its Counted
+        self.last: tuple = ("", None)  # the last pre-tokenized value and its DocumentCount
 
     def add(self, term, docnum: int, weight: float, value: bytes) -> None:
         number = self.number.setdefault(term, len(self.number))
@@ -74,7 +74,7 @@ class FieldPostings:
         return len(self.docnums)
 
 
-class Counted(NamedTuple):
+class DocumentCount(NamedTuple):
     """A document's postings in one field: term numbers, weights, values; its length."""
 
     numbers: list[int]
@@ -111,8 +111,8 @@ def count_tokens(postings: FieldPostings, docnum: int, encoded: str, positions: 
     if counted is None or encoded != last:
         counts, values = _with_positions(encoded) if positions else _with_frequencies(encoded)
         number = postings.number
-        counted = Counted([number.setdefault(term, len(number)) for term in counts],
-                          list(counts.values()), values, sum(counts.values()))
+        counted = DocumentCount([number.setdefault(term, len(number)) for term in counts],
+                                list(counts.values()), values, sum(counts.values()))
         postings.last = (encoded, counted)
     postings.terms.extend(counted.numbers)
     postings.docnums.extend([docnum] * len(counted.numbers))

@@ -71,7 +71,7 @@ class Words:
             if len(content) == len(run) <= MAX_TERM_WORDS:
                 found.append(tuple(units("".join(run))))
             else:
-                found += [tuple(units(word)) for word in content for word in sub_words(word)]
+                found += [tuple(units(part)) for word in content for part in sub_words(word)]
         found = [needle for needle in found if needle] or [
             tuple(units(term)) for term in self.terms]
         return tuple(dict.fromkeys(found))

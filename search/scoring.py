@@ -108,6 +108,7 @@ class Scorer:
         self.size = searcher.doc_count_all()
         self._lengths: dict[str, np.ndarray] = {}
         self._blocks: dict[tuple[int, str, str], list[Block]] = {}  # this query's, by term
+        self._phrases: dict[tuple, np.ndarray] = {}  # this query's phrase_holders, by phrase
         self.live = np.ones(self.size, dtype=bool)  # docnums not deleted
         for segment, offset in self.segments:
             if segment.has_deletions():
@@ -210,7 +211,7 @@ class Scorer:
     def new_query(self) -> None:
         """Forget the posting lists read for the last query (one query reads a term's list
         once, whether to score or to match it)."""
-        self._blocks = {}
+        self._blocks, self._phrases = {}, {}
 
     def blocks(self, number: int, field: str, text: str) -> list[Block]:
         """The blocks of a term's posting list in segment ``number`` (read once a query)."""
@@ -273,6 +274,9 @@ class Scorer:
         ``found`` in a row, deleted ones included. The pair fields keep no positions: the
         passages that have every pair are candidates, and their stored text is looked at
         (not for docnums already ``known`` to hold the phrase)."""
+        key = (field, found)
+        if key in self._phrases:  # a typed run is both scored and matched as a phrase
+            return self._phrases[key]
         wanted = _joined(found)
         holders: list[int] = []
         for number, (_, offset) in enumerate(self.segments):
@@ -287,7 +291,10 @@ class Scorer:
                 if any(wanted in _joined(units(stored.get(name) or ""))
                        for name in PAIR_TEXTS[field]):
                     holders.append(docnum)
-        return np.array(holders, dtype=np.int64)
+        found_holders = np.array(holders, dtype=np.int64)
+        if known is None:  # all of them: what the next caller would find too
+            self._phrases[key] = found_holders
+        return found_holders
 
     def _add_phrase(self, phrase: Phrase, scores: np.ndarray, matched: np.ndarray) -> None:
         """As Whoosh scores a phrase: its pairs' BM25 summed, times its boost, in the passages

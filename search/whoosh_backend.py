@@ -362,8 +362,9 @@ class WhooshBackend:
                     self._arrays = dict(found)
             except (OSError, ValueError):
                 self._arrays = {}
-        commit = self._arrays.get("commit")
-        return self._arrays if commit == store.latest_commit(self.generation) else None
+            if self._arrays.get("commit") != store.latest_commit(self.generation):
+                self._arrays = {}
+        return self._arrays or None
 
     def record_arrays(self) -> None:
         """Write, with the commit they belong to, every facet field's arrays (``_values``)
