@@ -33,6 +33,14 @@ class Record:
     tokens: dict  # field name -> list of (term, position) or list of terms (position = index)
 
 
+FIRST_ORDER = 1  # an article's first passage's ``order``
+
+
+def passage_id(article_id: str, order: int) -> str:
+    """The id of an article's passage: its article's id and its place (from FIRST_ORDER)."""
+    return f"{article_id}:{order}"
+
+
 FACETS = ("city", "province", "source", "year")
 FACET_LABELS = {"city": "cities", "province": "provinces", "county": "counties",
                 "source": "sources", "year": "years"}  # every facet, with its plural

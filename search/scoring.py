@@ -100,9 +100,12 @@ class Scorer:
     ``article`` term each passage's article and the articles' field lengths)."""
 
     def __init__(self, searcher, k1: float, b: float, article: ArticleTerm | None = None,
-                 article_numbers: np.ndarray | None = None):
-        """``article_numbers``: ``article_numbers()`` as recorded at commit, if it was."""
+                 article_numbers: np.ndarray | None = None,
+                 stored: Callable[[int], dict] | None = None):
+        """``article_numbers``: ``article_numbers()`` as recorded at commit, if it was;
+        ``stored``: a docnum's stored texts by name (``PAIR_TEXTS``), Whoosh's by default."""
         self.searcher, self.k1, self.b, self.article = searcher, k1, b, article
+        self.stored = stored or searcher.stored_fields
         self._article_numbers = article_numbers
         self.segments = segments(searcher)
         self.size = searcher.doc_count_all()
@@ -287,7 +290,7 @@ class Scorer:
             if known is not None:
                 candidates = candidates[~known[candidates]]
             for docnum in candidates.tolist():
-                stored = self.searcher.stored_fields(docnum)
+                stored = self.stored(docnum)
                 if any(wanted in _joined(units(stored.get(name) or ""))
                        for name in PAIR_TEXTS[field]):
                     holders.append(docnum)

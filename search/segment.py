@@ -23,6 +23,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from .backend import FIRST_ORDER, passage_id
 from .clean import Block, clean, ends_clause, has_sentence_end, sentence_bounds
 from .errors import ReadError, ignore
 from .readers import Document
@@ -90,10 +91,10 @@ def segment(doc: Document, on_warning: Callable[[ReadError], None] = ignore) -> 
                           content_hash)
         for section, section_blocks in story.sections:
             for pieces in _group(section_blocks):
-                order = len(article.passages) + 1
+                order = len(article.passages) + FIRST_ORDER
                 start, end = pieces[0].char_start, pieces[-1].char_end
                 article.passages.append(Passage(
-                    f"{story.article_id}:{order}", story.article_id, order, section,
+                    passage_id(story.article_id, order), story.article_id, order, section,
                     "\n".join(piece.text for piece in pieces), start, end,
                     line_of(start), line_of(end - 1),
                 ))

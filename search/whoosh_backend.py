@@ -26,7 +26,7 @@ from whoosh.scoring import BM25F
 
 from . import store
 from .analysis import ANALYZER_VERSION, first_unit, fold, is_ascii, pairs, units
-from .backend import FACETS, Filters, Hit, Record, SearchResult
+from .backend import FACETS, FIRST_ORDER, Filters, Hit, Record, SearchResult, passage_id
 from .errors import IndexUnavailable
 from .parallel import ParallelWriter
 from .postings import PROCESS_POSTINGS, SAME_POSITION, FastSegmentWriter, decode_tokens
@@ -34,7 +34,7 @@ from .query import And, Needle, Node, Not, Or, Words, is_character
 from .query import Phrase as TypedPhrase
 from .scoring import ArticleTerm, Phrase, Scorer, Word, scored_clauses, top
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 META_FILE = "search-meta.json"
 ARRAYS_FILE = "search-arrays.npz"  # a commit's facet arrays and article numbers
 TITLE_BOOST = 3.0
@@ -46,9 +46,14 @@ K1, B = 0.9, 0.4  # tuned on cmrc2018 dev, checked on trial (see README: relevan
 # The article's BM25F counts as much as the passage's, with the textbook k1 and b of
 # whole documents (tuned on the first 500 news-titles queries, checked on the rest).
 ARTICLE = ArticleTerm(weight=1.0, k1=1.2, b=0.75)
-STORED_FIELDS = ("order", "char_start", "char_end", "line_start", "line_end", "format",
-                 "content_hash", "file_hash", "author", "date", "url", "source")
+# Stored, as two tuples (Whoosh pickles a dict's names with every document): each passage's
+# own fields, and its article's, with the article's first passage only
+PASSAGE_STORED = ("article_id", "path", "order", "section", "text", "char_start", "char_end",
+                  "line_start", "line_end", "cities", "provinces", "counties")
+ARTICLE_STORED = ("title", "format", "content_hash", "file_hash", "source", "author", "date",
+                  "url")
 LIST_FIELDS = ("cities", "provinces", "counties")
+ARTICLES_KEPT = 10_000  # articles' stored fields remembered by a backend while it reads
 FIELD_OF = {"city": "cities", "province": "provinces", "county": "counties",
             "source": "source_key", "year": "year"}  # facet or filter -> Whoosh field
 HOLDING_FIELDS = ("bigram", "heading_bigram")  # where a passage holds a query's needles
@@ -112,24 +117,24 @@ def _counted(analyzer, **options) -> TEXT:
 def make_schema() -> Schema:
     tokens = PreTokenized()
     fields = dict(
-        passage_id=ID(stored=True, unique=True),
-        article_id=ID(stored=True, sortable=True),
-        path=ID(stored=True),
-        title=_counted(tokens, stored=True),
-        section=_counted(tokens, stored=True),
-        text=_counted(tokens, stored=True),  # phrases use bigram
+        passage_id=ID(unique=True),
+        article_id=ID(sortable=True),
+        path=ID(),
+        title=_counted(tokens),
+        section=_counted(tokens),
+        text=_counted(tokens),
         # Unit pairs without positions: a phrase is checked on the stored text (scoring.py)
         bigram=_counted(tokens),
         heading_bigram=_counted(tokens),  # the title's, then the section's
-        order=NUMERIC(int, bits=32, signed=True, stored=True),
-        cities=KEYWORD(stored=True, commas=True, scorable=False),
-        provinces=KEYWORD(stored=True, commas=True, scorable=False),
-        counties=KEYWORD(stored=True, commas=True, scorable=False),
+        cities=KEYWORD(commas=True, scorable=False),
+        provinces=KEYWORD(commas=True, scorable=False),
+        counties=KEYWORD(commas=True, scorable=False),
         source_key=ID(),  # the folded source, for filters and facets
         year=ID(),
         day=NUMERIC(int, bits=32, signed=True),  # yyyymmdd, for --since/--until
+        passage=STORED(),  # PASSAGE_STORED
+        article=STORED(),  # ARTICLE_STORED, with an article's first passage
     )
-    fields.update({name: STORED() for name in STORED_FIELDS if name not in fields})
     return Schema(**fields)
 
 
@@ -169,6 +174,7 @@ class WhooshBackend:
         self._facet_values: dict[str, tuple] = {}  # field -> _values()
         self._arrays: dict[str, np.ndarray] | None = None  # _recorded(), once read
         self._scorer: Scorer | None = None  # per searcher
+        self._articles: dict[tuple[str, str], dict] = {}  # (path, article id) -> _article()
 
     @classmethod
     def create(cls, index_dir: Path) -> WhooshBackend:
@@ -234,8 +240,7 @@ class WhooshBackend:
             best = self._per_article(scores, candidates, limit, per_article)
         else:
             best = top(scores, candidates, limit)
-        hits = [Hit(float(scores[docnum]), _stored(self.searcher().stored_fields(docnum)))
-                for docnum in best]
+        hits = [Hit(float(scores[docnum]), self.stored(docnum)) for docnum in best]
         counts = {name: self._count(name, matched) for name in facets}
         return SearchResult(len(candidates), hits, counts)
 
@@ -283,7 +288,7 @@ class WhooshBackend:
         if self._scorer is None:
             recorded = self._recorded() or {}
             self._scorer = Scorer(self.searcher(), K1, B, ARTICLE,
-                                  recorded.get("article_numbers"))
+                                  recorded.get("article_numbers"), self.stored)
         return self._scorer
 
     def _mask(self, docnums) -> np.ndarray:
@@ -381,31 +386,56 @@ class WhooshBackend:
         np.savez(temporary, **arrays)
         os.replace(temporary, self.generation / ARRAYS_FILE)
 
+    def stored(self, docnum: int) -> dict:
+        """A passage's stored fields, its article's included."""
+        return self._fields(self.searcher().stored_fields(docnum))
+
+    def _fields(self, stored: dict) -> dict:
+        fields = dict(zip(PASSAGE_STORED, stored["passage"], strict=True))
+        for name in LIST_FIELDS:
+            fields[name] = list(fields[name])
+        fields["passage_id"] = passage_id(fields["article_id"], fields["order"])
+        fields.update(self._article(fields["path"], fields["article_id"], stored))
+        return fields
+
+    def _article(self, path: str, article_id: str, stored: dict) -> dict:
+        """An article's stored fields, from its first passage (``stored`` when it is that)."""
+        key = (path, article_id)
+        if key not in self._articles:
+            if "article" not in stored:
+                first = self.searcher().document_number(
+                    passage_id=passage_id(article_id, FIRST_ORDER), path=path)
+                stored = self.searcher().stored_fields(first)
+            if len(self._articles) >= ARTICLES_KEPT:
+                self._articles.clear()
+            self._articles[key] = dict(zip(ARTICLE_STORED, stored["article"], strict=True))
+        return self._articles[key]
+
     def passages(self) -> Iterator[dict]:
         for stored in self.searcher().all_stored_fields():
-            yield _stored(stored)
+            yield self._fields(stored)
 
     def file_hashes(self) -> dict[str, str]:
         """Each indexed source path with the hash of its bytes when it was indexed."""
         searcher = self.searcher()
         hashes = {}
         for path in searcher.reader().field_terms("path"):
-            stored = searcher.document(path=path)
-            if stored is not None:
-                hashes[path] = stored.get("file_hash", "")
+            docnum = searcher.document_number(path=path)
+            if docnum is not None:
+                hashes[path] = self.stored(docnum)["file_hash"]
         return hashes
 
     def passage_ids(self) -> list[str]:
         return list(self.searcher().reader().field_terms("passage_id"))
 
     def passage(self, passage_id: str) -> dict | None:
-        found = self.searcher().document(passage_id=passage_id)
-        return _stored(found) if found else None
+        docnum = self.searcher().document_number(passage_id=passage_id)
+        return None if docnum is None else self.stored(docnum)
 
     def passages_of(self, article_id: str) -> list[dict]:
         """An article's passages in order."""
-        found = self.searcher().documents(article_id=article_id)
-        return sorted((_stored(stored) for stored in found), key=lambda p: p["order"])
+        found = self.searcher().document_numbers(article_id=article_id)
+        return sorted((self.stored(docnum) for docnum in found), key=lambda p: p["order"])
 
     def doc_count(self) -> int:
         return self.searcher().doc_count()
@@ -433,7 +463,7 @@ class WhooshBackend:
         if self._searcher is not None:
             self._searcher.close()
             self._searcher = None
-        self._facet_values, self._scorer, self._arrays = {}, None, None
+        self._facet_values, self._scorer, self._arrays, self._articles = {}, None, None, {}
 
 
 class Transaction:
@@ -471,27 +501,23 @@ class Transaction:
 
 
 def _document(record: Record) -> dict:
-    """Whoosh keyword arguments for one passage: tokens to index, strings to store."""
-    doc = {name: value for name, value in record.stored.items() if value is not None}
-    for name, tokens in record.tokens.items():
-        if name in doc:
-            doc[f"_stored_{name}"] = doc[name]
-        doc[name] = encode_tokens(tokens)
+    """Whoosh keyword arguments for one passage: tokens and values to index, and the stored
+    tuples (``PASSAGE_STORED``; ``ARTICLE_STORED`` with an article's first passage)."""
+    stored = record.stored
+    doc = {name: stored[name] for name in ("passage_id", "article_id", "path")}
+    doc.update({name: encode_tokens(tokens) for name, tokens in record.tokens.items()})
+    doc["passage"] = tuple(tuple(stored.get(name) or ()) if name in LIST_FIELDS
+                           else stored.get(name) for name in PASSAGE_STORED)
+    if stored["order"] == FIRST_ORDER:
+        doc["article"] = tuple(stored.get(name) or "" for name in ARTICLE_STORED)
     for name in LIST_FIELDS:
-        doc[name] = ",".join(doc.get(name, []))
-    if doc.get("source"):
-        doc["source_key"] = fold(doc["source"])
-    if doc.get("date"):
-        doc["year"] = doc["date"][:4]
-        doc["day"] = int(doc["date"].replace("-", ""))
+        doc[name] = ",".join(stored.get(name) or [])
+    if stored.get("source"):
+        doc["source_key"] = fold(stored["source"])
+    if stored.get("date"):
+        doc["year"] = stored["date"][:4]
+        doc["day"] = int(stored["date"].replace("-", ""))
     return doc
-
-
-def _stored(fields: dict) -> dict:
-    """Stored fields as the engine reads them: place lists as lists."""
-    for name in LIST_FIELDS:
-        fields[name] = [value for value in fields.get(name, "").split(",") if value]
-    return fields
 
 
 def filter_queries(filters: Filters) -> list[wq.Query]:

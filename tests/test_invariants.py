@@ -1,6 +1,8 @@
 """The invariants (quotes exact, nothing lost, highlights true, ids stable, either script),
 checked on the real seeds."""
 
+import hashlib
+import json
 import shutil
 from pathlib import Path
 
@@ -11,11 +13,12 @@ import yaml
 from search.analysis import unit_spans, words
 from search.clean import clean, clean_text
 from search.engine import Engine
-from search.indexer import index_paths
+from search.indexer import index_paths, records_for
 from search.query import is_character, parse, positive_needles
-from search.segment import _demote_trailing_headings
+from search.readers import read_file
+from search.segment import _demote_trailing_headings, segment
 from search.whoosh_backend import WhooshBackend
-from tests.conftest import holds
+from tests.conftest import SEEDS, holds
 
 QUERIES = ["长沙银行 供应链金融", "小巨人", '"黑灯工厂"', "智能制造 数字化转型", "专精特新 中小企业",
            "株洲 AND 硬质合金", "58家", "0.01度", "重庆小康动力", "工信部会同有关部门", "5G线缆",
@@ -165,3 +168,34 @@ def test_a_word_is_not_matched_by_its_first_two_characters(tmp_path):
     result = engine.query("无人机")
     engine.close()
     assert result["total"] == 1 and [hit["article_id"] for hit in result["hits"]] == ["a"]
+
+
+def test_every_passage_reads_back_as_written(tmp_path, monkeypatch):
+    """An article's fields are stored with its first passage only; every passage still reads
+    back every field as the indexer wrote it, also when two files hold a record of one id."""
+    monkeypatch.chdir(tmp_path)
+    shutil.copytree(SEEDS, "docs")
+    for name, title in (("a.jsonl", "株洲晚报"), ("b.jsonl", "长沙晚报")):
+        Path("docs", name).write_text(json.dumps({
+            "id": "1", "title": title, "source": title, "date": "2024-05-01",
+            "text": "\n\n".join(f"{title}第{n}段讲湖南的企业。" for n in range(30))},
+            ensure_ascii=False), "utf-8")
+    index_paths(Path("index"), [Path("docs")])
+    written = {}
+    for path in sorted(Path("docs").iterdir()):
+        data = path.read_bytes()
+        for doc in read_file(path, data=data, name=path.as_posix()):
+            for article in segment(doc):
+                for record in records_for(article, hashlib.sha256(data).hexdigest()[:16]):
+                    written[(record.stored["path"], record.stored["passage_id"])] = record.stored
+    backend = WhooshBackend.open(Path("index"))
+    searcher = backend.searcher()  # last passage first: each article's fields looked up
+    read = {(fields["path"], fields["passage_id"]): fields for fields in
+            map(backend.stored, reversed(range(searcher.doc_count_all())))}
+    assert list(backend.passages()) == [read[key] for key in reversed(read)]
+    backend.close()
+    assert read.keys() == written.keys()
+    assert len({pid for _, pid in read if pid.startswith("1:")}) < len(
+        [pid for _, pid in read if pid.startswith("1:")])  # the same ids in a.jsonl and b.jsonl
+    for key, fields in written.items():
+        assert read[key] == fields, key

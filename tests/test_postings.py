@@ -148,8 +148,8 @@ def test_writer_processes_return_all_their_segments(documents, tmp_path):
         assert got.doc_count() == want.doc_count()
         for field, text in [("text", "银行"), ("bigram", "长沙"), ("cities", "株洲")]:
             query = Term(field, text)
-            assert (sorted(hit["passage_id"] for hit in got.search(query, limit=None))
-                    == sorted(hit["passage_id"] for hit in want.search(query, limit=None)))
+            assert (sorted(hit["passage"] for hit in got.search(query, limit=None))
+                    == sorted(hit["passage"] for hit in want.search(query, limit=None)))
 
 
 def assert_same_postings(expected, actual) -> None:

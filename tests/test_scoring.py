@@ -41,9 +41,10 @@ def edited_index(tmp_path_factory) -> Engine:
     return Engine(root / "index")
 
 
-def reference_scores(searcher, query) -> dict[int, float]:
+def reference_scores(backend, query) -> dict[int, float]:
     """The same BM25F, one posting at a time through Whoosh's public API, plus ARTICLE's
     weight times each word's BM25F over the whole article (``reference_article_scores``)."""
+    searcher = backend.searcher()
     k1, b, size = K1, B, searcher.doc_count()
     scores: dict[int, float] = {}
     words: dict[str, list] = {}
@@ -51,8 +52,8 @@ def reference_scores(searcher, query) -> dict[int, float]:
         if isinstance(clause, Word):
             words.setdefault(clause.text, []).extend(clause.subqueries)
         elif isinstance(clause, Phrase):  # as Whoosh scores one, where the text holds it
-            holding = {docnum for docnum, stored in searcher.reader().iter_docs()
-                       if _contains(units(stored["text"]), list(clause.units))}
+            holding = {docnum for docnum in searcher.reader().all_doc_ids()
+                       if _contains(units(backend.stored(docnum)["text"]), list(clause.units))}
             for pair in clause.words:
                 add_bm25(searcher, wq.Term("bigram", pair, boost=clause.boost), scores, holding)
         elif isinstance(clause, wq.Term):
@@ -62,7 +63,7 @@ def reference_scores(searcher, query) -> dict[int, float]:
             while matcher.is_active():
                 scores[matcher.id()] = scores.get(matcher.id(), 0) + matcher.score()
                 matcher.next()
-    article_of = {docnum: searcher.stored_fields(docnum)["article_id"]
+    article_of = {docnum: backend.stored(docnum)["article_id"]
                   for docnum in searcher.reader().all_doc_ids()}
     per_article: dict[str, float] = defaultdict(float)
     for terms in words.values():
@@ -155,14 +156,14 @@ def test_ranking_equals_a_one_posting_at_a_time_reference(edited_index, text):
     backend = edited_index.backend
     searcher = backend.searcher()
     node = parse(text)
-    holding = {docnum for docnum, stored in searcher.reader().iter_docs()
-               if holds(stored, node)}
-    expected = sorted((-reference_scores(searcher, to_whoosh(node)).get(docnum, 0), docnum)
+    holding = {docnum for docnum in searcher.reader().all_doc_ids()
+               if holds(backend.stored(docnum), node)}
+    expected = sorted((-reference_scores(backend, to_whoosh(node)).get(docnum, 0), docnum)
                       for docnum in holding)
     result = backend.search(node, 10)
     assert [hit.score for hit in result.hits] == pytest.approx([-s for s, _ in expected[:10]])
     assert [hit.stored["passage_id"] for hit in result.hits] == \
-        [searcher.stored_fields(docnum)["passage_id"] for _, docnum in expected[:10]]
+        [backend.stored(docnum)["passage_id"] for _, docnum in expected[:10]]
     assert result.total == len(holding)
 
 
