@@ -322,26 +322,26 @@ def quote_command(choice: IndexChoice, passage_ids: tuple[str, ...], fmt: str, c
 def print_quotes(engine: Engine, passage_ids: list[str], fmt: str, context: int,
                  raw: bool, choice: IndexChoice) -> None:
     """Each passage as a quote; a source that changed since indexing gets a warning."""
-    from .quote import as_json, as_markdown, as_text, raw_slice, source_raw
+    from .quote import as_json, as_markdown, as_text, raw_slice, source_problem, source_raw
 
     for n, passage_id in enumerate(passage_ids):
         stored = engine.passage(passage_id)
-        source = source_raw(stored)
         reindex = f"`search {choice.option}index {stored['path']}`"
         if raw:
+            source = source_raw(stored)
             if source.problem:
                 raise SearchError(f"{passage_id}: {source.problem}; the recorded span may no "
                                   f"longer hold it: run {reindex}")
             click.echo(raw_slice(stored, source), nl=False)
             continue
-        if source.problem:
-            _note(f"warning: {source.problem}; this is the text as indexed: run {reindex} to "
+        if problem := source_problem(stored):
+            _note(f"warning: {problem}; this is the text as indexed: run {reindex} to "
                   "update it")
         before, after = engine.context(stored, context)
         if fmt == "json":
             quote = as_json(stored, before + after)
-            if source.problem:
-                quote["warning"] = source.problem
+            if problem:
+                quote["warning"] = problem
             click.echo(json.dumps(quote, ensure_ascii=False))
             continue
         marked = {p["passage_id"] for p in before + after}

@@ -12,7 +12,6 @@ reported and skipped.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import time
 from collections.abc import Callable
@@ -23,7 +22,7 @@ from .analysis import Token, bigrams, fold, folded_bigrams, folded_words, words
 from .backend import Record
 from .errors import ReadError, SearchError, ignore
 from .metadata import article_places, describe, passage_places
-from .readers import MAX_FILE_MB, iter_files, read_bytes, read_file, unreadable
+from .readers import MAX_FILE_MB, file_digest, iter_files, read_bytes, read_file, unreadable
 from .segment import Article, segment
 from .sources import Sources, display_path
 from .store import indexer_lock
@@ -279,7 +278,7 @@ def _read(file: InputFile, indexed: dict[str, str], report: IndexReport,
         if file.refusal is not None:
             raise file.refusal
         data = read_bytes(file.path)
-        file_hash = hashlib.sha256(data).hexdigest()[:16]
+        file_hash = file_digest(data)
         if indexed.get(file.stored) == file_hash:
             report.unchanged += 1
             return "unchanged", [], file_hash

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from .clean import clean_text
 from .errors import ReadError
-from .readers import decode_file, jsonl_lines
+from .readers import decode_file, file_digest, jsonl_lines
 
 
 @dataclass
@@ -26,13 +26,25 @@ class Source:
     problem: str = ""  # why not, or how it changed since indexing
 
 
-def source_raw(stored: dict) -> Source:
+def source_problem(stored: dict) -> str:
+    """How a passage's source changed since it was indexed, "" when it did not: a file whose
+    bytes are those indexed is not read again (a 58 MB JSONL.gz takes 0.4 s to decode)."""
+    try:
+        data = Path(stored["file"]).read_bytes()
+    except OSError:
+        return f"{stored['path']} is gone since it was indexed"
+    if file_digest(data) == stored.get("file_hash"):
+        return ""
+    return source_raw(stored, data).problem
+
+
+def source_raw(stored: dict, data: bytes | None = None) -> Source:
     """Read a passage's source again: the file, or its JSONL record. ``stored`` is a passage
     as ``Engine.located`` gives it: ``file`` is where the source is on disk, ``path`` how
-    messages name it."""
+    messages name it; ``data``: the file's bytes, when already read."""
     path = Path(stored["file"])
     try:
-        data = path.read_bytes()
+        data = path.read_bytes() if data is None else data
     except OSError:
         return Source(None, f"{stored['path']} is gone since it was indexed")
     try:

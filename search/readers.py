@@ -22,6 +22,7 @@ from __future__ import annotations
 import codecs
 import functools
 import gzip
+import hashlib
 import json
 import os
 import re
@@ -32,6 +33,11 @@ from pathlib import Path
 
 from .errors import ReadError
 from .sources import display_path
+
+
+def file_digest(data: bytes) -> str:
+    """The hash of a file's bytes that an index records, to tell when the file changed."""
+    return hashlib.sha256(data).hexdigest()[:16]
 
 TEXT_SUFFIXES = {".txt", ".md", ".markdown", ".html", ".htm", ".jsonl", ".gz", ""}
 META_KEYS = ("title", "date", "source", "author", "url", "categories", "tags")

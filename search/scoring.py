@@ -101,11 +101,12 @@ class Scorer:
 
     def __init__(self, searcher, k1: float, b: float, article: ArticleTerm | None = None,
                  article_numbers: np.ndarray | None = None,
-                 stored: Callable[[int], dict] | None = None):
+                 texts: Callable[[int, tuple[str, ...]], list[str]] | None = None):
         """``article_numbers``: ``article_numbers()`` as recorded at commit, if it was;
-        ``stored``: a docnum's stored texts by name (``PAIR_TEXTS``), Whoosh's by default."""
+        ``texts``: a docnum's stored texts of the given names (``PAIR_TEXTS``), by default
+        as Whoosh stores them."""
         self.searcher, self.k1, self.b, self.article = searcher, k1, b, article
-        self.stored = stored or searcher.stored_fields
+        self.texts = texts or self._stored_texts
         self._article_numbers = article_numbers
         self.segments = segments(searcher)
         self.size = searcher.doc_count_all()
@@ -271,6 +272,10 @@ class Scorer:
                 if first_unit(term) == unit and (blocks := self.blocks(number, field, term)):
                     yield docnums_of(blocks) + offset
 
+    def _stored_texts(self, docnum: int, names: tuple[str, ...]) -> list[str]:
+        stored = self.searcher.stored_fields(docnum)
+        return [stored.get(name) or "" for name in names]
+
     def phrase_holders(self, field: str, found: tuple[str, ...],
                        known: np.ndarray | None = None) -> np.ndarray:
         """The docnums whose text (``PAIR_TEXTS`` of the pair ``field``) holds the units
@@ -290,9 +295,8 @@ class Scorer:
             if known is not None:
                 candidates = candidates[~known[candidates]]
             for docnum in candidates.tolist():
-                stored = self.stored(docnum)
-                if any(wanted in _joined(units(stored.get(name) or ""))
-                       for name in PAIR_TEXTS[field]):
+                if any(wanted in _joined(units(text))
+                       for text in self.texts(docnum, PAIR_TEXTS[field])):
                     holders.append(docnum)
         found_holders = np.array(holders, dtype=np.int64)
         if known is None:  # all of them: what the next caller would find too

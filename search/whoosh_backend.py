@@ -22,6 +22,7 @@ from whoosh.analysis import Token, Tokenizer
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.filedb.filestore import FileStorage
 from whoosh.formats import Frequency
+from whoosh.reading import TermNotFound
 from whoosh.scoring import BM25F
 
 from . import store
@@ -288,7 +289,7 @@ class WhooshBackend:
         if self._scorer is None:
             recorded = self._recorded() or {}
             self._scorer = Scorer(self.searcher(), K1, B, ARTICLE,
-                                  recorded.get("article_numbers"), self.stored)
+                                  recorded.get("article_numbers"), self.texts)
         return self._scorer
 
     def _mask(self, docnums) -> np.ndarray:
@@ -390,6 +391,15 @@ class WhooshBackend:
         """A passage's stored fields, its article's included."""
         return self._fields(self.searcher().stored_fields(docnum))
 
+    def texts(self, docnum: int, names: tuple[str, ...]) -> list[str]:
+        """Some of a passage's stored texts (``text``, ``section``, ``title``): its article's
+        fields are looked up only when one of them is asked for."""
+        stored = self.searcher().stored_fields(docnum)
+        fields = dict(zip(PASSAGE_STORED, stored["passage"], strict=True))
+        if not set(names) <= fields.keys():
+            fields.update(self._article(fields["path"], fields["article_id"], stored))
+        return [fields[name] for name in names]
+
     def _fields(self, stored: dict) -> dict:
         fields = dict(zip(PASSAGE_STORED, stored["passage"], strict=True))
         for name in LIST_FIELDS:
@@ -403,13 +413,26 @@ class WhooshBackend:
         key = (path, article_id)
         if key not in self._articles:
             if "article" not in stored:
-                first = self.searcher().document_number(
-                    passage_id=passage_id(article_id, FIRST_ORDER), path=path)
-                stored = self.searcher().stored_fields(first)
+                stored = self._first_passage(path, article_id)
             if len(self._articles) >= ARTICLES_KEPT:
                 self._articles.clear()
             self._articles[key] = dict(zip(ARTICLE_STORED, stored["article"], strict=True))
         return self._articles[key]
+
+    def _first_passage(self, path: str, article_id: str) -> dict:
+        """The stored fields of an article's first passage (a JSONL record's id can be
+        another file's too: the path tells them apart)."""
+        searcher = self.searcher()
+        first = passage_id(article_id, FIRST_ORDER)
+        try:
+            for docnum in searcher.reader().postings("passage_id", first).all_ids():
+                stored = searcher.stored_fields(docnum)
+                if stored["passage"][PASSAGE_STORED.index("path")] == path:
+                    return stored
+        except TermNotFound:
+            pass
+        raise IndexUnavailable(f"the index in {self.index_dir}/ lacks the first passage of "
+                               f"{article_id} ({path}); rebuild it with `search index --rebuild`")
 
     def passages(self) -> Iterator[dict]:
         for stored in self.searcher().all_stored_fields():

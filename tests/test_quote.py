@@ -164,3 +164,20 @@ def test_jsonl_passages_quote_their_record(tmp_path, monkeypatch):
     assert data["citation"] == "《甲》，某报，n.jsonl:1，http://x.cn/a"
     assert run(Path("index"), "quote", "a:2", "--raw").output == second
     assert run(Path("index"), "verify").exit_code == 0
+
+
+def test_a_record_is_changed_only_when_its_own_text_changed(tmp_path, monkeypatch):
+    """A JSONL file with one record edited: quoting that record warns, another does not (the
+    file's bytes differ, so each record is read again and compared)."""
+    monkeypatch.chdir(tmp_path)
+    records = [{"id": name, "title": name, "text": f"{name}说的是黑灯工厂的事情。"}
+               for name in ("甲", "乙")]
+    path = Path("n.jsonl")
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), "utf-8")
+    index_paths(Path("index"), [path])
+    assert "warning" not in run(Path("index"), "quote", "甲:1", "乙:1").output
+    records[1]["text"] = "乙改过了。"
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), "utf-8")
+    assert "warning" not in run(Path("index"), "quote", "甲:1").output
+    assert "warning: n.jsonl has changed since it was indexed" in \
+        run(Path("index"), "quote", "乙:1").output
