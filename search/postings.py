@@ -55,12 +55,13 @@ _TERMINFO = W3TermInfo._struct  # flags, weight, doc freq, min/max length byte, 
 class FieldPostings:
     """The postings of one field of the segment being written, in the order they came."""
 
-    def __init__(self):
+    def __init__(self, valued: bool = True):
         self.number: dict = {}  # term (str or UTF-8 bytes) -> term number
         self.terms = array("i")  # per posting: term number
         self.docnums = array("i")
         self.weights = array("f")
-        self.values: list[bytes] = []
+        self.valued = valued  # False: the field's format has no posting values (Counted)
+        self.values: list[bytes] = []  # per posting, when valued
         self.last: tuple = ("", None)  # the last pre-tokenized value and its DocumentCount
 
     def add(self, term, docnum: int, weight: float, value: bytes) -> None:
@@ -68,7 +69,8 @@ class FieldPostings:
         self.terms.append(number)
         self.docnums.append(docnum)
         self.weights.append(weight)
-        self.values.append(value)
+        if self.valued:
+            self.values.append(value)
 
     def __len__(self) -> int:
         return len(self.docnums)
@@ -109,9 +111,9 @@ def count_tokens(postings: FieldPostings, docnum: int, encoded: str, positions: 
     """
     last, counted = postings.last
     if counted is None or encoded != last:
-        counts, values = _with_positions(encoded) if positions else _with_frequencies(encoded)
-        number = postings.number
-        counted = DocumentCount([number.setdefault(term, len(number)) for term in counts],
+        counts, values = (_with_positions(encoded) if positions
+                          else _with_frequencies(encoded, postings.valued))
+        counted = DocumentCount(_numbers(postings.number, list(counts)),
                                 list(counts.values()), values, sum(counts.values()))
         postings.last = (encoded, counted)
     postings.terms.extend(counted.numbers)
@@ -121,10 +123,21 @@ def count_tokens(postings: FieldPostings, docnum: int, encoded: str, positions: 
     return counted.length
 
 
-def _with_frequencies(encoded: str) -> tuple[dict[str, int], list[bytes]]:
+def _numbers(number: dict, terms: list[str]) -> list[int]:
+    """Each term's number in ``number``, a new term numbered as it comes (looked up by
+    ``map``: a build has millions of these and few new terms)."""
+    numbers = list(map(number.get, terms))
+    if None in numbers:
+        for index, found in enumerate(numbers):
+            if found is None:
+                numbers[index] = number[terms[index]] = len(number)
+    return numbers
+
+
+def _with_frequencies(encoded: str, valued: bool) -> tuple[dict[str, int], list[bytes]]:
     counts = Counter(encoded.replace(SAME_POSITION, "").split(" "))
     counts.pop("", None)
-    return counts, [_frequency(count) for count in counts.values()]
+    return counts, [_frequency(count) for count in counts.values()] if valued else []
 
 
 def _with_positions(encoded: str) -> tuple[dict[str, int], list[bytes]]:
@@ -163,7 +176,7 @@ class FastSegmentWriter(SegmentWriter):
 
     def __init__(self, ix, max_postings: int = MAX_POSTINGS, **kwargs):
         super().__init__(ix, **kwargs)
-        self.postings: defaultdict[str, FieldPostings] = defaultdict(FieldPostings)
+        self.postings: dict[str, FieldPostings] = {}  # field name -> its postings
         self.max_postings = max_postings
         self.written: list = []  # segments already written by this writer
         self.field_terms: dict[tuple, tuple] = {}  # (field, value) -> field.index(value)
@@ -221,7 +234,7 @@ class FastSegmentWriter(SegmentWriter):
 
     def _index_field(self, name: str, field, value) -> int:
         """Add a field's postings; returns its length (0 unless the field is scorable)."""
-        postings = self.postings[name]
+        postings = self._field_postings(name)
         if getattr(field.analyzer, "pretokenized", False) and isinstance(value, str):
             length = count_tokens(postings, self.docnum, value,
                                   isinstance(field.format, Positions))
@@ -231,6 +244,12 @@ class FastSegmentWriter(SegmentWriter):
                 postings.add(btext, self.docnum, weight, vbytes or b"")
                 length += freq
         return length if field.scorable else 0
+
+    def _field_postings(self, name: str) -> FieldPostings:
+        if (postings := self.postings.get(name)) is None:
+            valued = self.schema[name].format.fixed_value_size() != 0
+            postings = self.postings[name] = FieldPostings(valued)
+        return postings
 
     def _field_terms(self, name: str, field, value) -> tuple:
         """``field.index(value)``, remembered for fields whose values repeat (an article's
@@ -248,7 +267,7 @@ class FastSegmentWriter(SegmentWriter):
         """The postings of a segment being merged in (Whoosh's merge policy calls this)."""
         for name, btext, docnum, weight, vbytes in self._process_posts(
                 reader.iter_postings(), startdoc, docmap):
-            self.postings[name].add(btext, docnum, weight, vbytes or b"")
+            self._field_postings(name).add(btext, docnum, weight, vbytes or b"")
 
     def _flush_segment(self) -> None:
         self.perdocwriter.close()
@@ -282,9 +301,11 @@ def write_field(fieldwriter, name: str, field, postings: FieldPostings,
     order = np.lexsort((docnums, rank))
     rank, docnums = rank[order], docnums[order]
     weights = np.frombuffer(postings.weights, dtype=np.float32)[order]
-    values = np.empty(len(order), dtype=object)
-    values[:] = postings.values
-    values = values[order]
+    values = None
+    if postings.valued:
+        values = np.empty(len(order), dtype=object)
+        values[:] = postings.values
+        values = values[order]
     del order
 
     term_starts = np.flatnonzero(np.r_[True, rank[1:] != rank[:-1]])
@@ -350,7 +371,7 @@ class Run:
     def load(self, low: int, high: int) -> None:
         self.low = low
         self.deltas, self.weights, self.docnums, self.values = (
-            array[low:high].tolist() for array in self.arrays)
+            [] if array is None else array[low:high].tolist() for array in self.arrays)
 
     def block(self, start: int, stop: int) -> tuple:
         """The data tuple of the block of postings [start, stop), minified as W3 does."""
