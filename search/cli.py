@@ -154,7 +154,7 @@ def _open_engine(choice: IndexChoice, build: bool = True) -> Engine:
     from .engine import Engine
     from .whoosh_backend import WhooshBackend
 
-    exists = WhooshBackend.exists(choice.path) or store.legacy_files(choice.path)
+    exists = WhooshBackend.claimed(choice.path) or store.legacy_files(choice.path)
     if choice.named and not exists:
         raise IndexUnavailable(
             f"no index in {choice.path}/; check --index-dir (or SEARCH_INDEX_DIR), or build "
@@ -390,9 +390,24 @@ def verify_command(choice: IndexChoice) -> None:
 
     Example: search verify
     """
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
     engine = _open_engine(choice, build=False)
+    console = Console(stderr=True)
     try:
-        checked, problems = engine.verify()
+        with Progress(TextColumn("verifying"), BarColumn(), MofNCompleteColumn(),
+                      TextColumn("passages"), TimeRemainingColumn(), console=console,
+                      transient=True, disable=not console.is_terminal) as bar:
+            task = bar.add_task("verify", total=None)
+            checked, problems = engine.verify(
+                lambda done, total: bar.update(task, completed=done, total=total))
     finally:
         engine.close()
     for problem in problems:
@@ -405,6 +420,33 @@ def verify_command(choice: IndexChoice) -> None:
                           f"`search {choice.option}index PATH`")
     click.echo(f"verified {counted(checked, 'passage')}: each re-extracts exactly from its "
                "source")
+
+
+@cli.command("check")
+@index_dir_option
+@click.pass_obj
+def check_command(choice: IndexChoice) -> None:
+    """Read every file of the index and report damage (exit 1), changing nothing: files
+    missing, cut short or altered since they were written, and files a failed run left.
+
+    Example: search check
+    """
+    from .whoosh_backend import WhooshBackend
+
+    if not WhooshBackend.claimed(choice.path) and not store.legacy_files(choice.path):
+        raise IndexUnavailable(f"no index in {choice.path}/; check --index-dir (or "
+                               "SEARCH_INDEX_DIR)")
+    damage, leftovers = WhooshBackend.check(choice.path)
+    for problem in damage:
+        click.echo(f"damaged: {problem}")
+    for name in leftovers:
+        click.echo(f"left over: {choice.path}/{name} (no commit lists it; the next "
+                   f"`search {choice.option}index` removes it)")
+    if damage:
+        problems = counted(len(damage), "problem")
+        raise SearchError(f"the index in {choice.path}/ is damaged ({problems}); rebuild it "
+                          f"from its sources with `search {choice.option}index --rebuild PATH`")
+    click.echo(f"the index in {choice.path}/ is whole: every file as it was written")
 
 
 @cli.command("stats")

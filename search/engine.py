@@ -6,6 +6,7 @@ import calendar
 import datetime
 import difflib
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 from .analysis import fold
@@ -14,7 +15,7 @@ from .errors import QueryError, SearchError
 from .highlight import highlight
 from .places import gazetteer
 from .query import parse, positive_needles
-from .quote import Mismatch, Source, check, lines_of, source_key, source_raw
+from .quote import Mismatch, SourceReader, check, lines_of
 from .sources import Sources
 from .whoosh_backend import WhooshBackend
 
@@ -180,19 +181,23 @@ class Engine:
         hint = did_you_mean(article_id, articles) or "find one with `search query`"
         raise SearchError(f"no article {article_id} in {self.index_dir}/; {hint}")
 
-    def verify(self) -> tuple[int, list[Mismatch]]:
-        """Check every passage against its source: (passages checked, mismatches)."""
-        sources: dict[tuple[str, int], Source] = {}
+    def verify(self, on_progress: Callable[[int, int], None] = lambda done, total: None
+               ) -> tuple[int, list[Mismatch]]:
+        """Check every passage against its source: (passages checked, mismatches, by path and
+        line). Passages come in index order, in which a file's are together: each source file
+        is decoded once (``SourceReader``), and only one is held at a time.
+        ``on_progress(checked, total)`` is called as it goes."""
+        reader, total = SourceReader(), self.backend.doc_count()
         checked, problems = 0, []
-        for stored in sorted(self.backend.passages(), key=lambda p: (source_key(p), p["order"])):
-            key = source_key(stored)
+        for stored in self.backend.passages():
             passage = self.located(stored)
-            if key not in sources:
-                sources[key] = source_raw(passage)
-            source = sources[key]
             checked += 1
-            if problem := check(passage, source):
+            if problem := check(passage, reader.source(passage)):
                 problems.append(Mismatch(passage["passage_id"], lines_of(passage), problem))
+            if checked % 1000 == 0:
+                on_progress(checked, total)
+        on_progress(checked, total)
+        problems.sort(key=lambda mismatch: _where_key(mismatch.where))
         return checked, problems
 
     def stats(self) -> dict:
@@ -231,3 +236,9 @@ class Engine:
 
     def close(self) -> None:
         self.backend.close()
+
+
+def _where_key(where: str) -> tuple[str, int]:
+    """``path:12`` or ``path:12-15`` as (path, 12), to sort mismatches by."""
+    path, _, lines = where.rpartition(":")
+    return path, int(lines.split("-")[0])

@@ -1,5 +1,10 @@
 """Typed errors: the library raises these, the CLI prints them as one line."""
 
+import errno
+
+WRITE_ERRORS = frozenset({errno.ENOSPC, errno.EIO, errno.EDQUOT, errno.EROFS, errno.EFBIG})
+# the errors of a disk that cannot take a write: told as they are, never as a damaged index
+
 
 class SearchError(Exception):
     """A problem the user can fix; the message says what is wrong and what to do."""
@@ -23,6 +28,16 @@ class ReadError(SearchError):
 
 class IndexUnavailable(SearchError):
     """The index is missing, empty, or was built by an incompatible version."""
+
+
+class IndexDamaged(IndexUnavailable):
+    """The index's files cannot be read as they were written: truncated, corrupted, missing."""
+
+    def __init__(self, index_dir, what: str):
+        self.what = what
+        super().__init__(f"the index in {index_dir}/ is damaged ({what}); rebuild it from its "
+                         f"sources with `search index --rebuild PATH`, or remove {index_dir}/ "
+                         "and index again")
 
 
 class QueryError(SearchError):

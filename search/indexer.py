@@ -211,18 +211,20 @@ def _index(index_dir: Path, sources: Sources, named: Named, files: list[InputFil
            jobs: int) -> None:
     started = time.perf_counter()
     sizes = [_size(file.path) for file in files]
-    if rebuild or not WhooshBackend.exists(index_dir):
+    if rebuild or not WhooshBackend.claimed(index_dir):
         backend = WhooshBackend.create(index_dir)
         if not WhooshBackend.exists(index_dir):
             backend.publish()  # a first build is live at once: a killed one resumes next run
     else:
         backend = WhooshBackend.open(index_dir)
+        backend.discard_uncommitted()  # what a killed run left
     procs = jobs if sum(sizes) >= PARALLEL_BYTES else 1
     batch = BATCH if procs == 1 else PARALLEL_BATCH
     warn = _warner(report, on_error)
     indexed = backend.file_hashes()
-    transaction = backend.begin(procs)
+    transaction = None
     try:
+        transaction = backend.begin(procs)
         bytes_done, bytes_total = 0, sum(sizes)
         for i, file in enumerate(files):
             outcome, documents, file_hash = _read(file, indexed, report, on_error, warn)
@@ -249,7 +251,11 @@ def _index(index_dir: Path, sources: Sources, named: Named, files: list[InputFil
                 transaction.delete(path)
         transaction.commit()
     except BaseException:
-        transaction.cancel()  # a killed run redoes only the uncommitted batch next time
+        try:
+            if transaction is not None:
+                transaction.cancel()  # a killed run redoes only the uncommitted batch next time
+        finally:
+            backend.discard_uncommitted()
         raise
     backend.publish()  # a rebuild replaces the live index only now that it is whole
     report.holds = backend.counts()

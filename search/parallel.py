@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 import threading
 import time
 from multiprocessing.context import SpawnProcess
@@ -20,10 +21,11 @@ from queue import Empty, Full
 
 from whoosh.multiproc import MpWriter, SubWriterTask
 
-from .errors import SearchError
+from .errors import WRITE_ERRORS, SearchError
 from .postings import FastSegmentWriter
 
 SPAWN = multiprocessing.get_context("spawn")
+
 
 
 class WriterProcess(SpawnProcess, SubWriterTask):
@@ -35,13 +37,19 @@ class WriterProcess(SpawnProcess, SubWriterTask):
 
     def run(self) -> None:
         """Whoosh's ``SubWriterTask.run`` for one segment per process, with a
-        ``FastSegmentWriter``: add the documents of each job file, then write the segment."""
+        ``FastSegmentWriter``: add the documents of each job file, then write the segment.
+        Ctrl-C is the parent's to handle (it stops this process); a write error (disk full)
+        ends the process with the error's number as its exit code, without a traceback."""
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
         threading.Thread(target=self._exit_with_parent, daemon=True).start()
-        ix = self.storage.open_index(self.indexname)
-        self.writer = FastSegmentWriter(ix, _lk=False, **self.kwargs)
-        while (job := self.jobqueue.get()) is not None:
-            self._process_file(*job)
-        self.resultqueue.put((None, set(), self.writer.segments_written()), timeout=5)
+        try:
+            ix = self.storage.open_index(self.indexname)
+            self.writer = FastSegmentWriter(ix, _lk=False, **self.kwargs)
+            while (job := self.jobqueue.get()) is not None:
+                self._process_file(*job)
+            self.resultqueue.put((None, set(), self.writer.segments_written()), timeout=5)
+        except OSError as error:
+            os._exit(error.errno if error.errno and error.errno < 126 else 1)
 
     def _exit_with_parent(self) -> None:
         while os.getppid() == self.parent:
@@ -81,6 +89,8 @@ class _Watched:
         """Raise if a process failed, or if all have ended while we still wait on them."""
         codes = [task.exitcode for task in self.tasks]
         failed = [code for code in codes if code not in (None, 0)]
+        if failed and failed[0] in WRITE_ERRORS:
+            raise OSError(failed[0], os.strerror(failed[0]))  # as if the indexer had written
         if failed or (codes and None not in codes):
             raise WriterProcessFailed(
                 f"a writer process stopped (exit code {(failed or codes)[0]}) and this batch "

@@ -175,7 +175,12 @@ class FastSegmentWriter(SegmentWriter):
     """
 
     def __init__(self, ix, max_postings: int = MAX_POSTINGS, **kwargs):
-        super().__init__(ix, **kwargs)
+        try:
+            super().__init__(ix, **kwargs)
+        except BaseException:  # a write failed after Whoosh took the lock: give it back
+            if getattr(self, "writelock", None) is not None:
+                self.writelock.release()
+            raise
         self.postings: dict[str, FieldPostings] = {}  # field name -> its postings
         self.max_postings = max_postings
         self.written: list = []  # segments already written by this writer

@@ -35,30 +35,59 @@ def source_problem(stored: dict) -> str:
         return f"{stored['path']} is gone since it was indexed"
     if file_digest(data) == stored.get("file_hash"):
         return ""
-    return source_raw(stored, data).problem
+    return SourceReader().source(stored, data).problem
 
 
-def source_raw(stored: dict, data: bytes | None = None) -> Source:
-    """Read a passage's source again: the file, or its JSONL record. ``stored`` is a passage
-    as ``Engine.located`` gives it: ``file`` is where the source is on disk, ``path`` how
-    messages name it; ``data``: the file's bytes, when already read."""
-    path = Path(stored["file"])
-    try:
-        data = path.read_bytes() if data is None else data
-    except OSError:
-        return Source(None, f"{stored['path']} is gone since it was indexed")
-    try:
-        decoded, path = decode_file(path, data, stored["path"])  # as the indexer read it
-    except ReadError as error:
-        return Source(None, error.problem)
-    text = decoded.text
-    if path.suffix.lower() == ".jsonl":
-        text = _record_text(text, stored["line_start"])
-        if text is None:
-            return Source(None, f"{stored['path']}:{stored['line_start']} is no longer a record")
-    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
-    changed = digest != stored.get("content_hash")
-    return Source(text, f"{stored['path']} has changed since it was indexed" if changed else "")
+def source_raw(stored: dict) -> Source:
+    """Read a passage's source again: the file, or its JSONL record."""
+    return SourceReader().source(stored)
+
+
+class SourceReader:
+    """Reads passages' sources again: the file, or its JSONL record, each file decoded once
+    for all the passages asked for in a row (`verify` reads a JSONL file once, not once a
+    record). ``stored`` is a passage as ``Engine.located`` gives it: ``file`` is where the
+    source is on disk, ``path`` how messages name it."""
+
+    def __init__(self):
+        self.file: str | None = None  # the file read last, and what it held:
+        self.text: str | None = None  # its decoded text (None: unreadable, see problem)
+        self.problem = ""
+        self.jsonl = False
+        self.lines: list[str] | None = None  # a JSONL file's lines, once one is asked for
+
+    def source(self, stored: dict, data: bytes | None = None) -> Source:
+        """The passage's source as it is now; ``data``: the file's bytes, when already read."""
+        if stored["file"] != self.file:
+            self._read(stored, data)
+        if self.text is None:
+            return Source(None, self.problem)
+        text = self.text
+        if self.jsonl:
+            self.lines = jsonl_lines(self.text) if self.lines is None else self.lines
+            text = _record_text(self.lines, stored["line_start"])
+            if text is None:
+                return Source(None, f"{stored['path']}:{stored['line_start']} is no longer "
+                                    "a record")
+        digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+        changed = digest != stored.get("content_hash")
+        return Source(text, f"{stored['path']} has changed since it was indexed"
+                      if changed else "")
+
+    def _read(self, stored: dict, data: bytes | None) -> None:
+        self.file, self.text, self.problem, self.jsonl, self.lines = (stored["file"], None,
+                                                                      "", False, None)
+        try:
+            data = Path(self.file).read_bytes() if data is None else data
+        except OSError:
+            self.problem = f"{stored['path']} is gone since it was indexed"
+            return
+        try:
+            decoded, path = decode_file(Path(self.file), data, stored["path"])  # as indexed
+        except ReadError as error:
+            self.problem = error.problem
+            return
+        self.text, self.jsonl = decoded.text, path.suffix.lower() == ".jsonl"
 
 
 def source_key(stored: dict) -> tuple[str, int]:
@@ -67,8 +96,7 @@ def source_key(stored: dict) -> tuple[str, int]:
     return stored["path"], stored["line_start"] if is_record else 0
 
 
-def _record_text(text: str, line: int) -> str | None:
-    lines = jsonl_lines(text)
+def _record_text(lines: list[str], line: int) -> str | None:
     try:
         record = json.loads(lines[line - 1])
         return record["text"] if isinstance(record.get("text"), str) else None

@@ -14,6 +14,7 @@ import json
 import os
 import re
 import shutil
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -23,6 +24,8 @@ from .errors import IndexUnavailable
 CURRENT = "CURRENT"
 LOCK = "indexer.lock"
 COUNTS = "search-counts.json"  # files, articles and passages as of a commit
+FILES = "search-files.json"  # each file of a commit with its size and CRC-32, for `search check`
+UNCHECKED = (COUNTS, FILES, "MAIN_WRITELOCK")  # rewritten in place, or a lock
 _GENERATION = re.compile(r"g(\d{4,})$")
 _COMMIT = re.compile(r"_MAIN_(\d+)\.toc$")  # a Whoosh commit's table of contents
 
@@ -31,10 +34,25 @@ def live(index_dir: Path) -> Path | None:
     """The live generation's folder, if there is one."""
     try:
         name = (index_dir / CURRENT).read_text(encoding="utf-8").strip()
-    except OSError:
+    except (OSError, ValueError):
         return None
     folder = index_dir / name
     return folder if _GENERATION.fullmatch(name) and folder.is_dir() else None
+
+
+def pointer_damage(index_dir: Path) -> str | None:
+    """What is wrong with ``CURRENT`` when it is there but names no generation folder."""
+    try:
+        name = (index_dir / CURRENT).read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as error:
+        return f"{CURRENT} cannot be read: {error}"
+    if not _GENERATION.fullmatch(name):
+        return f"{CURRENT} should name a generation folder such as g0001, not {name[:40]!r}"
+    if not (index_dir / name).is_dir():
+        return f"{CURRENT} names {name}/, which is missing"
+    return None
 
 
 def generations(index_dir: Path) -> list[Path]:
@@ -86,6 +104,74 @@ def record_counts(folder: Path, counts: dict[str, int]) -> None:
     temporary = folder / (COUNTS + ".tmp")
     temporary.write_text(json.dumps({"commit": latest_commit(folder), **counts}), encoding="utf-8")
     os.replace(temporary, folder / COUNTS)
+
+
+def record_files(folder: Path) -> None:
+    """Record each file of a generation folder's latest commit with its size and CRC-32 (a
+    file already recorded with its size is not read again: segments are never rewritten)."""
+    before = _recorded_files(folder)
+    files = {}
+    for name in sorted(os.listdir(folder)):
+        path = folder / name
+        if name in UNCHECKED or is_temporary(name) or not path.is_file():
+            continue
+        size = path.stat().st_size
+        known = before.get(name)
+        files[name] = known if known and known[0] == size and name.endswith(".seg") \
+            else [size, _crc32(path)]
+    temporary = folder / (FILES + ".tmp")
+    temporary.write_text(json.dumps({"commit": latest_commit(folder), "files": files}),
+                         encoding="utf-8")
+    os.replace(temporary, folder / FILES)
+
+
+def _recorded_files(folder: Path) -> dict[str, list[int]]:
+    try:
+        recorded = json.loads((folder / FILES).read_text(encoding="utf-8"))
+        return dict(recorded["files"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
+
+
+def check_files(folder: Path) -> tuple[list[str], list[str]]:
+    """(damage, leftovers): each recorded file of the latest commit that is missing, of
+    another size or whose bytes changed; and the files no commit recorded."""
+    try:
+        recorded = json.loads((folder / FILES).read_text(encoding="utf-8"))
+        files, commit = dict(recorded["files"]), recorded["commit"]
+    except FileNotFoundError:
+        return [f"{folder.name}/{FILES} is missing: the files cannot be checked"], []
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        return [f"{folder.name}/{FILES} cannot be read ({error})"], []
+    damage = []
+    if commit != latest_commit(folder):
+        damage.append(f"{folder.name}/{FILES} records commit {commit}, the latest is "
+                      f"{latest_commit(folder)}")
+    for name, (size, crc) in files.items():
+        path = folder / name
+        if not path.is_file():
+            damage.append(f"{folder.name}/{name} is missing")
+        elif path.stat().st_size != size:
+            damage.append(f"{folder.name}/{name} has {path.stat().st_size:,} bytes, "
+                          f"{size:,} were written")
+        elif _crc32(path) != crc:
+            damage.append(f"{folder.name}/{name} does not hold the bytes written (CRC-32)")
+    leftovers = [f"{folder.name}/{name}" for name in sorted(os.listdir(folder))
+                 if name not in files and name not in UNCHECKED]
+    return damage, leftovers
+
+
+def _crc32(path: Path) -> int:
+    crc = 0
+    with open(path, "rb") as handle:
+        while chunk := handle.read(1 << 20):
+            crc = zlib.crc32(chunk, crc)
+    return crc
+
+
+def is_temporary(name: str) -> bool:
+    """A file a run writes and renames or removes: half-written when a run failed."""
+    return name.startswith("tmp-") or name.endswith(".tmp") or ".toc." in name
 
 
 def legacy_files(index_dir: Path) -> bool:

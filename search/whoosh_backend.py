@@ -8,11 +8,18 @@ another version is refused with a message to rebuild, instead of answering wrong
 
 from __future__ import annotations
 
+import functools
+import inspect
 import json
 import os
+import pickle
+import shutil
+import struct
+import zlib
 from bisect import bisect_right
 from collections import Counter
 from collections.abc import Iterator
+from contextlib import contextmanager
 from math import log
 from pathlib import Path
 
@@ -24,13 +31,14 @@ from whoosh.codec.whoosh3 import STORED_COLUMN
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.filedb.filestore import FileStorage
 from whoosh.formats import Frequency
+from whoosh.index import TOC, clean_files
 from whoosh.reading import TermNotFound
 from whoosh.scoring import BM25F
 
 from . import store
 from .analysis import ANALYZER_VERSION, first_unit, fold, is_ascii, pairs, units
 from .backend import FACETS, FIRST_ORDER, Filters, Hit, Record, SearchResult, passage_id
-from .errors import IndexUnavailable
+from .errors import WRITE_ERRORS, IndexDamaged, IndexUnavailable
 from .parallel import ParallelWriter
 from .postings import PROCESS_POSTINGS, SAME_POSITION, FastSegmentWriter, decode_tokens
 from .query import And, Needle, Node, Not, Or, Words, is_character
@@ -38,6 +46,7 @@ from .query import Phrase as TypedPhrase
 from .scoring import ArticleTerm, Phrase, Scorer, Word, scored_clauses, top
 
 SCHEMA_VERSION = 7
+INDEX_NAME = "MAIN"  # Whoosh's name of the index in a generation folder
 META_FILE = "search-meta.json"
 ARRAYS_FILE = "search-arrays.npz"  # a commit's facet arrays and article numbers
 TITLE_BOOST = 3.0
@@ -168,6 +177,40 @@ class ProbabilisticBM25F(BM25F):
 WEIGHTING = ProbabilisticBM25F(B=B, K1=K1)
 
 
+DAMAGE = (EOFError, OSError, ValueError, KeyError, IndexError, struct.error, zlib.error,
+          pickle.UnpicklingError)  # what reading a truncated, corrupted or missing file raises
+
+
+@contextmanager
+def _reading(index_dir: Path) -> Iterator[None]:
+    """Errors from reading the index's files become IndexDamaged (a truncated segment raises
+    EOFError, which click would turn into a silent abort); a disk that cannot take a write
+    (full, read-only) is told as it is."""
+    try:
+        yield
+    except DAMAGE as error:
+        if isinstance(error, OSError) and error.errno in WRITE_ERRORS:
+            raise
+        what = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+        raise IndexDamaged(index_dir, what) from error
+
+
+def _reads_index(method):
+    """A backend method that reads the index (``_reading``)."""
+    if inspect.isgeneratorfunction(method):
+        @functools.wraps(method)
+        def generator(self, *args, **kwargs):
+            with _reading(self.index_dir):
+                yield from method(self, *args, **kwargs)
+        return generator
+
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        with _reading(self.index_dir):
+            return method(self, *args, **kwargs)
+    return wrapper
+
+
 class WhooshBackend:
     """A Whoosh index in ``index_dir``."""
 
@@ -199,25 +242,79 @@ class WhooshBackend:
         return folder is not None and whoosh_index.exists_in(str(folder))
 
     @classmethod
+    def claimed(cls, index_dir: Path) -> bool:
+        """An index is there, or its pointer (``CURRENT``) is, damaged or not: opening it
+        says which."""
+        return cls.exists(index_dir) or (index_dir / store.CURRENT).exists()
+
+    @classmethod
     def open(cls, index_dir: Path) -> WhooshBackend:
-        """Open the live index, refusing one built by another schema or analyzer."""
-        if not cls.exists(index_dir) and not store.legacy_files(index_dir):
+        """Open the live index, refusing one built by another schema or analyzer, or damaged."""
+        if damage := store.pointer_damage(index_dir):
+            raise IndexDamaged(index_dir, damage)
+        generation = store.live(index_dir)
+        if generation is not None and not whoosh_index.exists_in(str(generation)):
+            raise IndexDamaged(index_dir, f"{generation.name}/ has no table of contents")
+        if generation is None and not store.legacy_files(index_dir):
             raise IndexUnavailable(f"no index in {index_dir}/; build one with `search index PATH`")
-        generation = store.live(index_dir) or index_dir
+        generation = generation or index_dir
         meta_path = generation / META_FILE
         try:
             meta = json.loads(meta_path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+        except FileNotFoundError:
             meta = {}
+        except (OSError, ValueError) as error:
+            raise IndexDamaged(index_dir, f"{META_FILE} cannot be read: {error}") from None
+        if not isinstance(meta, dict):
+            raise IndexDamaged(index_dir, f"{META_FILE} holds no settings")
         if meta != _meta():
             built = f"schema {meta.get('schema', '?')}, analyzer {meta.get('analyzer', '?')}"
             raise IndexUnavailable(
                 f"the index in {index_dir}/ was built by another version ({built}; this one "
                 f"uses schema {SCHEMA_VERSION}, analyzer {ANALYZER_VERSION}); "
                 "rebuild it with `search index --rebuild`")
-        return cls(index_dir, _storage(generation).open_index(), generation)
+        with _reading(index_dir):
+            return cls(index_dir, _storage(generation).open_index(), generation)
+
+    @classmethod
+    def check(cls, index_dir: Path) -> tuple[list[str], list[str]]:
+        """(damage, leftovers) of the index in ``index_dir``, nothing changed: what cannot be
+        opened or read (the pointer, the settings, the table of contents, each recorded file
+        by its size and CRC-32), and the files no commit recorded."""
+        try:
+            backend = cls.open(index_dir)
+        except IndexDamaged as error:
+            return [error.what], []
+        try:
+            damage, leftovers = store.check_files(backend.generation)
+            if not damage:
+                backend.doc_count()  # opens every segment
+            return damage, leftovers
+        except IndexDamaged as error:
+            return [error.what], []
+        finally:
+            backend.close()
 
     # ------------------------------------------------------------ writing
+
+    def discard_uncommitted(self) -> None:
+        """Remove what a failed or killed run wrote and did not commit: a rebuild's generation
+        that never went live, else the segment files the latest commit does not list and
+        half-written records, so the disk is as the last commit left it."""
+        if store.live(self.index_dir) != self.generation:
+            self.close()
+            shutil.rmtree(self.generation, ignore_errors=True)
+            return
+        storage = _storage(self.generation)
+        toc = TOC.read(storage, INDEX_NAME)
+        clean_files(storage, INDEX_NAME, toc.generation, toc.segments)
+        for name in os.listdir(self.generation):
+            if store.is_temporary(name):
+                path = self.generation / name
+                if path.is_dir():
+                    shutil.rmtree(path, ignore_errors=True)
+                else:
+                    path.unlink(missing_ok=True)
 
     def begin(self, procs: int = 1) -> Transaction:
         """A transaction: deletes and adds that become visible together at ``commit``;
@@ -231,6 +328,7 @@ class WhooshBackend:
             self._searcher = self.ix.searcher(weighting=WEIGHTING)
         return self._searcher
 
+    @_reads_index
     def search(self, node: Node | None, limit: int, filters: Filters | None = None,
                facets: tuple[str, ...] = FACETS, per_article: int | None = None) -> SearchResult:
         query = wq.Every() if node is None else to_whoosh(node)
@@ -390,10 +488,12 @@ class WhooshBackend:
         np.savez(temporary, **arrays)
         os.replace(temporary, self.generation / ARRAYS_FILE)
 
+    @_reads_index
     def stored(self, docnum: int) -> dict:
         """A passage's stored fields, its article's included."""
         return self._fields(self._stored_fields(docnum))
 
+    @_reads_index
     def texts(self, docnum: int, names: tuple[str, ...]) -> list[str]:
         """Some of a passage's stored texts (``text``, ``section``, ``title``): its article's
         fields are looked up only when one of them is asked for."""
@@ -449,10 +549,12 @@ class WhooshBackend:
         raise IndexUnavailable(f"the index in {self.index_dir}/ lacks the first passage of "
                                f"{article_id} ({path}); rebuild it with `search index --rebuild`")
 
+    @_reads_index
     def passages(self) -> Iterator[dict]:
         for stored in self.searcher().all_stored_fields():
             yield self._fields(stored)
 
+    @_reads_index
     def file_hashes(self) -> dict[str, str]:
         """Each indexed source path with the hash of its bytes when it was indexed."""
         searcher = self.searcher()
@@ -463,21 +565,26 @@ class WhooshBackend:
                 hashes[path] = self.stored(docnum)["file_hash"]
         return hashes
 
+    @_reads_index
     def passage_ids(self) -> list[str]:
         return list(self.searcher().reader().field_terms("passage_id"))
 
+    @_reads_index
     def passage(self, passage_id: str) -> dict | None:
         docnum = self.searcher().document_number(passage_id=passage_id)
         return None if docnum is None else self.stored(docnum)
 
+    @_reads_index
     def passages_of(self, article_id: str) -> list[dict]:
         """An article's passages in order."""
         found = self.searcher().document_numbers(article_id=article_id)
         return sorted((self.stored(docnum) for docnum in found), key=lambda p: p["order"])
 
+    @_reads_index
     def doc_count(self) -> int:
         return self.searcher().doc_count()
 
+    @_reads_index
     def counts(self) -> dict[str, int]:
         """Files, articles and passages in the index (deleted passages not counted), as the
         last commit recorded them (``record_commit``) or, when it did not, counted."""
@@ -489,6 +596,7 @@ class WhooshBackend:
         self.close()  # a searcher that sees the commit
         store.record_counts(self.generation, self._counted())
         self.record_arrays()
+        store.record_files(self.generation)
 
     def _counted(self) -> dict[str, int]:
         if not self.doc_count():  # an index without segments has no columns either
@@ -523,7 +631,8 @@ class Transaction:
             self.writer = FastSegmentWriter(backend.ix)
 
     def delete(self, path: str) -> None:
-        self.writer.delete_by_term("path", path)
+        with _reading(self.backend.index_dir):
+            self.writer.delete_by_term("path", path)
 
     def add(self, record: Record) -> None:
         self.writer.add_document(**_document(record))

@@ -1,0 +1,266 @@
+"""A damaged index: every command says in one line what is wrong and what to do, exits 1,
+and `search index --rebuild` brings the index back (issue 14)."""
+
+import errno
+import os
+import random
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from whoosh.filedb.structfile import StructFile
+
+from search.indexer import index_paths
+from search.whoosh_backend import WhooshBackend
+from tests.conftest import SEEDS, run_search
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> Path:
+    """A workspace with seeds/ and index/ built from it, to be copied by each test."""
+    workspace = tmp_path_factory.mktemp("faults")
+    shutil.copytree(SEEDS, workspace / "seeds")
+    index_paths(workspace / "index", [workspace / "seeds"], rebuild=True)
+    return workspace
+
+
+@pytest.fixture
+def workspace(built, tmp_path) -> Path:
+    shutil.copytree(built, tmp_path / "w")
+    return tmp_path / "w"
+
+
+def generation(index: Path) -> Path:
+    return index / (index / "CURRENT").read_text(encoding="utf-8").strip()
+
+
+def truncate_a_segment(index: Path) -> None:
+    segment = next(generation(index).glob("*.seg"))
+    os.truncate(segment, segment.stat().st_size // 2)
+
+
+def corrupt_a_segment(index: Path) -> None:
+    """Zeros over the middle of the segment, where its terms table and postings are."""
+    segment = next(generation(index).glob("*.seg"))
+    size = segment.stat().st_size
+    with open(segment, "r+b") as handle:
+        handle.seek(size // 4)
+        handle.write(bytes(size // 2))
+
+
+def remove_a_segment(index: Path) -> None:
+    next(generation(index).glob("*.seg")).unlink()
+
+
+def remove_the_table_of_contents(index: Path) -> None:
+    for toc in generation(index).glob("*.toc"):
+        toc.unlink()
+
+
+def garble_current(index: Path) -> None:
+    (index / "CURRENT").write_bytes(b"\xff\xfe garbled")
+
+
+def point_current_nowhere(index: Path) -> None:
+    (index / "CURRENT").write_text("g0099\n", encoding="utf-8")
+
+
+def garble_meta(index: Path) -> None:
+    (generation(index) / "search-meta.json").write_text('{"schema": 7, "anal', "utf-8")
+
+
+DAMAGE = [truncate_a_segment, corrupt_a_segment, remove_a_segment,
+          remove_the_table_of_contents, garble_current, point_current_nowhere, garble_meta]
+
+
+def assert_one_line(done, *phrases: str) -> None:
+    assert done.returncode == 1, done.stderr
+    assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr, done.stderr
+    assert done.stderr.startswith("error: ")
+    for phrase in phrases:
+        assert phrase in done.stderr
+
+
+@pytest.mark.parametrize("damage", DAMAGE, ids=lambda damage: damage.__name__)
+def test_a_damaged_index_is_named_and_rebuilt(workspace, damage):
+    """`search check` names any damage; a query names any but bytes changed in place (only
+    `check` reads every byte); `search index --rebuild` brings the index back."""
+    damage(workspace / "index")
+    checked = run_search("--index-dir", "index", "check", cwd=workspace)
+    assert_one_line(checked, "the index in index/ is damaged", "--rebuild")
+    if damage is not corrupt_a_segment:
+        done = run_search("--index-dir", "index", "query", "长沙", cwd=workspace)
+        assert_one_line(done, "the index in index/ is damaged", "search index --rebuild")
+    rebuilt = run_search("--index-dir", "index", "index", "--rebuild", "seeds", cwd=workspace)
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    found = run_search("--index-dir", "index", "query", "长沙", "--json", cwd=workspace)
+    assert found.returncode == 0 and '"total": ' in found.stdout
+    checked = run_search("--index-dir", "index", "check", cwd=workspace)
+    assert checked.returncode == 0 and "is whole" in checked.stdout
+
+
+def test_check_names_what_a_failed_run_left_and_the_next_run_removes_it(workspace):
+    left = generation(workspace / "index") / "MAIN_0123abcd.seg"
+    left.write_bytes(b"half a segment")
+    checked = run_search("--index-dir", "index", "check", cwd=workspace)
+    assert checked.returncode == 0 and "left over: index/" in checked.stdout
+    assert run_search("--index-dir", "index", "index", "seeds", cwd=workspace).returncode == 0
+    assert not left.exists()
+
+
+@pytest.mark.parametrize("command", [
+    ["show", "seeds/003_87c9261d10d2c016"], ["quote", "seeds/003_87c9261d10d2c016:12"],
+    ["facets", "city"], ["verify"], ["index", "seeds"]])
+def test_every_command_names_a_truncated_segment(workspace, command):
+    """Whoosh raises EOFError, which click would turn into a silent exit 130."""
+    truncate_a_segment(workspace / "index")
+    done = run_search("--index-dir", "index", *command, cwd=workspace)
+    assert_one_line(done, "is damaged (EOFError")
+
+
+def test_a_damaged_default_index_is_not_rebuilt_behind_the_users_back(workspace):
+    """The default index/ is built from seeds/ when it is empty, never when it is damaged."""
+    garble_current(workspace / "index")
+    done = run_search("query", "长沙", cwd=workspace)
+    assert_one_line(done, "CURRENT cannot be read")
+    assert (workspace / "index" / "CURRENT").read_bytes() == b"\xff\xfe garbled"
+
+
+def test_a_folder_that_is_no_index_is_named(workspace):
+    (workspace / "notes").mkdir()
+    (workspace / "notes" / "a.txt").write_text("长沙", "utf-8")
+    done = run_search("--index-dir", "notes", "query", "长沙", cwd=workspace)
+    assert_one_line(done, "no index in notes/")
+
+
+# ---------------------------------------------------------------- write errors
+
+
+def passages_and_files(index: Path) -> tuple[dict, set[str]]:
+    """Every passage (by id) and every file name of the live generation."""
+    backend = WhooshBackend.open(index)
+    passages = {fields["passage_id"]: fields for fields in backend.passages()}
+    backend.close()
+    return passages, set(os.listdir(generation(index)))
+
+
+@pytest.fixture(scope="module")
+def one_file_to_add(tmp_path_factory) -> tuple[Path, dict]:
+    """A workspace whose index holds four seeds, with the fifth waiting in docs/; and the
+    passages of the index once the fifth is added without a fault."""
+    workspace = tmp_path_factory.mktemp("writes")
+    shutil.copytree(SEEDS, workspace / "docs")
+    waiting = next((workspace / "docs").glob("004_*"))
+    shutil.move(waiting, workspace / waiting.name)
+    index_paths(workspace / "index", [workspace / "docs"], jobs=1)
+    clean = workspace.parent / (workspace.name + "-clean")
+    shutil.copytree(workspace, clean)
+    shutil.move(clean / waiting.name, clean / "docs")
+    index_paths(clean / "index", [clean / "docs"], jobs=1)
+    expected, _ = passages_and_files(clean / "index")
+    return workspace, expected
+
+
+WRITES = 10_000  # about as many writes as adding the fifth seed makes (checked below)
+
+
+@pytest.mark.parametrize("code", [errno.ENOSPC, errno.EIO], ids=errno.errorcode.get)
+@pytest.mark.parametrize("nth", [1, 2, 3, 10, 30, 100, 300, 1000, 2000, 3000, 4000, 5000,
+                                 6000, 7000, 8000, 9000, 9500, 9900])
+def test_a_write_error_at_any_write_leaves_the_last_commit(one_file_to_add, tmp_path,
+                                                          monkeypatch, nth, code):
+    """The Nth write of the run fails: the run raises it, the index holds what it held, no
+    file of the run is left, and the next run gives the index a run without a fault gives."""
+    built, expected = one_file_to_add
+    workspace = tmp_path / "w"
+    shutil.copytree(built, workspace)
+    shutil.move(next(workspace.glob("004_*")), workspace / "docs")
+    before = passages_and_files(workspace / "index")
+    writes = {"count": 0}
+    write = StructFile.write
+
+    def failing_write(self, *args, **kwargs):
+        writes["count"] += 1
+        if writes["count"] == nth:
+            raise OSError(code, os.strerror(code))
+        return write(self, *args, **kwargs)
+
+    monkeypatch.setattr(StructFile, "write", failing_write)
+    with pytest.raises(OSError) as raised:
+        index_paths(workspace / "index", [workspace / "docs"], jobs=1)
+    assert raised.value.errno == code
+    monkeypatch.setattr(StructFile, "write", write)
+    assert passages_and_files(workspace / "index") == before
+    index_paths(workspace / "index", [workspace / "docs"], jobs=1)
+    assert passages_and_files(workspace / "index")[0] == expected
+
+
+def test_the_write_errors_tried_cover_the_run(one_file_to_add, tmp_path, monkeypatch):
+    """The run the test above breaks makes between 9,900 and 20,000 writes, so the Nth tried
+    reach its end (its last writes are the commit's)."""
+    built, _ = one_file_to_add
+    workspace = tmp_path / "w"
+    shutil.copytree(built, workspace)
+    shutil.move(next(workspace.glob("004_*")), workspace / "docs")
+    writes = {"count": 0}
+    write = StructFile.write
+
+    def counted_write(self, *args, **kwargs):
+        writes["count"] += 1
+        return write(self, *args, **kwargs)
+
+    monkeypatch.setattr(StructFile, "write", counted_write)
+    index_paths(workspace / "index", [workspace / "docs"], jobs=1)
+    assert 9_900 < writes["count"] < 2 * WRITES
+
+
+def varied_corpus(folder: Path, files: int = 60, size: int = 20_000) -> None:
+    """Files of seed paragraphs in a shuffled order, each numbered: over PARALLEL_BYTES, so
+    writer processes do the writing."""
+    paragraphs = [p for seed in sorted(SEEDS.glob("*.txt"))
+                  for p in seed.read_text(encoding="utf-8").split("\n") if len(p) > 20]
+    chooser = random.Random(7)
+    folder.mkdir()
+    for n in range(files):
+        text, count = [], 0
+        while count < size:
+            paragraph = f"第{n}篇第{len(text)}段。" + chooser.choice(paragraphs)
+            text.append(paragraph)
+            count += len(paragraph.encode("utf-8"))
+        (folder / f"{n:03d}.txt").write_text("\n\n".join(text), encoding="utf-8")
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A 32 MB file system of its own (tmpfs), where the machine lets the tests mount one."""
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    if os.geteuid() != 0 or shutil.which("mount") is None:
+        pytest.skip("mounting a small file system needs root and mount(8)")
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=32m", "tmpfs", str(disk)],
+                             capture_output=True, text=True)
+    if mounted.returncode:
+        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.strip()}")
+    yield disk
+    subprocess.run(["umount", "-l", str(disk)], check=False)
+
+
+def test_a_full_disk_is_one_line_and_leaves_the_disk_as_it_was(small_disk, tmp_path):
+    """Writer processes run out of space: one line, exit 1, the index and the disk as before
+    the run; once space is freed, the same run finishes."""
+    shutil.copytree(SEEDS, tmp_path / "seeds")
+    varied_corpus(tmp_path / "more")
+    index = small_disk / "index"
+    assert run_search("--index-dir", str(index), "index", "seeds", cwd=tmp_path).returncode == 0
+    before = passages_and_files(index)
+    stat = os.statvfs(small_disk)
+    filler = small_disk / "filler"
+    filler.write_bytes(bytes(stat.f_bavail * stat.f_frsize - 300_000))
+    done = run_search("--index-dir", str(index), "index", "more", cwd=tmp_path)
+    assert_one_line(done, "No space left on device")
+    assert passages_and_files(index) == before
+    filler.unlink()
+    done = run_search("--index-dir", str(index), "index", "more", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert run_search("--index-dir", str(index), "query", "第59篇", cwd=tmp_path).returncode == 0
