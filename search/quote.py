@@ -55,11 +55,19 @@ class SourceReader:
         self.problem = ""
         self.jsonl = False
         self.lines: list[str] | None = None  # a JSONL file's lines, once one is asked for
+        self.last: tuple | None = None  # ((line, content hash), Source) of the last passage
 
     def source(self, stored: dict, data: bytes | None = None) -> Source:
-        """The passage's source as it is now; ``data``: the file's bytes, when already read."""
+        """The passage's source as it is now; ``data``: the file's bytes, when already read.
+        The last source is remembered: an article's passages come one after another."""
         if stored["file"] != self.file:
             self._read(stored, data)
+        key = (stored["line_start"] if self.jsonl else 0, stored.get("content_hash"))
+        if self.last is None or self.last[0] != key:
+            self.last = key, self._source(stored)
+        return self.last[1]
+
+    def _source(self, stored: dict) -> Source:
         if self.text is None:
             return Source(None, self.problem)
         text = self.text
@@ -77,6 +85,7 @@ class SourceReader:
     def _read(self, stored: dict, data: bytes | None) -> None:
         self.file, self.text, self.problem, self.jsonl, self.lines = (stored["file"], None,
                                                                       "", False, None)
+        self.last = None
         try:
             data = Path(self.file).read_bytes() if data is None else data
         except OSError:
