@@ -88,8 +88,13 @@ def index_command(choice: IndexChoice, paths: tuple[Path, ...], rebuild: bool,
             f"`search {choice.option}index seeds/`; only the default index/ indexes seeds/ "
             "when no path is given")
     verbosity = 0 if quiet else 2 if verbose else 1
-    report = build_index(choice.path, list(paths) or [DEFAULT_SEEDS], rebuild, keep_missing,
-                         verbosity, jobs=jobs, max_file_mb=max_file_mb)
+    try:
+        report = build_index(choice.path, list(paths) or [DEFAULT_SEEDS], rebuild,
+                             keep_missing, verbosity, jobs=jobs, max_file_mb=max_file_mb)
+    except KeyboardInterrupt:
+        kept = "the index is as before" if rebuild else "what was committed stays indexed"
+        _note(f"interrupted: {kept}; run the same command again to go on")
+        raise click.exceptions.Exit(130) from None
     if strict and report.skipped:
         raise SearchError(f"{counted(len(report.skipped), 'file')} skipped (--strict)")
     if report.unreadable:
@@ -124,10 +129,11 @@ def build_index(index_dir: Path, paths: list[Path], rebuild: bool,
         task = bar.add_task("index", total=None, files="", passages=0)
 
         def progress(step: IndexProgress) -> None:
+            records = f", {step.records} records" if step.records else ""
             bar.update(task, completed=step.bytes_done, total=step.bytes_total,
-                       files=f"{step.files_done}/{step.files_total} files",
+                       files=f"{step.files_done}/{step.files_total} files{records}",
                        passages=step.passages)
-            if verbosity > 1:
+            if verbosity > 1 and step.finished:
                 bar.console.print(f"{step.outcome:9} {step.path}", markup=False, highlight=False)
 
         def problem(error: ReadError) -> None:
@@ -489,7 +495,8 @@ def main() -> None:
     except click.ClickException as exc:
         exc.show()
         sys.exit(exc.exit_code)
-    except click.exceptions.Abort:
+    except click.exceptions.Abort:  # Ctrl-C
+        click.echo("interrupted", err=True)
         sys.exit(130)
     except SearchError as exc:
         click.echo(f"error: {exc}", err=True)

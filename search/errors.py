@@ -35,9 +35,10 @@ class IndexDamaged(IndexUnavailable):
 
     def __init__(self, index_dir, what: str):
         self.what = what
+        option = "" if str(index_dir) == "index" else f"--index-dir {index_dir} "
         super().__init__(f"the index in {index_dir}/ is damaged ({what}); rebuild it from its "
-                         f"sources with `search index --rebuild PATH`, or remove {index_dir}/ "
-                         "and index again")
+                         f"sources with `search {option}index --rebuild PATH`, or remove "
+                         f"{index_dir}/ and index again")
 
 
 class QueryError(SearchError):

@@ -6,8 +6,10 @@ its passages (unless ``keep_missing``), while a path that cannot be read keeps t
 are recorded against the folder that holds the index (``sources.Sources``), so the same file
 is the same source whichever folder the indexer runs from. Files are committed in batches,
 each batch one atomic commit, so a run killed at any moment leaves the index as the last
-commit left it and the next run finishes the job. One bad file never stops a run: it is
-reported and skipped.
+commit left it and the next run finishes the job. A JSONL file of many records may be
+committed between its records: it is then marked partial (``store.mark_partial``) until the
+run ends, and a run stopped in it resumes after its last committed record. One bad file never
+stops a run: it is reported and skipped.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import store
 from .analysis import Token, bigrams, fold, folded_bigrams, folded_words, words
 from .backend import Record
 from .errors import ReadError, SearchError, ignore
@@ -30,6 +33,7 @@ from .whoosh_backend import WhooshBackend
 
 BATCH = 2000  # passages per commit: a killed run keeps all but the last batch
 PARALLEL_BATCH = 8000  # passages per parallel commit: bounds the memory of the in-memory pools
+RECORDS_STEP = 200  # records of a file between two progress reports
 PARALLEL_BYTES = 1_000_000  # below this, writer processes cost more than they save
 
 
@@ -39,6 +43,7 @@ class IndexReport:
 
     added: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
+    resumed: list[str] = field(default_factory=list)  # partly indexed by a run that stopped
     removed: list[str] = field(default_factory=list)
     unchanged: int = 0
     skipped: list[ReadError] = field(default_factory=list)  # files not indexed, with reasons
@@ -53,7 +58,7 @@ class IndexReport:
     @property
     def files(self) -> int:
         """Files (re)indexed in this run."""
-        return len(self.added) + len(self.updated)
+        return len(self.added) + len(self.updated) + len(self.resumed)
 
 
 def records_for(article: Article, file_hash: str = "") -> list[Record]:
@@ -106,15 +111,17 @@ def _term_positions(tokens: list[Token]) -> list[tuple[str, int]]:
 
 @dataclass
 class Progress:
-    """Where an indexing run is, after each file."""
+    """Where an indexing run is, after each file and every ``RECORDS_STEP`` records."""
 
     path: str
-    outcome: str  # added | updated | unchanged | skipped
+    outcome: str  # added | updated | resumed | unchanged | skipped
     files_done: int
     files_total: int
-    bytes_done: int
+    bytes_done: int  # a file's records count their share of its bytes as they are done
     bytes_total: int
     passages: int
+    records: int = 0  # records of the file done (JSONL)
+    finished: bool = True  # the file is done (False: a report from inside it)
 
 
 
@@ -222,24 +229,38 @@ def _index(index_dir: Path, sources: Sources, named: Named, files: list[InputFil
     batch = BATCH if procs == 1 else PARALLEL_BATCH
     warn = _warner(report, on_error)
     indexed = backend.file_hashes()
+    partial = store.partial_files(backend.generation)
     transaction = None
     try:
         transaction = backend.begin(procs)
         bytes_done, bytes_total = 0, sum(sizes)
         for i, file in enumerate(files):
-            outcome, documents, file_hash = _read(file, indexed, report, on_error, warn)
-            if outcome in ("added", "updated"):
+            outcome, documents, file_hash = _read(file, indexed, report, on_error, warn,
+                                                  partial)
+            if outcome == "resumed":
+                done = backend.last_line(file.stored)
+                documents = [doc for doc in documents if doc.line is not None and doc.line > done]
+            elif outcome in ("added", "updated"):
                 transaction.delete(file.stored)  # in the same commit as the new passages
-            for document in documents:
+            for n, document in enumerate(documents, 1):
                 for article in segment(document, warn):
                     report.articles += 1
                     for record in records_for(article, file_hash):
                         transaction.add(record)
                         report.passages += 1
+                if transaction.added >= batch and document.line is not None \
+                        and n < len(documents):  # between records: mark the file partial
+                    store.mark_partial(backend.generation, file.stored, file_hash)
+                    transaction.commit()
+                    transaction = backend.begin(procs)
+                if n % RECORDS_STEP == 0:
+                    on_progress(Progress(file.shown, outcome, i, len(files),
+                                         bytes_done + sizes[i] * n // len(documents),
+                                         bytes_total, report.passages, n, finished=False))
             bytes_done += sizes[i]
             on_progress(Progress(file.shown, outcome, i + 1, len(files), bytes_done,
-                                 bytes_total, report.passages))
-            if transaction.added >= batch:  # commit only between files: each file is atomic
+                                 bytes_total, report.passages, len(documents)))
+            if transaction.added >= batch:
                 transaction.commit()
                 transaction = backend.begin(procs)
         if not keep_missing:
@@ -250,6 +271,7 @@ def _index(index_dir: Path, sources: Sources, named: Named, files: list[InputFil
             for path in gone:
                 transaction.delete(path)
         transaction.commit()
+        store.clear_partial(backend.generation)
     except BaseException:
         try:
             if transaction is not None:
@@ -276,15 +298,19 @@ def _warner(report: IndexReport,
 
 
 def _read(file: InputFile, indexed: dict[str, str], report: IndexReport,
-          on_error: Callable[[ReadError], None],
-          warn: Callable[[ReadError], None]) -> tuple[str, list, str]:
-    """(outcome, Documents, file hash): the Documents only when the file is new or changed;
-    a skipped file goes to ``on_error``, a problem in a file still read to ``warn``."""
+          on_error: Callable[[ReadError], None], warn: Callable[[ReadError], None],
+          partial: dict[str, str]) -> tuple[str, list, str]:
+    """(outcome, Documents, file hash): the Documents only when the file is new, changed or
+    ``partial`` (marked so by a run that stopped in it, and indexed with the same hash); a
+    skipped file goes to ``on_error``, a problem in a file still read to ``warn``."""
     try:
         if file.refusal is not None:
             raise file.refusal
         data = read_bytes(file.path)
         file_hash = file_digest(data)
+        if partial.get(file.stored) == file_hash == indexed.get(file.stored):
+            report.resumed.append(file.shown)  # (a partial commit that failed left no mark)
+            return "resumed", read_file(file.path, warn, data, name=file.stored), file_hash
         if indexed.get(file.stored) == file_hash:
             report.unchanged += 1
             return "unchanged", [], file_hash

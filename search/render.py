@@ -42,9 +42,10 @@ def summary(report: IndexReport, index_dir: Path) -> str:
     tail = (f"the index holds {counted(holds['files'], 'file')}, "
             f"{counted(holds['articles'], 'article')}, {counted(holds['passages'], 'passage')}"
             + (f"; {counted(len(report.warnings), 'warning')} above" if report.warnings else ""))
-    if report.added or report.updated or report.removed:
-        done = [f"{len(report.added)} added", f"{len(report.updated)} updated",
-                f"{len(report.removed)} removed", f"{report.unchanged} unchanged", skipped]
+    if report.added or report.updated or report.resumed or report.removed:
+        done = [f"{len(report.added)} added", f"{len(report.updated)} updated"]
+        done += [f"{len(report.resumed)} resumed"] if report.resumed else []
+        done += [f"{len(report.removed)} removed", f"{report.unchanged} unchanged", skipped]
         head = f"indexed into {index_dir}/ in {report.seconds:.2f} s"
     else:
         nothing_else = not (report.skipped or report.unreadable)

@@ -25,7 +25,8 @@ CURRENT = "CURRENT"
 LOCK = "indexer.lock"
 COUNTS = "search-counts.json"  # files, articles and passages as of a commit
 FILES = "search-files.json"  # each file of a commit with its size and CRC-32, for `search check`
-UNCHECKED = (COUNTS, FILES, "MAIN_WRITELOCK")  # rewritten in place, or a lock
+PARTIAL = "search-partial.json"  # files a stopped run committed part of (indexer.py)
+UNCHECKED = (COUNTS, FILES, PARTIAL, "MAIN_WRITELOCK")  # rewritten in place, or a lock
 _GENERATION = re.compile(r"g(\d{4,})$")
 _COMMIT = re.compile(r"_MAIN_(\d+)\.toc$")  # a Whoosh commit's table of contents
 
@@ -172,6 +173,29 @@ def _crc32(path: Path) -> int:
 def is_temporary(name: str) -> bool:
     """A file a run writes and renames or removes: half-written when a run failed."""
     return name.startswith("tmp-") or name.endswith(".tmp") or ".toc." in name
+
+
+def partial_files(folder: Path) -> dict[str, str]:
+    """Files a run committed part of and did not finish: recorded path -> file hash."""
+    try:
+        found = json.loads((folder / PARTIAL).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return found if isinstance(found, dict) else {}
+
+
+def mark_partial(folder: Path, path: str, file_hash: str) -> None:
+    """Mark a file partial before a commit that holds part of it (written atomically)."""
+    marked = partial_files(folder)
+    if marked.get(path) != file_hash:
+        temporary = folder / (PARTIAL + ".tmp")
+        temporary.write_text(json.dumps({**marked, path: file_hash}), encoding="utf-8")
+        os.replace(temporary, folder / PARTIAL)
+
+
+def clear_partial(folder: Path) -> None:
+    """A run that ended well leaves no file partial."""
+    (folder / PARTIAL).unlink(missing_ok=True)
 
 
 def legacy_files(index_dir: Path) -> bool:

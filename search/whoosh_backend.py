@@ -566,6 +566,13 @@ class WhooshBackend:
         return hashes
 
     @_reads_index
+    def last_line(self, path: str) -> int:
+        """The last line any passage of a source starts on (0: none)."""
+        line = PASSAGE_STORED.index("line_start")
+        return max((self._stored_fields(docnum)["passage"][line] for docnum in
+                    self.searcher().document_numbers(path=path)), default=0)
+
+    @_reads_index
     def passage_ids(self) -> list[str]:
         return list(self.searcher().reader().field_terms("passage_id"))
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from search import store
 from search.indexer import index_paths
 from tests.conftest import ROOT, run_search
 
@@ -51,9 +52,14 @@ def _seed_passages(root: Path) -> list[dict]:
     return json.loads(done.stdout)["hits"]
 
 
-def kill_indexer_after(delay: float, *args: str, cwd) -> None:
+def kill_indexer_when(moment, *args: str, cwd) -> None:
+    """SIGKILL an indexer run with ``args`` as soon as ``moment(index folder)`` is true; a
+    run that ends before that moment fails the test (a kill that came too late kills
+    nothing)."""
     indexer = start_indexer(*args, cwd=cwd)
-    time.sleep(delay)
+    while not moment(cwd / "index"):
+        assert indexer.poll() is None, "the indexer finished before the moment to kill it"
+        time.sleep(0.002)
     indexer.send_signal(signal.SIGKILL)
     indexer.wait()
     deadline = time.monotonic() + 5
@@ -78,11 +84,32 @@ def passage_count(cwd) -> int:
     return int(search("stats", cwd=cwd).stdout.split(", ")[-1].split()[0])
 
 
-@pytest.mark.parametrize("delay", [0.3, 1.0, 2.0, 4.0])
-def test_killed_update_leaves_a_whole_index_and_the_next_run_finishes(workspace, delay):
+def segments(index: Path) -> int:
+    return len(list(store.live(index).glob("*.seg")))
+
+
+def locked(index: Path) -> bool:
+    return (index / store.LOCK).read_text(encoding="utf-8").startswith("pid")
+
+
+# moments of an update, given the live generation's segments and commit before it
+UPDATE_MOMENTS = {
+    "the lock is taken": lambda segs, commit: locked,
+    "a segment is written": lambda segs, commit: lambda index: segments(index) > segs,
+    "a batch is committed": lambda segs, commit: (
+        lambda index: store.latest_commit(store.live(index)) > commit),
+}
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+@pytest.mark.parametrize("moment", UPDATE_MOMENTS)
+def test_killed_update_leaves_a_whole_index_and_the_next_run_finishes(workspace, moment,
+                                                                      jobs):
     search("index", "seeds", "--rebuild", cwd=workspace)
     before = passage_count(workspace)
-    kill_indexer_after(delay, "seeds", "more", cwd=workspace)
+    index = workspace / "index"
+    when = UPDATE_MOMENTS[moment](segments(index), store.latest_commit(store.live(index)))
+    kill_indexer_when(when, "seeds", "more", "--jobs", jobs, cwd=workspace)
     # the index answers, with the old content at least
     hits = json.loads(search("query", '"黑灯工厂"', "--json", cwd=workspace).stdout)["hits"]
     assert any(hit["path"] == "seeds/003_87c9261d10d2c016.txt" for hit in hits)
@@ -94,13 +121,24 @@ def test_killed_update_leaves_a_whole_index_and_the_next_run_finishes(workspace,
     assert search("verify", cwd=workspace).returncode == 0
 
 
-@pytest.mark.parametrize("delay", [0.5, 2.5])
-def test_killed_rebuild_keeps_the_previous_index_live(workspace, delay):
+def new_generation(index: Path) -> Path | None:
+    return next((folder for folder in store.generations(index)
+                 if folder != store.live(index)), None)
+
+
+REBUILD_MOMENTS = {
+    "its generation is made": lambda index: new_generation(index) is not None,
+    "it has written a segment": lambda index: (new := new_generation(index)) is not None
+    and any(new.glob("*.seg")),
+}
+
+
+@pytest.mark.parametrize("moment", REBUILD_MOMENTS)
+def test_killed_rebuild_keeps_the_previous_index_live(workspace, moment):
     search("index", "seeds", "more", cwd=workspace)
     before = passage_count(workspace)
-    kill_indexer_after(delay, "seeds", "--rebuild", cwd=workspace)
-    after = passage_count(workspace)
-    assert after in (before, 145)  # the old index, or the finished rebuild: never half of one
+    kill_indexer_when(REBUILD_MOMENTS[moment], "seeds", "more", "--rebuild", cwd=workspace)
+    assert passage_count(workspace) == before  # the old index (or the same, rebuilt whole)
     search("index", "seeds", "--rebuild", cwd=workspace)
     assert passage_count(workspace) == 145
     assert len(list((workspace / "index").glob("g*"))) <= 2
@@ -119,7 +157,9 @@ def test_queries_work_while_indexing(workspace):
 
 def test_a_second_indexer_fails_clearly(workspace):
     indexer = start_indexer("seeds", "more", "--rebuild", cwd=workspace)
-    time.sleep(1.0)
+    while not locked(workspace / "index"):
+        assert indexer.poll() is None, "the first indexer finished before the second started"
+        time.sleep(0.002)
     second = search("index", "seeds", cwd=workspace, check=False)
     indexer.wait()
     assert second.returncode == 1

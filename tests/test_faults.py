@@ -2,15 +2,20 @@
 and `search index --rebuild` brings the index back (issue 14)."""
 
 import errno
+import json
 import os
 import random
 import shutil
+import signal
 import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
 from whoosh.filedb.structfile import StructFile
 
+from search import store
 from search.indexer import index_paths
 from search.whoosh_backend import WhooshBackend
 from tests.conftest import SEEDS, run_search
@@ -264,3 +269,59 @@ def test_a_full_disk_is_one_line_and_leaves_the_disk_as_it_was(small_disk, tmp_p
     done = run_search("--index-dir", str(index), "index", "more", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert run_search("--index-dir", str(index), "query", "第59篇", cwd=tmp_path).returncode == 0
+
+
+# ---------------------------------------------------------------- interrupted runs
+
+
+def big_jsonl(path: Path, records: int = 6000) -> None:
+    """One JSONL file of many short records, each its own article of one or two passages."""
+    paragraphs = [p for seed in sorted(SEEDS.glob("*.txt"))
+                  for p in seed.read_text(encoding="utf-8").split("\n") if len(p) > 30]
+    chooser = random.Random(11)
+    with open(path, "w", encoding="utf-8") as out:
+        for n in range(records):
+            text = f"第{n}号记录。" + chooser.choice(paragraphs)
+            out.write(json.dumps({"id": f"r{n}", "title": f"记录{n}", "text": text},
+                                 ensure_ascii=False) + "\n")
+
+
+@pytest.fixture(scope="module")
+def big_file(tmp_path_factory) -> tuple[Path, dict]:
+    """A big JSONL file, and the passages a run without a stop gives."""
+    folder = tmp_path_factory.mktemp("big")
+    big_jsonl(folder / "big.jsonl")
+    index_paths(folder / "index", [folder / "big.jsonl"], jobs=1)
+    expected, _ = passages_and_files(folder / "index")
+    return folder / "big.jsonl", expected
+
+
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGKILL], ids=signal.Signals.__str__)
+def test_a_run_stopped_in_a_big_file_resumes_there(big_file, tmp_path, stop):
+    """Stopped once a batch of the file is committed (the file is then marked partial): Ctrl-C
+    is one line and exit 130; the batches stay; the next run resumes after the last committed
+    record and ends with the index a run without a stop gives."""
+    source, expected = big_file
+    shutil.copy(source, tmp_path / "big.jsonl")
+    index = tmp_path / "index"
+    running = subprocess.Popen(
+        [sys.executable, "-m", "search", "--index-dir", str(index), "index", "big.jsonl",
+         "--jobs", "1"], cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True, env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(SEEDS.parent)})
+    marker = index / "g0001" / "search-partial.json"  # written before a batch's commit
+    while running.poll() is None and not (marker.exists()
+                                          and store.latest_commit(marker.parent) >= 1):
+        time.sleep(0.01)
+    assert running.poll() is None, "the run ended before it could be stopped in the file"
+    running.send_signal(stop)
+    _, stderr = running.communicate(timeout=60)
+    if stop == signal.SIGINT:
+        assert running.returncode == 130 and "Traceback" not in stderr, stderr
+        assert stderr.strip().splitlines()[-1].startswith("interrupted: what was committed")
+    kept, _ = passages_and_files(index)
+    assert 0 < len(kept) < len(expected)
+    assert all(expected[pid] == fields for pid, fields in kept.items())
+    done = run_search("--index-dir", "index", "index", "big.jsonl", "--jobs", "1", cwd=tmp_path)
+    assert done.returncode == 0 and "1 resumed" in done.stderr, done.stderr
+    assert passages_and_files(index)[0] == expected
+    assert not marker.exists()
