@@ -70,11 +70,14 @@ def cli(ctx: click.Context, index_dir: Path) -> None:
               show_default="all cores", help="Processes that write a large input's postings.")
 @click.option("--max-file-mb", type=click.FloatRange(min=0, min_open=True), default=MAX_FILE_MB,
               show_default=True, help="Skip bigger files (JSONL files are never skipped).")
+@click.option("--commit-every", type=click.IntRange(1), default=store.IN_FILE_BATCH,
+              show_default=True, help="Passages per commit inside one JSONL file: a stopped "
+              "run resumes after the last commit.")
 @index_dir_option
 @click.pass_obj
 def index_command(choice: IndexChoice, paths: tuple[Path, ...], rebuild: bool,
                   keep_missing: bool, strict: bool, quiet: bool, verbose: bool, jobs: int,
-                  max_file_mb: float) -> None:
+                  max_file_mb: float, commit_every: int) -> None:
     """Bring the index up to date with files and folders (default: seeds/, for the default
     index/ only): new and changed files are indexed, unchanged ones skipped, files gone from
     a folder removed. A path that cannot be read is an error (exit 1) and what the index
@@ -90,7 +93,8 @@ def index_command(choice: IndexChoice, paths: tuple[Path, ...], rebuild: bool,
     verbosity = 0 if quiet else 2 if verbose else 1
     try:
         report = build_index(choice.path, list(paths) or [DEFAULT_SEEDS], rebuild,
-                             keep_missing, verbosity, jobs=jobs, max_file_mb=max_file_mb)
+                             keep_missing, verbosity, jobs=jobs, max_file_mb=max_file_mb,
+                             in_file_batch=commit_every)
     except KeyboardInterrupt:
         kept = "the index is as before" if rebuild else "what was committed stays indexed"
         _note(f"interrupted: {kept}; run the same command again to go on")

@@ -28,7 +28,7 @@ from .metadata import article_places, describe, passage_places
 from .readers import MAX_FILE_MB, file_digest, iter_files, read_bytes, read_file, unreadable
 from .segment import Article, segment
 from .sources import Sources, display_path
-from .store import indexer_lock
+from .store import IN_FILE_BATCH, indexer_lock
 from .whoosh_backend import WhooshBackend
 
 BATCH = 2000  # passages per commit: a killed run keeps all but the last batch
@@ -129,10 +129,11 @@ def index_paths(index_dir: Path, paths: list[Path], rebuild: bool = False,
                 keep_missing: bool = False,
                 on_error: Callable[[ReadError], None] = ignore,
                 on_progress: Callable[[Progress], None] = ignore,
-                jobs: int = os.cpu_count() or 1, max_file_mb: float = MAX_FILE_MB) -> IndexReport:
+                jobs: int = os.cpu_count() or 1, max_file_mb: float = MAX_FILE_MB,
+                in_file_batch: int = IN_FILE_BATCH) -> IndexReport:
     """Bring the index in ``index_dir`` up to date with the files under ``paths``; large
     inputs are written by ``jobs`` processes; files over ``max_file_mb`` (but JSONL) are
-    skipped.
+    skipped; a JSONL file is committed every ``in_file_batch`` passages.
 
     A path that cannot be read (missing, a folder that cannot be listed, a file that cannot
     be opened) goes to ``on_error`` and ``report.unreadable``; what the index holds from it
@@ -161,7 +162,7 @@ def index_paths(index_dir: Path, paths: list[Path], rebuild: bool = False,
                       kept=[sources.stored(path) for path in paths if problems[path]]
                       + [file.stored for file in files if file.refusal and file.path.is_dir()])
         _index(index_dir, sources, named, files, report, rebuild, keep_missing, on_error,
-               on_progress, jobs)
+               on_progress, jobs, in_file_batch)
         return report
 
 
@@ -215,7 +216,7 @@ def _too_large(path: Path, max_file_mb: float) -> ReadError | None:
 def _index(index_dir: Path, sources: Sources, named: Named, files: list[InputFile],
            report: IndexReport, rebuild: bool, keep_missing: bool,
            on_error: Callable[[ReadError], None], on_progress: Callable[[Progress], None],
-           jobs: int) -> None:
+           jobs: int, in_file_batch: int) -> None:
     started = time.perf_counter()
     sizes = [_size(file.path) for file in files]
     if rebuild or not WhooshBackend.claimed(index_dir):
@@ -230,7 +231,7 @@ def _index(index_dir: Path, sources: Sources, named: Named, files: list[InputFil
     warn = _warner(report, on_error)
     indexed = backend.file_hashes()
     partial = store.partial_files(backend.generation)
-    transaction = None
+    transaction, merge = None, True  # merge: let commits merge small segments
     try:
         transaction = backend.begin(procs)
         bytes_done, bytes_total = 0, sum(sizes)
@@ -248,11 +249,12 @@ def _index(index_dir: Path, sources: Sources, named: Named, files: list[InputFil
                     for record in records_for(article, file_hash):
                         transaction.add(record)
                         report.passages += 1
-                if transaction.added >= batch and document.line is not None \
+                if transaction.added >= in_file_batch and document.line is not None \
                         and n < len(documents):  # between records: mark the file partial
                     store.mark_partial(backend.generation, file.stored, file_hash)
-                    transaction.commit()
+                    transaction.commit(merge=False)
                     transaction = backend.begin(procs)
+                    merge = False  # a big file's segments: Whoosh merges a posting at a time
                 if n % RECORDS_STEP == 0:
                     on_progress(Progress(file.shown, outcome, i, len(files),
                                          bytes_done + sizes[i] * n // len(documents),
@@ -261,7 +263,7 @@ def _index(index_dir: Path, sources: Sources, named: Named, files: list[InputFil
             on_progress(Progress(file.shown, outcome, i + 1, len(files), bytes_done,
                                  bytes_total, report.passages, len(documents)))
             if transaction.added >= batch:
-                transaction.commit()
+                transaction.commit(merge)
                 transaction = backend.begin(procs)
         if not keep_missing:
             seen = {file.stored for file in files}
@@ -270,7 +272,7 @@ def _index(index_dir: Path, sources: Sources, named: Named, files: list[InputFil
             report.removed = [sources.shown(p) for p in gone]
             for path in gone:
                 transaction.delete(path)
-        transaction.commit()
+        transaction.commit(merge)
         store.clear_partial(backend.generation)
     except BaseException:
         try:

@@ -34,13 +34,20 @@ from whoosh.formats import Frequency
 from whoosh.index import TOC, clean_files
 from whoosh.reading import TermNotFound
 from whoosh.scoring import BM25F
+from whoosh.writing import NO_MERGE
 
 from . import store
 from .analysis import ANALYZER_VERSION, first_unit, fold, is_ascii, pairs, units
 from .backend import FACETS, FIRST_ORDER, Filters, Hit, Record, SearchResult, passage_id
 from .errors import WRITE_ERRORS, IndexDamaged, IndexUnavailable
 from .parallel import ParallelWriter
-from .postings import PROCESS_POSTINGS, SAME_POSITION, FastSegmentWriter, decode_tokens
+from .postings import (
+    PROCESS_POSTINGS,
+    SAME_POSITION,
+    FastSegmentWriter,
+    decode_tokens,
+    merge_small_segments,
+)
 from .query import And, Needle, Node, Not, Or, Words, is_character
 from .query import Phrase as TypedPhrase
 from .scoring import ArticleTerm, Phrase, Scorer, Word, scored_clauses, top
@@ -227,8 +234,12 @@ class WhooshBackend:
     def create(cls, index_dir: Path) -> WhooshBackend:
         """A new, empty index in a new generation of ``index_dir``; ``publish`` makes it live."""
         generation = store.new_generation(index_dir)
-        ix = _storage(generation).create_index(make_schema())
-        (generation / META_FILE).write_text(json.dumps(_meta()), encoding="utf-8")
+        try:
+            ix = _storage(generation).create_index(make_schema())
+            (generation / META_FILE).write_text(json.dumps(_meta()), encoding="utf-8")
+        except BaseException:  # a full disk: leave nothing
+            shutil.rmtree(generation, ignore_errors=True)
+            raise
         return cls(index_dir, ix, generation)
 
     def publish(self) -> None:
@@ -645,8 +656,9 @@ class Transaction:
         self.writer.add_document(**_document(record))
         self.added += 1
 
-    def commit(self) -> None:
-        self.writer.commit()
+    def commit(self, merge: bool = True) -> None:
+        """Commit; ``merge``: merge the smallest segments (``merge_small_segments``)."""
+        self.writer.commit(mergetype=merge_small_segments if merge else NO_MERGE)
         self.backend.record_commit()
 
     def cancel(self) -> None:

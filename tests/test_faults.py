@@ -201,6 +201,33 @@ def test_a_write_error_at_any_write_leaves_the_last_commit(one_file_to_add, tmp_
     assert passages_and_files(workspace / "index")[0] == expected
 
 
+@pytest.mark.parametrize("nth", [1, 10, 100, 1000, 5000, 10000])
+def test_a_write_error_in_a_rebuild_leaves_the_index_and_no_new_generation(
+        one_file_to_add, tmp_path, monkeypatch, nth):
+    """A rebuild that fails at its Nth write: the live index is the one before, and the
+    generation the rebuild was writing is gone."""
+    built, _ = one_file_to_add
+    workspace = tmp_path / "w"
+    shutil.copytree(built, workspace)
+    before = passages_and_files(workspace / "index")
+    folders = sorted(os.listdir(workspace / "index"))
+    writes = {"count": 0}
+    write = StructFile.write
+
+    def failing_write(self, *args, **kwargs):
+        writes["count"] += 1
+        if writes["count"] == nth:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return write(self, *args, **kwargs)
+
+    monkeypatch.setattr(StructFile, "write", failing_write)
+    with pytest.raises(OSError):
+        index_paths(workspace / "index", [workspace / "docs"], rebuild=True, jobs=1)
+    monkeypatch.setattr(StructFile, "write", write)
+    assert passages_and_files(workspace / "index") == before
+    assert sorted(os.listdir(workspace / "index")) == folders
+
+
 def test_the_write_errors_tried_cover_the_run(one_file_to_add, tmp_path, monkeypatch):
     """The run the test above breaks makes between 9,900 and 20,000 writes, so the Nth tried
     reach its end (its last writes are the commit's)."""
@@ -291,7 +318,7 @@ def big_file(tmp_path_factory) -> tuple[Path, dict]:
     """A big JSONL file, and the passages a run without a stop gives."""
     folder = tmp_path_factory.mktemp("big")
     big_jsonl(folder / "big.jsonl")
-    index_paths(folder / "index", [folder / "big.jsonl"], jobs=1)
+    index_paths(folder / "index", [folder / "big.jsonl"], jobs=1, in_file_batch=2000)
     expected, _ = passages_and_files(folder / "index")
     return folder / "big.jsonl", expected
 
@@ -306,7 +333,7 @@ def test_a_run_stopped_in_a_big_file_resumes_there(big_file, tmp_path, stop):
     index = tmp_path / "index"
     running = subprocess.Popen(
         [sys.executable, "-m", "search", "--index-dir", str(index), "index", "big.jsonl",
-         "--jobs", "1"], cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+         "--jobs", "1", "--commit-every", "2000"], cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         text=True, env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(SEEDS.parent)})
     marker = index / "g0001" / "search-partial.json"  # written before a batch's commit
     while running.poll() is None and not (marker.exists()
@@ -321,7 +348,8 @@ def test_a_run_stopped_in_a_big_file_resumes_there(big_file, tmp_path, stop):
     kept, _ = passages_and_files(index)
     assert 0 < len(kept) < len(expected)
     assert all(expected[pid] == fields for pid, fields in kept.items())
-    done = run_search("--index-dir", "index", "index", "big.jsonl", "--jobs", "1", cwd=tmp_path)
+    done = run_search("--index-dir", "index", "index", "big.jsonl", "--jobs", "1",
+                      "--commit-every", "2000", cwd=tmp_path)
     assert done.returncode == 0 and "1 resumed" in done.stderr, done.stderr
     assert passages_and_files(index)[0] == expected
     assert not marker.exists()
