@@ -232,6 +232,7 @@ def _index(index_dir: Path, sources: Sources, named: Named, files: list[InputFil
     indexed = backend.file_hashes()
     partial = store.partial_files(backend.generation)
     transaction, merge = None, True  # merge: let commits merge small segments
+    finished: set[str] = set()  # files read to the end
     try:
         transaction = backend.begin(procs)
         bytes_done, bytes_total = 0, sum(sizes)
@@ -259,6 +260,8 @@ def _index(index_dir: Path, sources: Sources, named: Named, files: list[InputFil
                     on_progress(Progress(file.shown, outcome, i, len(files),
                                          bytes_done + sizes[i] * n // len(documents),
                                          bytes_total, report.passages, n, finished=False))
+            if outcome != "skipped":
+                finished.add(file.stored)
             bytes_done += sizes[i]
             on_progress(Progress(file.shown, outcome, i + 1, len(files), bytes_done,
                                  bytes_total, report.passages, len(documents)))
@@ -273,7 +276,7 @@ def _index(index_dir: Path, sources: Sources, named: Named, files: list[InputFil
             for path in gone:
                 transaction.delete(path)
         transaction.commit(merge)
-        store.clear_partial(backend.generation)
+        store.clear_partial(backend.generation, finished)
     except BaseException:
         try:
             if transaction is not None:

@@ -196,9 +196,17 @@ def mark_partial(folder: Path, path: str, file_hash: str) -> None:
         os.replace(temporary, folder / PARTIAL)
 
 
-def clear_partial(folder: Path) -> None:
-    """A run that ended well leaves no file partial."""
-    (folder / PARTIAL).unlink(missing_ok=True)
+def clear_partial(folder: Path, paths: set[str]) -> None:
+    """Unmark the files a run went through to the end (a file the run was not asked to
+    index stays partial, so that a run that is resumes it)."""
+    marked = {path: hashed for path, hashed in partial_files(folder).items()
+              if path not in paths}
+    if not marked:
+        (folder / PARTIAL).unlink(missing_ok=True)
+        return
+    temporary = folder / (PARTIAL + ".tmp")
+    temporary.write_text(json.dumps(marked), encoding="utf-8")
+    os.replace(temporary, folder / PARTIAL)
 
 
 def legacy_files(index_dir: Path) -> bool:
