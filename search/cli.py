@@ -25,7 +25,7 @@ from .commandline import (
     index_dir_option,
     usage_message,
 )
-from .errors import IndexUnavailable, ReadError, SearchError, ignore
+from .errors import IndexDamaged, IndexUnavailable, ReadError, SearchError, ignore
 from .readers import MAX_FILE_MB, UNREADABLE_PATH
 
 if TYPE_CHECKING:
@@ -470,6 +470,8 @@ def stats_command(choice: IndexChoice, as_json: bool) -> None:
     """
     folder = store.live(choice.path)
     recorded = store.recorded_counts(folder) if folder else None
+    if recorded and (damage := store.size_damage(folder)):
+        raise IndexDamaged(choice.path, damage)
     if recorded:  # as the last commit recorded them: no need to open the index
         stats = {"index": str(choice.path), **recorded}
     else:

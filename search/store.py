@@ -152,17 +152,36 @@ def check_files(folder: Path) -> tuple[list[str], list[str]]:
         damage.append(f"{folder.name}/{FILES} records commit {commit}, the latest is "
                       f"{latest_commit(folder)}")
     for name, (size, crc) in files.items():
-        path = folder / name
-        if not path.is_file():
-            damage.append(f"{folder.name}/{name} is missing")
-        elif path.stat().st_size != size:
-            damage.append(f"{folder.name}/{name} has {path.stat().st_size:,} bytes, "
-                          f"{size:,} were written")
-        elif _crc32(path) != crc:
+        if problem := _size_problem(folder, name, size):
+            damage.append(problem)
+        elif _crc32(folder / name) != crc:
             damage.append(f"{folder.name}/{name} does not hold the bytes written (CRC-32)")
     leftovers = [f"{folder.name}/{name}" for name in sorted(os.listdir(folder))
                  if name not in files and name not in UNCHECKED]
     return damage, leftovers
+
+
+def size_damage(folder: Path) -> str | None:
+    """A file of the latest commit that is missing or of another size than written (a few
+    ``stat`` calls: every command checks this; ``check_files`` reads the bytes too)."""
+    try:
+        recorded = json.loads((folder / FILES).read_text(encoding="utf-8"))
+        files, commit = dict(recorded["files"]), recorded["commit"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None  # no record to check against (`search check` says so)
+    if commit != latest_commit(folder):
+        return None
+    return next((problem for name, (size, _) in files.items()
+                 if (problem := _size_problem(folder, name, size))), None)
+
+
+def _size_problem(folder: Path, name: str, size: int) -> str | None:
+    path = folder / name
+    if not path.is_file():
+        return f"{folder.name}/{name} is missing"
+    if path.stat().st_size != size:
+        return f"{folder.name}/{name} has {path.stat().st_size:,} bytes, {size:,} were written"
+    return None
 
 
 def _crc32(path: Path) -> int:

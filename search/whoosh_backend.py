@@ -266,6 +266,8 @@ class WhooshBackend:
         generation = store.live(index_dir)
         if generation is not None and not whoosh_index.exists_in(str(generation)):
             raise IndexDamaged(index_dir, f"{generation.name}/ has no table of contents")
+        if generation is not None and (damage := store.size_damage(generation)):
+            raise IndexDamaged(index_dir, damage)
         if generation is None and not store.legacy_files(index_dir):
             raise IndexUnavailable(f"no index in {index_dir}/; build one with `search index PATH`")
         generation = generation or index_dir

@@ -116,10 +116,22 @@ def test_check_names_what_a_failed_run_left_and_the_next_run_removes_it(workspac
 
 @pytest.mark.parametrize("command", [
     ["show", "seeds/003_87c9261d10d2c016"], ["quote", "seeds/003_87c9261d10d2c016:12"],
-    ["facets", "city"], ["verify"], ["index", "seeds"]])
+    ["facets", "city"], ["verify"], ["index", "seeds"], ["stats"]])
 def test_every_command_names_a_truncated_segment(workspace, command):
-    """Whoosh raises EOFError, which click would turn into a silent exit 130."""
+    """Its size is not the one recorded at commit (Whoosh would raise EOFError, which click
+    turns into a silent exit 130)."""
     truncate_a_segment(workspace / "index")
+    done = run_search("--index-dir", "index", *command, cwd=workspace)
+    assert_one_line(done, "is damaged (g0001/MAIN_", " were written)")
+
+
+@pytest.mark.parametrize("command", [["query", "长沙"], ["show", "seeds/003_87c9261d10d2c016"],
+                                     ["verify"], ["index", "seeds"]])
+def test_a_truncated_segment_without_a_record_of_sizes_is_named_too(workspace, command):
+    """Without ``search-files.json`` (an index of an earlier commit), what Whoosh raises on
+    reading the cut file is told the same way."""
+    truncate_a_segment(workspace / "index")
+    (generation(workspace / "index") / "search-files.json").unlink()
     done = run_search("--index-dir", "index", *command, cwd=workspace)
     assert_one_line(done, "is damaged (EOFError")
 
