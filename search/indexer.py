@@ -219,22 +219,15 @@ def _index(index_dir: Path, sources: Sources, named: Named, files: list[InputFil
            jobs: int, in_file_batch: int) -> None:
     started = time.perf_counter()
     sizes = [_size(file.path) for file in files]
-    if rebuild or not WhooshBackend.claimed(index_dir):
-        backend = WhooshBackend.create(index_dir)
-        if not WhooshBackend.exists(index_dir):
-            backend.publish()  # a first build is live at once: a killed one resumes next run
-    else:
-        backend = WhooshBackend.open(index_dir)
-        backend.discard_uncommitted()  # what a killed run left
+    backend = _backend(index_dir, rebuild)
     procs = jobs if sum(sizes) >= PARALLEL_BYTES else 1
-    batch = BATCH if procs == 1 else PARALLEL_BATCH
     warn = _warner(report, on_error)
     indexed = backend.file_hashes()
     partial = store.partial_files(backend.generation)
-    transaction, merge = None, True  # merge: let commits merge small segments
+    commits = _Commits(backend, procs, in_file_batch)
     finished: set[str] = set()  # files read to the end
     try:
-        transaction = backend.begin(procs)
+        commits.begin()
         bytes_done, bytes_total = 0, sum(sizes)
         for i, file in enumerate(files):
             outcome, documents, file_hash = _read(file, indexed, report, on_error, warn,
@@ -243,19 +236,11 @@ def _index(index_dir: Path, sources: Sources, named: Named, files: list[InputFil
                 done = backend.last_line(file.stored)
                 documents = [doc for doc in documents if doc.line is not None and doc.line > done]
             elif outcome in ("added", "updated"):
-                transaction.delete(file.stored)  # in the same commit as the new passages
+                commits.transaction.delete(file.stored)  # in the commit of the new passages
             for n, document in enumerate(documents, 1):
-                for article in segment(document, warn):
-                    report.articles += 1
-                    for record in records_for(article, file_hash):
-                        transaction.add(record)
-                        report.passages += 1
-                if transaction.added >= in_file_batch and document.line is not None \
-                        and n < len(documents):  # between records: mark the file partial
-                    store.mark_partial(backend.generation, file.stored, file_hash)
-                    transaction.commit(merge=False)
-                    transaction = backend.begin(procs)
-                    merge = False  # a big file's segments: Whoosh merges a posting at a time
+                _add(document, file_hash, commits.transaction, report, warn)
+                if document.line is not None and n < len(documents):
+                    commits.between_records(file.stored, file_hash)
                 if n % RECORDS_STEP == 0:
                     on_progress(Progress(file.shown, outcome, i, len(files),
                                          bytes_done + sizes[i] * n // len(documents),
@@ -265,29 +250,87 @@ def _index(index_dir: Path, sources: Sources, named: Named, files: list[InputFil
             bytes_done += sizes[i]
             on_progress(Progress(file.shown, outcome, i + 1, len(files), bytes_done,
                                  bytes_total, report.passages, len(documents)))
-            if transaction.added >= batch:
-                transaction.commit(merge)
-                transaction = backend.begin(procs)
+            commits.between_files()
         if not keep_missing:
             seen = {file.stored for file in files}
             gone = sorted(p for p in indexed if p not in seen and sources.within(p, named.read)
                           and not sources.within(p, named.kept))
             report.removed = [sources.shown(p) for p in gone]
             for path in gone:
-                transaction.delete(path)
-        transaction.commit(merge)
+                commits.transaction.delete(path)
+        commits.finish()
         store.clear_partial(backend.generation, finished)
     except BaseException:
-        try:
-            if transaction is not None:
-                transaction.cancel()  # a killed run redoes only the uncommitted batch next time
-        finally:
-            backend.discard_uncommitted()
+        commits.cancel()  # a killed run redoes only the uncommitted batch next time
         raise
     backend.publish()  # a rebuild replaces the live index only now that it is whole
     report.holds = backend.counts()
     backend.close()
     report.seconds = time.perf_counter() - started
+
+
+def _backend(index_dir: Path, rebuild: bool) -> WhooshBackend:
+    """The index to write: a new generation for a rebuild or a first build (which is live at
+    once, so that a killed first build resumes), else the live one, without what a killed
+    run left."""
+    if rebuild or not WhooshBackend.claimed(index_dir):
+        backend = WhooshBackend.create(index_dir)
+        if not WhooshBackend.exists(index_dir):
+            backend.publish()
+        return backend
+    backend = WhooshBackend.open(index_dir)
+    backend.discard_uncommitted()
+    return backend
+
+
+def _add(document, file_hash: str, transaction, report: IndexReport,
+         warn: Callable[[ReadError], None]) -> None:
+    """A document's articles' passages into the transaction."""
+    for article in segment(document, warn):
+        report.articles += 1
+        for record in records_for(article, file_hash):
+            transaction.add(record)
+            report.passages += 1
+
+
+class _Commits:
+    """The transactions of a run: a commit past ``BATCH`` passages (``PARALLEL_BATCH`` with
+    writer processes) between files, or past ``in_file_batch`` between the records of one
+    file, which is marked partial first (a run stopped in it resumes there). Once a run has
+    committed inside a file, its commits merge no segments (Whoosh merges a posting at a
+    time)."""
+
+    def __init__(self, backend: WhooshBackend, procs: int, in_file_batch: int):
+        self.backend, self.procs, self.in_file_batch = backend, procs, in_file_batch
+        self.batch = BATCH if procs == 1 else PARALLEL_BATCH
+        self.transaction = None
+        self.merge = True
+
+    def begin(self) -> None:
+        self.transaction = self.backend.begin(self.procs)
+
+    def between_records(self, path: str, file_hash: str) -> None:
+        if self.transaction.added >= self.in_file_batch:
+            store.mark_partial(self.backend.generation, path, file_hash)
+            self.merge = False
+            self.transaction.commit(merge=False)
+            self.begin()
+
+    def between_files(self) -> None:
+        if self.transaction.added >= self.batch:
+            self.transaction.commit(self.merge)
+            self.begin()
+
+    def finish(self) -> None:
+        self.transaction.commit(self.merge)
+
+    def cancel(self) -> None:
+        """Drop what is not committed, and every file it wrote."""
+        try:
+            if self.transaction is not None:
+                self.transaction.cancel()
+        finally:
+            self.backend.discard_uncommitted()
 
 
 def _warner(report: IndexReport,

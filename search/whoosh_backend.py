@@ -266,8 +266,6 @@ class WhooshBackend:
         generation = store.live(index_dir)
         if generation is not None and not whoosh_index.exists_in(str(generation)):
             raise IndexDamaged(index_dir, f"{generation.name}/ has no table of contents")
-        if generation is not None and (damage := store.size_damage(generation)):
-            raise IndexDamaged(index_dir, damage)
         if generation is None and not store.legacy_files(index_dir):
             raise IndexUnavailable(f"no index in {index_dir}/; build one with `search index PATH`")
         generation = generation or index_dir
@@ -286,6 +284,8 @@ class WhooshBackend:
                 f"the index in {index_dir}/ was built by another version ({built}; this one "
                 f"uses schema {SCHEMA_VERSION}, analyzer {ANALYZER_VERSION}); "
                 "rebuild it with `search index --rebuild`")
+        if damage := store.size_damage(generation):
+            raise IndexDamaged(index_dir, damage)
         with _reading(index_dir):
             return cls(index_dir, _storage(generation).open_index(), generation)
 
