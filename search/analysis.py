@@ -187,7 +187,12 @@ def _detached(folded: str, detach: frozenset[str]) -> list[str]:
 
 def units(text: str) -> list[str]:
     """Each CJK character or run of ASCII letters and digits of the folded text."""
-    return _UNIT.findall(fold(text))
+    return folded_units(fold(text))
+
+
+def folded_units(folded: str) -> list[str]:
+    """``units`` of a text already folded."""
+    return _UNIT.findall(folded)
 
 
 def unit_spans(text: str) -> list[tuple[str, int, int]]:

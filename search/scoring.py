@@ -35,7 +35,7 @@ from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
 from whoosh.matching import ListMatcher
 from whoosh.util.numeric import byte_to_length
 
-from .analysis import pairs, units
+from .analysis import fold, folded_units, is_ascii, pairs
 
 _LENGTH_OF_BYTE = np.array([byte_to_length(b) if b else 0 for b in range(256)], dtype=float)
 PAIRS_FIELD = "bigram"  # where a Word's unit pairs are
@@ -286,6 +286,7 @@ class Scorer:
         if key in self._phrases:  # a typed run is both scored and matched as a phrase
             return self._phrases[key]
         wanted = _joined(found)
+        written = None if any(map(is_ascii, found)) else "".join(found)  # CJK characters
         holders: list[int] = []
         for number, (_, offset) in enumerate(self.segments):
             blocks = [self.blocks(number, field, term) for term in set(pairs(found))]
@@ -295,7 +296,7 @@ class Scorer:
             if known is not None:
                 candidates = candidates[~known[candidates]]
             for docnum in candidates.tolist():
-                if any(wanted in _joined(units(text))
+                if any(_holds(fold(text), wanted, written)
                        for text in self.texts(docnum, PAIR_TEXTS[field])):
                     holders.append(docnum)
         found_holders = np.array(holders, dtype=np.int64)
@@ -415,6 +416,13 @@ def read_blocks(matcher) -> list[Block]:
         found.append((ids, np.asarray(weights, dtype=float), values))
         leaf._next_block()
     return found
+
+
+def _holds(folded: str, wanted: str, written: str | None) -> bool:
+    """Whether a folded text holds the units ``wanted`` (``_joined``) in a row: at once when
+    they are CJK characters ``written`` as they stand in it, else among its units (across a
+    line break, a space or punctuation)."""
+    return written is not None and written in folded or wanted in _joined(folded_units(folded))
 
 
 def _joined(found) -> str:
