@@ -188,17 +188,18 @@ class Engine:
         is decoded once (``SourceReader``), and only one is held at a time.
         ``on_progress(checked, total)`` is called as it goes."""
         reader, total = SourceReader(), self.backend.doc_count()
-        checked, problems = 0, []
+        checked, found = 0, []
         for stored in self.backend.passages():
             passage = self.located(stored)
             checked += 1
             if problem := check(passage, reader.source(passage)):
-                problems.append(Mismatch(passage["passage_id"], lines_of(passage), problem))
+                found.append(((passage["path"], passage["line_start"]),
+                              Mismatch(passage["passage_id"], lines_of(passage), problem)))
             if checked % 1000 == 0:
                 on_progress(checked, total)
         on_progress(checked, total)
-        problems.sort(key=lambda mismatch: _where_key(mismatch.where))
-        return checked, problems
+        found.sort(key=lambda item: item[0])
+        return checked, [mismatch for _, mismatch in found]
 
     def stats(self) -> dict:
         """Counts of what is indexed: ``{"index", "files", "articles", "passages"}``."""
@@ -236,9 +237,3 @@ class Engine:
 
     def close(self) -> None:
         self.backend.close()
-
-
-def _where_key(where: str) -> tuple[str, int]:
-    """``path:12`` or ``path:12-15`` as (path, 12), to sort mismatches by."""
-    path, _, lines = where.rpartition(":")
-    return path, int(lines.split("-")[0])

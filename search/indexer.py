@@ -25,7 +25,7 @@ from .analysis import Token, bigrams, fold, folded_bigrams, folded_words, words
 from .backend import Record
 from .errors import ReadError, SearchError, ignore
 from .metadata import article_places, describe, passage_places
-from .readers import MAX_FILE_MB, file_digest, iter_files, read_bytes, read_file, unreadable
+from .readers import MAX_FILE_MB, digest, iter_files, read_bytes, read_file, unreadable
 from .segment import Article, segment
 from .sources import Sources, display_path
 from .store import IN_FILE_BATCH, indexer_lock
@@ -355,7 +355,7 @@ def _read(file: InputFile, indexed: dict[str, str], report: IndexReport,
         if file.refusal is not None:
             raise file.refusal
         data = read_bytes(file.path)
-        file_hash = file_digest(data)
+        file_hash = digest(data)
         if partial.get(file.stored) == file_hash == indexed.get(file.stored):
             report.resumed.append(file.shown)  # (a partial commit that failed left no mark)
             return "resumed", read_file(file.path, warn, data, name=file.stored), file_hash

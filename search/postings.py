@@ -282,7 +282,7 @@ class FastSegmentWriter(SegmentWriter):
 
     def _field_terms(self, name: str, field, value) -> tuple:
         """``field.index(value)``, remembered for fields whose values repeat (an article's
-        path, date and places on each of its passages; ``order``)."""
+        path, date and places on each of its passages)."""
         if field.unique:
             return tuple(field.index(value))
         key = (name, value)

@@ -8,14 +8,13 @@ changed or vanished after indexing, ``raw`` gives the exact slice of the file, a
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
 
 from .clean import clean_text
 from .errors import ReadError
-from .readers import decode_file, file_digest, jsonl_lines
+from .readers import decode_file, digest, jsonl_lines
 
 
 @dataclass
@@ -33,7 +32,7 @@ def source_problem(stored: dict) -> str:
         data = Path(stored["file"]).read_bytes()
     except OSError:
         return f"{stored['path']} is gone since it was indexed"
-    if file_digest(data) == stored.get("file_hash"):
+    if digest(data) == stored.get("file_hash"):
         return ""
     return SourceReader().source(stored, data).problem
 
@@ -77,8 +76,7 @@ class SourceReader:
             if text is None:
                 return Source(None, f"{stored['path']}:{stored['line_start']} is no longer "
                                     "a record")
-        digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
-        changed = digest != stored.get("content_hash")
+        changed = digest(text.encode("utf-8")) != stored.get("content_hash")
         return Source(text, f"{stored['path']} has changed since it was indexed"
                       if changed else "")
 

@@ -35,8 +35,9 @@ from .errors import ReadError
 from .sources import display_path
 
 
-def file_digest(data: bytes) -> str:
-    """The hash of a file's bytes that an index records, to tell when the file changed."""
+def digest(data: bytes) -> str:
+    """The hash an index records of a file's bytes (and of a document's text), to tell when
+    it changed."""
     return hashlib.sha256(data).hexdigest()[:16]
 
 TEXT_SUFFIXES = {".txt", ".md", ".markdown", ".html", ".htm", ".jsonl", ".gz", ""}

@@ -103,10 +103,10 @@ class Scorer:
                  article_numbers: np.ndarray | None = None,
                  texts: Callable[[int, tuple[str, ...]], list[str]] | None = None):
         """``article_numbers``: ``article_numbers()`` as recorded at commit, if it was;
-        ``texts``: a docnum's stored texts of the given names (``PAIR_TEXTS``), by default
-        as Whoosh stores them."""
+        ``texts``: a docnum's stored texts of the given names (``PAIR_TEXTS``; the backend's
+        ``texts``), which a phrase's check needs."""
         self.searcher, self.k1, self.b, self.article = searcher, k1, b, article
-        self.texts = texts or self._stored_texts
+        self.texts = texts
         self._article_numbers = article_numbers
         self.segments = segments(searcher)
         self.size = searcher.doc_count_all()
@@ -271,10 +271,6 @@ class Scorer:
                 term = btext.decode("utf-8")
                 if first_unit(term) == unit and (blocks := self.blocks(number, field, term)):
                     yield docnums_of(blocks) + offset
-
-    def _stored_texts(self, docnum: int, names: tuple[str, ...]) -> list[str]:
-        stored = self.searcher.stored_fields(docnum)
-        return [stored.get(name) or "" for name in names]
 
     def phrase_holders(self, field: str, found: tuple[str, ...],
                        known: np.ndarray | None = None) -> np.ndarray:

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import bisect
 import functools
-import hashlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -26,7 +25,7 @@ from dataclasses import dataclass, field
 from .backend import FIRST_ORDER, passage_id
 from .clean import Block, clean, ends_clause, has_sentence_end, sentence_bounds
 from .errors import ReadError, ignore
-from .readers import Document
+from .readers import Document, digest
 
 MIN_PASSAGE = 60  # characters; shorter paragraphs are merged with the next one
 MAX_PASSAGE = 320  # characters; longer paragraphs are split at sentence ends
@@ -255,7 +254,7 @@ def _line_finder(doc: Document):
 # The parts of a long file share its raw text: these are worked out once for all of them.
 @functools.lru_cache(maxsize=2)
 def _digest(raw: str) -> str:
-    return hashlib.sha256(raw.encode("utf-8")).hexdigest()[:16]
+    return digest(raw.encode("utf-8"))
 
 
 @functools.lru_cache(maxsize=2)

@@ -105,9 +105,7 @@ def recorded_counts(folder: Path) -> dict[str, int] | None:
 
 def record_counts(folder: Path, counts: dict[str, int]) -> None:
     """Record the counts of a generation folder's latest commit (written atomically)."""
-    temporary = folder / (COUNTS + ".tmp")
-    temporary.write_text(json.dumps({"commit": latest_commit(folder), **counts}), encoding="utf-8")
-    os.replace(temporary, folder / COUNTS)
+    _write_json(folder / COUNTS, {"commit": latest_commit(folder), **counts})
 
 
 def record_files(folder: Path) -> None:
@@ -123,16 +121,26 @@ def record_files(folder: Path) -> None:
         known = before.get(name)
         files[name] = known if known and known[0] == size and name.endswith(".seg") \
             else [size, _crc32(path)]
-    temporary = folder / (FILES + ".tmp")
-    temporary.write_text(json.dumps({"commit": latest_commit(folder), "files": files}),
-                         encoding="utf-8")
-    os.replace(temporary, folder / FILES)
+    _write_json(folder / FILES, {"commit": latest_commit(folder), "files": files})
+
+
+def _write_json(path: Path, value) -> None:
+    """Write a small JSON file atomically (a temporary file, then a rename)."""
+    temporary = path.with_name(path.name + ".tmp")
+    temporary.write_text(json.dumps(value), encoding="utf-8")
+    os.replace(temporary, path)
+
+
+def _files_record(folder: Path) -> tuple[dict[str, list[int]], int]:
+    """The recorded files (name -> [size, CRC-32]) and the commit they belong to; raises
+    OSError, ValueError, KeyError or TypeError when the record cannot be read."""
+    recorded = json.loads((folder / FILES).read_text(encoding="utf-8"))
+    return dict(recorded["files"]), recorded["commit"]
 
 
 def _recorded_files(folder: Path) -> dict[str, list[int]]:
     try:
-        recorded = json.loads((folder / FILES).read_text(encoding="utf-8"))
-        return dict(recorded["files"])
+        return _files_record(folder)[0]
     except (OSError, ValueError, KeyError, TypeError):
         return {}
 
@@ -141,8 +149,7 @@ def check_files(folder: Path) -> tuple[list[str], list[str]]:
     """(damage, leftovers): each recorded file of the latest commit that is missing, of
     another size or whose bytes changed; and the files no commit recorded."""
     try:
-        recorded = json.loads((folder / FILES).read_text(encoding="utf-8"))
-        files, commit = dict(recorded["files"]), recorded["commit"]
+        files, commit = _files_record(folder)
     except FileNotFoundError:
         return [f"{folder.name}/{FILES} is missing: the files cannot be checked"], []
     except (OSError, ValueError, KeyError, TypeError) as error:
@@ -165,8 +172,7 @@ def size_damage(folder: Path) -> str | None:
     """A file of the latest commit that is missing or of another size than written (a few
     ``stat`` calls: every command checks this; ``check_files`` reads the bytes too)."""
     try:
-        recorded = json.loads((folder / FILES).read_text(encoding="utf-8"))
-        files, commit = dict(recorded["files"]), recorded["commit"]
+        files, commit = _files_record(folder)
     except (OSError, ValueError, KeyError, TypeError):
         return None  # no record to check against (`search check` says so)
     if commit != latest_commit(folder):
@@ -210,9 +216,7 @@ def mark_partial(folder: Path, path: str, file_hash: str) -> None:
     """Mark a file partial before a commit that holds part of it (written atomically)."""
     marked = partial_files(folder)
     if marked.get(path) != file_hash:
-        temporary = folder / (PARTIAL + ".tmp")
-        temporary.write_text(json.dumps({**marked, path: file_hash}), encoding="utf-8")
-        os.replace(temporary, folder / PARTIAL)
+        _write_json(folder / PARTIAL, {**marked, path: file_hash})
 
 
 def clear_partial(folder: Path, paths: set[str]) -> None:
@@ -220,12 +224,10 @@ def clear_partial(folder: Path, paths: set[str]) -> None:
     index stays partial, so that a run that is resumes it)."""
     marked = {path: hashed for path, hashed in partial_files(folder).items()
               if path not in paths}
-    if not marked:
+    if marked:
+        _write_json(folder / PARTIAL, marked)
+    else:
         (folder / PARTIAL).unlink(missing_ok=True)
-        return
-    temporary = folder / (PARTIAL + ".tmp")
-    temporary.write_text(json.dumps(marked), encoding="utf-8")
-    os.replace(temporary, folder / PARTIAL)
 
 
 def legacy_files(index_dir: Path) -> bool:

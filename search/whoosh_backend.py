@@ -506,12 +506,12 @@ class WhooshBackend:
         """A passage's stored fields, its article's included."""
         return self._fields(self._stored_fields(docnum))
 
-    @_reads_index
     def texts(self, docnum: int, names: tuple[str, ...]) -> list[str]:
         """Some of a passage's stored texts (``text``, ``section``, ``title``): its article's
-        fields are looked up only when one of them is asked for."""
+        fields are looked up only when one of them is asked for. (Called for each passage a
+        phrase is checked in, from ``search``, which tells a damaged index.)"""
         stored = self._stored_fields(docnum)
-        fields = dict(zip(PASSAGE_STORED, stored["passage"], strict=True))
+        fields = _passage_fields(stored)
         if not set(names) <= fields.keys():
             fields.update(self._article(fields["path"], fields["article_id"], stored))
         return [fields[name] for name in names]
@@ -529,7 +529,7 @@ class WhooshBackend:
         return columns[number][docnum - offsets[number]]
 
     def _fields(self, stored: dict) -> dict:
-        fields = dict(zip(PASSAGE_STORED, stored["passage"], strict=True))
+        fields = _passage_fields(stored)
         for name in LIST_FIELDS:
             fields[name] = list(fields[name])
         fields["passage_id"] = passage_id(fields["article_id"], fields["order"])
@@ -555,12 +555,12 @@ class WhooshBackend:
         try:
             for docnum in searcher.reader().postings("passage_id", first).all_ids():
                 stored = self._stored_fields(docnum)
-                if stored["passage"][PASSAGE_STORED.index("path")] == path:
+                if _passage_fields(stored)["path"] == path:
                     return stored
         except TermNotFound:
             pass
-        raise IndexUnavailable(f"the index in {self.index_dir}/ lacks the first passage of "
-                               f"{article_id} ({path}); rebuild it with `search index --rebuild`")
+        raise IndexDamaged(self.index_dir, f"the first passage of {article_id} ({path}), which "
+                                          "holds its article's fields, is missing")
 
     @_reads_index
     def passages(self) -> Iterator[dict]:
@@ -581,8 +581,7 @@ class WhooshBackend:
     @_reads_index
     def last_line(self, path: str) -> int:
         """The last line any passage of a source starts on (0: none)."""
-        line = PASSAGE_STORED.index("line_start")
-        return max((self._stored_fields(docnum)["passage"][line] for docnum in
+        return max((_passage_fields(self._stored_fields(docnum))["line_start"] for docnum in
                     self.searcher().document_numbers(path=path)), default=0)
 
     @_reads_index
@@ -667,6 +666,11 @@ class Transaction:
         """Drop everything added and deleted since ``begin``."""
         if not self.writer.is_closed:
             self.writer.cancel()
+
+
+def _passage_fields(stored: dict) -> dict:
+    """A passage's own stored fields by name (``PASSAGE_STORED``)."""
+    return dict(zip(PASSAGE_STORED, stored["passage"], strict=True))
 
 
 def _document(record: Record) -> dict:
