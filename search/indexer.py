@@ -260,10 +260,10 @@ def _index(index_dir: Path, sources: Sources, named: Named, files: list[InputFil
                 commits.transaction.delete(path)
         commits.finish()
         store.clear_partial(backend.generation, finished)
+        backend.publish()  # a rebuild replaces the live index only now that it is whole
     except BaseException:
         commits.cancel()  # a killed run redoes only the uncommitted batch next time
         raise
-    backend.publish()  # a rebuild replaces the live index only now that it is whole
     report.holds = backend.counts()
     backend.close()
     report.seconds = time.perf_counter() - started

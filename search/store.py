@@ -78,8 +78,12 @@ def publish(index_dir: Path, generation: Path) -> None:
     """Make ``generation`` live (atomically), keep the one it replaces, remove the rest."""
     previous = live(index_dir)
     pointer = index_dir / (CURRENT + ".tmp")
-    pointer.write_text(generation.name + "\n", encoding="utf-8")
-    os.replace(pointer, index_dir / CURRENT)
+    try:
+        pointer.write_text(generation.name + "\n", encoding="utf-8")
+        os.replace(pointer, index_dir / CURRENT)
+    except BaseException:  # a full disk: the previous pointer stands, and nothing is left
+        pointer.unlink(missing_ok=True)
+        raise
     for folder in generations(index_dir):
         if folder not in (generation, previous):
             shutil.rmtree(folder, ignore_errors=True)
@@ -122,6 +126,15 @@ def record_files(folder: Path) -> None:
         files[name] = known if known and known[0] == size and name.endswith(".seg") \
             else [size, _crc32(path)]
     _write_json(folder / FILES, {"commit": latest_commit(folder), "files": files})
+
+
+def files_recorded(folder: Path) -> bool:
+    """Whether the files of the latest commit are recorded: written last of a commit's
+    records (counts, arrays, files), so the others are too."""
+    try:
+        return _files_record(folder)[1] == latest_commit(folder)
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
 
 
 def _write_json(path: Path, value) -> None:

@@ -313,7 +313,8 @@ class WhooshBackend:
     def discard_uncommitted(self) -> None:
         """Remove what a failed or killed run wrote and did not commit: a rebuild's generation
         that never went live, else the segment files the latest commit does not list and
-        half-written records, so the disk is as the last commit left it."""
+        half-written records, so the disk is as the last commit left it; and record the
+        latest commit when the run that made it failed before its records were written."""
         if store.live(self.index_dir) != self.generation:
             self.close()
             shutil.rmtree(self.generation, ignore_errors=True)
@@ -328,6 +329,8 @@ class WhooshBackend:
                     shutil.rmtree(path, ignore_errors=True)
                 else:
                     path.unlink(missing_ok=True)
+        if not store.files_recorded(self.generation):
+            self.record_commit()
 
     def begin(self, procs: int = 1) -> Transaction:
         """A transaction: deletes and adds that become visible together at ``commit``;
@@ -663,9 +666,16 @@ class Transaction:
         self.backend.record_commit()
 
     def cancel(self) -> None:
-        """Drop everything added and deleted since ``begin``."""
-        if not self.writer.is_closed:
+        """Drop everything added and deleted since ``begin``. A commit that failed half-way
+        (a full disk) closed some of its files, and Whoosh's cancel fails closing them again:
+        then the writer only gives the lock back (``discard_uncommitted`` removes the files)."""
+        if self.writer.is_closed:
+            return
+        try:
             self.writer.cancel()
+        except (OSError, ValueError):
+            self.writer.is_closed = True
+            self.writer.writelock.release()
 
 
 def _passage_fields(stored: dict) -> dict:
