@@ -322,7 +322,7 @@ class _Commits:
             self.begin()
 
     def finish(self) -> None:
-        self.transaction.commit(self.merge)
+        self.transaction.commit(self.merge, last=True)
 
     def cancel(self) -> None:
         """Drop what is not committed, and every file it wrote."""

@@ -28,7 +28,6 @@ import numpy as np
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, WHOOSH3_HEADER_MAGIC, W3TermInfo, _lenfield
 from whoosh.filedb.filetables import _lengths as _KEY_VALUE_LENGTHS  # a record's header
 from whoosh.formats import Positions
-from whoosh.reading import SegmentReader
 from whoosh.system import pack_int, pack_long, pack_uint, pack_ushort
 from whoosh.util.numeric import _length_byte_cache, byte_to_length
 from whoosh.writing import SegmentWriter
@@ -167,29 +166,6 @@ def _single_position(pos: int) -> bytes:
     return pack_uint(1) + dumps([pos], 2)
 
 
-MERGED_PASSAGES = 20_000  # at most this many passages are merged by one commit
-
-
-def merge_small_segments(writer, segments: list) -> list:
-    """A merge policy: the smallest segments, while they add up to ``MERGED_PASSAGES``, are
-    merged into the commit's; the others are kept. Whoosh's ``MERGE_SMALL`` merges them all
-    once there are more than about 25 (a Fibonacci bound), a posting at a time: the laws
-    index's 25 segments took over 8 minutes."""
-    chosen, total = [], 0
-    for segment in sorted(segments, key=lambda segment: segment.doc_count_all()):
-        if total + segment.doc_count_all() > MERGED_PASSAGES:
-            break
-        chosen.append(segment)
-        total += segment.doc_count_all()
-    if len(chosen) < 2:
-        return segments
-    for segment in chosen:
-        reader = SegmentReader(writer.storage, writer.schema, segment)
-        writer.add_reader(reader)
-        reader.close()
-    return [segment for segment in segments if segment not in chosen]
-
-
 class FastSegmentWriter(SegmentWriter):
     """A ``SegmentWriter`` that writes its postings a block at a time (see the module).
 
@@ -305,14 +281,14 @@ class FastSegmentWriter(SegmentWriter):
             for name in sorted(self.postings):
                 if self.postings[name]:
                     write_field(self.fieldwriter, name, self.schema[name],
-                                self.postings[name], _lengths(lengths, name, self.docnum))
+                                self.postings[name], stored_lengths(lengths, name, self.docnum))
         finally:
             lengths.close()
         self.postings.clear()
         self.fieldwriter.close()
 
 
-def _lengths(perdoc_reader, name: str, size: int) -> np.ndarray:
+def stored_lengths(perdoc_reader, name: str, size: int) -> np.ndarray:
     """Each docnum's length of field ``name`` as Whoosh stores it (quantized), 0 if none."""
     column = perdoc_reader._cached_reader(_lenfield(name), LENGTHS_COLUMN)
     if column is None:
@@ -336,7 +312,27 @@ def write_field(fieldwriter, name: str, field, postings: FieldPostings,
         values[:] = postings.values
         values = values[order]
     del order
+    fieldwriter.start_field(name, field)
+    write_sorted(fieldwriter, field, Sorted(texts, rank, docnums, weights, values), lengths)
+    fieldwriter.finish_field()
 
+
+class Sorted(NamedTuple):
+    """Postings of some of a field's terms, sorted by term, then docnum: the terms as UTF-8
+    in byte order, and per posting its term's rank among them, docnum, weight and value
+    (values None for a format without them)."""
+
+    texts: list[bytes]
+    rank: np.ndarray
+    docnums: np.ndarray
+    weights: np.ndarray
+    values: np.ndarray | None
+
+
+def write_sorted(fieldwriter, field, postings: Sorted, lengths: np.ndarray) -> None:
+    """Write sorted postings into the field a W3 ``fieldwriter`` has started; the terms
+    follow (in byte order) those it already wrote."""
+    texts, rank, docnums, weights, values = postings
     term_starts = np.flatnonzero(np.r_[True, rank[1:] != rank[:-1]])
     term_ends = np.r_[term_starts[1:], len(rank)]
     in_term = np.arange(len(rank), dtype=np.int32) - np.repeat(
@@ -350,7 +346,6 @@ def write_field(fieldwriter, name: str, field, postings: FieldPostings,
     blocks = Stats(weights, doc_lengths, block_starts)
     terms = Stats(weights, doc_lengths, term_starts)
 
-    fieldwriter.start_field(name, field)
     key_prefix = pack_ushort(fieldwriter._fieldid)
     chunk_starts = np.flatnonzero(np.r_[True, np.diff(term_starts // CHUNK) > 0])
     chunk_ends = np.r_[chunk_starts[1:], len(term_starts)]
@@ -376,7 +371,6 @@ def write_field(fieldwriter, name: str, field, postings: FieldPostings,
             offset += len(data)
         fieldwriter._postfile.write(b"".join(datas))
         _add_terms(fieldwriter._tindex, entries)
-    fieldwriter.finish_field()
 
 
 def _term_ranks(postings: FieldPostings) -> tuple[list[bytes], np.ndarray]:

@@ -34,19 +34,18 @@ from whoosh.formats import Frequency
 from whoosh.index import TOC, clean_files
 from whoosh.reading import TermNotFound
 from whoosh.scoring import BM25F
-from whoosh.writing import NO_MERGE
 
 from . import store
 from .analysis import ANALYZER_VERSION, first_unit, fold, is_ascii, pairs, units
 from .backend import FACETS, FIRST_ORDER, Filters, Hit, Record, SearchResult, passage_id
 from .errors import WRITE_ERRORS, IndexDamaged, IndexUnavailable
+from .merge import merge_policy
 from .parallel import ParallelWriter
 from .postings import (
     PROCESS_POSTINGS,
     SAME_POSITION,
     FastSegmentWriter,
     decode_tokens,
-    merge_small_segments,
 )
 from .query import And, Needle, Node, Not, Or, Words, is_character
 from .query import Phrase as TypedPhrase
@@ -660,9 +659,10 @@ class Transaction:
         self.writer.add_document(**_document(record))
         self.added += 1
 
-    def commit(self, merge: bool = True) -> None:
-        """Commit; ``merge``: merge the smallest segments (``merge_small_segments``)."""
-        self.writer.commit(mergetype=merge_small_segments if merge else NO_MERGE)
+    def commit(self, merge: bool = True, last: bool = False) -> None:
+        """Commit; ``merge``: merge the smallest segments; ``last`` (a run's last commit):
+        merge every segment into one when there are many (``merge.merge_policy``)."""
+        self.writer.commit(mergetype=merge_policy(merge, last))
         self.backend.record_commit()
 
     def cancel(self) -> None:

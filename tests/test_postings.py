@@ -1,5 +1,6 @@
 """FastSegmentWriter writes the same index as Whoosh's own SegmentWriter, posting for posting."""
 
+import json
 from pathlib import Path
 
 import pytest
@@ -7,12 +8,20 @@ from whoosh import index as whoosh_index
 from whoosh.query import Term
 from whoosh.writing import SegmentWriter
 
-from search.indexer import records_for
+from search.indexer import index_paths, records_for
+from search.merge import merge_segments
 from search.parallel import ParallelWriter
 from search.postings import FastSegmentWriter, decode_tokens
+from search.query import parse
 from search.readers import read_file
 from search.segment import segment
-from search.whoosh_backend import SAME_POSITION, _document, encode_tokens, make_schema
+from search.whoosh_backend import (
+    SAME_POSITION,
+    WhooshBackend,
+    _document,
+    encode_tokens,
+    make_schema,
+)
 
 COPIES = 3  # each seed passage added three times: common terms then span several blocks
 
@@ -104,6 +113,39 @@ def test_segments_merged_with_deletions_are_written_as_whoosh_writes_them(docume
         assert reader.doc_count_all() < len(documents)  # the deleted passages were dropped
 
 
+def merge_all(writer, segments: list) -> list:
+    return [merge_segments(writer, segments)]
+
+
+def test_segments_merged_a_term_at_a_time_are_those_whoosh_merges(documents, tmp_path):
+    """``merge.merge_segments`` of three segments, one with deletions, gives the segment
+    Whoosh's own merge gives, posting for posting."""
+    third = len(documents) // 3
+    batches = [documents[:third], documents[third:2 * third], documents[2 * third:]]
+    deleted = documents[0]["path"]
+    expected = build(tmp_path / "whoosh", SegmentWriter, batches, deleted, optimize=True)
+    actual = build(tmp_path / "fast", FastSegmentWriter, batches)
+    writer = FastSegmentWriter(actual)
+    writer.delete_by_term("path", deleted)
+    writer.commit(mergetype=merge_all)
+    assert segment_count(actual) == 1
+    assert_same_index(expected, actual)
+
+
+def test_a_merge_keeps_each_fields_total_length(documents, tmp_path):
+    """The lengths BM25 averages over: the segments' exact totals, not the sums of each
+    passage's length as stored (a byte, rounded), which Whoosh's merge adds up."""
+    half = len(documents) // 2
+    ix = build(tmp_path / "fast", FastSegmentWriter, [documents[:half], documents[half:]])
+    with ix.reader() as reader:
+        before = {field: reader.field_length(field) for field in ("text", "title", "bigram")}
+    writer = FastSegmentWriter(ix)
+    writer.commit(mergetype=merge_all)
+    with ix.reader() as reader:
+        assert segment_count(ix) == 1
+        assert {field: reader.field_length(field) for field in before} == before
+
+
 @pytest.mark.parametrize("tokens", [
     [],
     [("长沙", 0), ("银行", 1)],
@@ -162,3 +204,26 @@ def assert_same_postings(expected, actual) -> None:
                     == [posting[:3] for posting in postings_of(want, field, text)])
         for docnum in range(want.doc_count_all()):
             assert got.stored_fields(docnum) == want.stored_fields(docnum)
+
+
+def test_a_run_that_leaves_many_segments_merges_them(tmp_path):
+    """A big file committed every 300 passages leaves more than ``MAX_SEGMENTS`` segments
+    before its last commit, which merges them into one: the same passages as a run that
+    commits once, in at most two segments (the merged one and the last commit's)."""
+    paragraphs = [p for seed in sorted(Path("seeds").glob("*.txt"))
+                  for p in seed.read_text(encoding="utf-8").split("\n") if len(p) > 30]
+    with open(tmp_path / "big.jsonl", "w", encoding="utf-8") as out:
+        for n in range(3000):
+            text = f"第{n}号记录。" + paragraphs[n % len(paragraphs)]
+            out.write(json.dumps({"id": f"r{n}", "text": text}, ensure_ascii=False) + "\n")
+    index_paths(tmp_path / "once", [tmp_path / "big.jsonl"], jobs=1)
+    index_paths(tmp_path / "batched", [tmp_path / "big.jsonl"], jobs=1, in_file_batch=300)
+    once, batched = WhooshBackend.open(tmp_path / "once"), WhooshBackend.open(tmp_path / "batched")
+    assert len(batched.ix._segments()) <= 2
+    assert ({fields["passage_id"]: fields for fields in batched.passages()}
+            == {fields["passage_id"]: fields for fields in once.passages()})
+    assert batched.counts() == once.counts()
+    for words in ["第2999号记录", "株洲", "小巨人"]:
+        assert (batched.search(parse(words), 10).total
+                == once.search(parse(words), 10).total > 0)
+    once.close(), batched.close()
