@@ -207,23 +207,23 @@ def assert_same_postings(expected, actual) -> None:
 
 
 def test_a_run_that_leaves_many_segments_merges_them(tmp_path):
-    """A big file committed every 300 passages leaves more than ``MAX_SEGMENTS`` segments
+    """A big file committed every 100 passages leaves more than ``MAX_SEGMENTS`` segments
     before its last commit, which merges them into one: the same passages as a run that
     commits once, in at most two segments (the merged one and the last commit's)."""
     paragraphs = [p for seed in sorted(Path("seeds").glob("*.txt"))
                   for p in seed.read_text(encoding="utf-8").split("\n") if len(p) > 30]
     with open(tmp_path / "big.jsonl", "w", encoding="utf-8") as out:
-        for n in range(3000):
+        for n in range(1200):
             text = f"第{n}号记录。" + paragraphs[n % len(paragraphs)]
             out.write(json.dumps({"id": f"r{n}", "text": text}, ensure_ascii=False) + "\n")
     index_paths(tmp_path / "once", [tmp_path / "big.jsonl"], jobs=1)
-    index_paths(tmp_path / "batched", [tmp_path / "big.jsonl"], jobs=1, in_file_batch=300)
+    index_paths(tmp_path / "batched", [tmp_path / "big.jsonl"], jobs=1, in_file_batch=100)
     once, batched = WhooshBackend.open(tmp_path / "once"), WhooshBackend.open(tmp_path / "batched")
     assert len(batched.ix._segments()) <= 2
     assert ({fields["passage_id"]: fields for fields in batched.passages()}
             == {fields["passage_id"]: fields for fields in once.passages()})
     assert batched.counts() == once.counts()
-    for words in ["第2999号记录", "株洲", "小巨人"]:
+    for words in ["第1199号记录", "株洲", "小巨人"]:
         assert (batched.search(parse(words), 10).total
                 == once.search(parse(words), 10).total > 0)
     once.close(), batched.close()
