@@ -9,7 +9,7 @@ from whoosh.query import Term
 from whoosh.writing import SegmentWriter
 
 from search.indexer import index_paths, records_for
-from search.merge import merge_segments
+from search.merge import SMALL_SEGMENTS, merge_segments, merge_small_segments
 from search.parallel import ParallelWriter
 from search.postings import FastSegmentWriter, decode_tokens
 from search.query import parse
@@ -204,6 +204,19 @@ def assert_same_postings(expected, actual) -> None:
                     == [posting[:3] for posting in postings_of(want, field, text)])
         for docnum in range(want.doc_count_all()):
             assert got.stored_fields(docnum) == want.stored_fields(docnum)
+
+
+@pytest.mark.parametrize("segments", [3, 4])
+def test_small_segments_are_merged_once_there_are_a_few(documents, tmp_path, segments):
+    """Fewer than ``SMALL_SEGMENTS`` small segments stay as they are (a run's last commit,
+    often empty, does not merge what the run just wrote); that many become one."""
+    size = len(documents) // segments
+    batches = [documents[n * size:(n + 1) * size] for n in range(segments)]
+    ix = build(tmp_path / "fast", FastSegmentWriter, batches)
+    FastSegmentWriter(ix).commit(mergetype=merge_small_segments)
+    assert segment_count(ix) == (1 if segments >= SMALL_SEGMENTS else segments)
+    with ix.reader() as reader:
+        assert reader.doc_count() == size * segments
 
 
 def test_a_run_that_leaves_many_segments_merges_them(tmp_path):
