@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Protocol
 
 from .query import Node
@@ -76,12 +77,60 @@ class SearchResult:
     facets: dict[str, dict[str, int]]  # field -> value -> passages, over all matches
 
 
-class Backend(Protocol):
-    """What the engine needs from a search backend."""
+class Transaction(Protocol):
+    """Deletes and adds that become visible together at ``commit``."""
 
-    def begin(self, procs: int = 1):
-        """A transaction (``delete(path)``, ``add(record)``, ``commit()``, ``cancel()``):
-        its deletes and adds become visible together at ``commit``."""
+    added: int  # passages added so far
+
+    def delete(self, path: str) -> None:
+        """Remove every passage of a file (path as stored)."""
+
+    def add(self, record: Record) -> None:
+        """Add one passage."""
+
+    def commit(self, quick: bool = False, last: bool = False) -> None:
+        """Make the changes visible. ``quick``: a commit inside a big file (and after one in
+        the same run), to be done fast; ``last``: a run's last commit, which may tidy up."""
+
+    def cancel(self) -> None:
+        """Drop the changes since ``begin``."""
+
+
+class Backend(Protocol):
+    """What the engine and the indexer need from an open index."""
+
+    def begin(self, procs: int = 1) -> Transaction:
+        """A transaction; ``procs`` > 1 may build it in that many processes."""
+
+    def publish(self) -> None:
+        """Make this index the one queries see (a rebuild's, once whole); else nothing."""
+
+    def discard_uncommitted(self) -> None:
+        """Remove what a failed or killed run wrote and did not commit."""
+
+    def partial_files(self) -> dict[str, str]:
+        """Files a stopped run left partly indexed (path -> their hash then)."""
+
+    def mark_partial(self, path: str, file_hash: str) -> None:
+        """Mark a file partly indexed (before a commit inside it)."""
+
+    def clear_partial(self, finished: set[str]) -> None:
+        """Unmark the files a run read to the end."""
+
+    def file_hashes(self) -> dict[str, str]:
+        """Each indexed file (path as stored) with its content hash."""
+
+    def last_line(self, path: str) -> int:
+        """The last line a file's indexed passages start on (0: none)."""
+
+    def counts(self) -> dict[str, int]:
+        """Files, articles and passages the index holds."""
+
+    def doc_count(self) -> int:
+        """Passages the index holds."""
+
+    def close(self) -> None:
+        """Let go of what the index holds open."""
 
     def search(self, node: Node | None, limit: int, filters: Filters | None = None,
                facets: tuple[str, ...] = FACETS, per_article: int | None = None) -> SearchResult:
@@ -99,3 +148,34 @@ class Backend(Protocol):
 
     def passages_of(self, article_id: str) -> list[dict]:
         """An article's passages in order."""
+
+
+class BackendType(Protocol):
+    """What finds, opens, creates and checks the index at a location."""
+
+    def exists(self, location: Path) -> bool:
+        """A whole index is there."""
+
+    def claimed(self, location: Path) -> bool:
+        """Something that says it is an index is there (damaged, or of another version)."""
+
+    def open(self, location: Path) -> Backend:
+        """The index there; ``IndexDamaged`` or ``IndexUnavailable`` when it cannot be."""
+
+    def create(self, location: Path) -> Backend:
+        """A new, empty index, live at once only where there was none (``publish``)."""
+
+    def check(self, location: Path) -> tuple[list[str], list[str]]:
+        """(damage, leftovers), reading everything and changing nothing."""
+
+    def recorded_counts(self, location: Path) -> dict[str, int] | None:
+        """Files, articles and passages as the last commit recorded them, without opening
+        the index (None when it recorded none)."""
+
+
+def backend_type(location: Path) -> BackendType:
+    """The backend that keeps the index at ``location``: the embedded Whoosh index in that
+    folder (``embedded.py``, which loads Whoosh only to open it)."""
+    from .embedded import EmbeddedIndex
+
+    return EmbeddedIndex

@@ -12,7 +12,7 @@ import click
 from click.core import ParameterSource
 
 from . import store
-from .backend import FACET_LABELS
+from .backend import FACET_LABELS, backend_type
 from .commandline import (
     DEFAULT_INDEX,
     IndexChoice,
@@ -25,7 +25,7 @@ from .commandline import (
     index_dir_option,
     usage_message,
 )
-from .errors import IndexDamaged, IndexUnavailable, ReadError, SearchError, ignore
+from .errors import IndexUnavailable, ReadError, SearchError, ignore
 from .readers import MAX_FILE_MB, UNREADABLE_PATH
 
 if TYPE_CHECKING:
@@ -162,9 +162,8 @@ def _open_engine(choice: IndexChoice, build: bool = True) -> Engine:
     """Open the index. A named index must exist. The default index/, when absent or empty, is
     built from ./seeds/ first if that exists (``build``)."""
     from .engine import Engine
-    from .whoosh_backend import WhooshBackend
 
-    exists = WhooshBackend.claimed(choice.path) or store.legacy_files(choice.path)
+    exists = backend_type(choice.path).claimed(choice.path)
     if choice.named and not exists:
         raise IndexUnavailable(
             f"no index in {choice.path}/; check --index-dir (or SEARCH_INDEX_DIR), or build "
@@ -441,12 +440,11 @@ def check_command(choice: IndexChoice) -> None:
 
     Example: search check
     """
-    from .whoosh_backend import WhooshBackend
-
-    if not WhooshBackend.claimed(choice.path) and not store.legacy_files(choice.path):
+    kind = backend_type(choice.path)
+    if not kind.claimed(choice.path):
         raise IndexUnavailable(f"no index in {choice.path}/; check --index-dir (or "
                                "SEARCH_INDEX_DIR)")
-    damage, leftovers = WhooshBackend.check(choice.path)
+    damage, leftovers = kind.check(choice.path)
     for problem in damage:
         click.echo(f"damaged: {problem}")
     for name in leftovers:
@@ -468,10 +466,7 @@ def stats_command(choice: IndexChoice, as_json: bool) -> None:
 
     Example: search stats
     """
-    folder = store.live(choice.path)
-    recorded = store.recorded_counts(folder) if folder else None
-    if recorded and (damage := store.size_damage(folder)):
-        raise IndexDamaged(choice.path, damage)
+    recorded = backend_type(choice.path).recorded_counts(choice.path)
     if recorded:  # as the last commit recorded them: no need to open the index
         stats = {"index": str(choice.path), **recorded}
     else:

@@ -10,14 +10,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 from .analysis import fold
-from .backend import FACETS, Filters
+from .backend import FACETS, Filters, backend_type
 from .errors import QueryError, SearchError
 from .highlight import highlight
 from .places import gazetteer
 from .query import parse, positive_needles
 from .quote import Mismatch, SourceReader, check, lines_of
 from .sources import Sources
-from .whoosh_backend import WhooshBackend
 
 HIT_FIELDS = ("passage_id", "article_id", "title", "section", "text", "path", "line_start",
               "line_end", "char_start", "char_end", "cities", "provinces", "source", "author",
@@ -114,7 +113,7 @@ class Engine:
 
     def __init__(self, index_dir: Path):
         self.index_dir = index_dir
-        self.backend = WhooshBackend.open(index_dir)
+        self.backend = backend_type(index_dir).open(index_dir)
         self.sources = Sources(index_dir)
 
     def query(self, text: str | None, limit: int = 10, filters: Filters | None = None,

@@ -7,7 +7,7 @@ are recorded against the folder that holds the index (``sources.Sources``), so t
 is the same source whichever folder the indexer runs from. Files are committed in batches,
 each batch one atomic commit, so a run killed at any moment leaves the index as the last
 commit left it and the next run finishes the job. A JSONL file of many records may be
-committed between its records: it is then marked partial (``store.mark_partial``) until the
+committed between its records: it is then marked partial (``Backend.mark_partial``) until the
 run ends, and a run stopped in it resumes after its last committed record. One bad file never
 stops a run: it is reported and skipped.
 """
@@ -20,16 +20,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import store
 from .analysis import Token, bigrams, fold, folded_bigrams, folded_words, words
-from .backend import Record
+from .backend import Backend, Record, backend_type
 from .errors import ReadError, SearchError, ignore
 from .metadata import article_places, describe, passage_places
 from .readers import MAX_FILE_MB, digest, iter_files, read_bytes, read_file, unreadable
 from .segment import Article, segment
 from .sources import Sources, display_path
 from .store import IN_FILE_BATCH, indexer_lock
-from .whoosh_backend import WhooshBackend
 
 BATCH = 2000  # passages per commit: a killed run keeps all but the last batch
 PARALLEL_BATCH = 8000  # passages per parallel commit: bounds the memory of the in-memory pools
@@ -168,9 +166,10 @@ def index_paths(index_dir: Path, paths: list[Path], rebuild: bool = False,
 
 def _holds(index_dir: Path) -> dict[str, int]:
     """What the index holds now (files, articles, passages); zeros when there is none."""
-    if not WhooshBackend.exists(index_dir):
+    kind = backend_type(index_dir)
+    if not kind.exists(index_dir):
         return {"files": 0, "articles": 0, "passages": 0}
-    backend = WhooshBackend.open(index_dir)
+    backend = kind.open(index_dir)
     try:
         return backend.counts()
     finally:
@@ -223,7 +222,7 @@ def _index(index_dir: Path, sources: Sources, named: Named, files: list[InputFil
     procs = jobs if sum(sizes) >= PARALLEL_BYTES else 1
     warn = _warner(report, on_error)
     indexed = backend.file_hashes()
-    partial = store.partial_files(backend.generation)
+    partial = backend.partial_files()
     commits = _Commits(backend, procs, in_file_batch)
     finished: set[str] = set()  # files read to the end
     try:
@@ -259,7 +258,7 @@ def _index(index_dir: Path, sources: Sources, named: Named, files: list[InputFil
             for path in gone:
                 commits.transaction.delete(path)
         commits.finish()
-        store.clear_partial(backend.generation, finished)
+        backend.clear_partial(finished)
         backend.publish()  # a rebuild replaces the live index only now that it is whole
     except BaseException:
         commits.cancel()  # a killed run redoes only the uncommitted batch next time
@@ -269,16 +268,17 @@ def _index(index_dir: Path, sources: Sources, named: Named, files: list[InputFil
     report.seconds = time.perf_counter() - started
 
 
-def _backend(index_dir: Path, rebuild: bool) -> WhooshBackend:
+def _backend(index_dir: Path, rebuild: bool) -> Backend:
     """The index to write: a new generation for a rebuild or a first build (which is live at
     once, so that a killed first build resumes), else the live one, without what a killed
     run left."""
-    if rebuild or not WhooshBackend.claimed(index_dir):
-        backend = WhooshBackend.create(index_dir)
-        if not WhooshBackend.exists(index_dir):
+    kind = backend_type(index_dir)
+    if rebuild or not kind.claimed(index_dir):
+        backend = kind.create(index_dir)
+        if not kind.exists(index_dir):
             backend.publish()
         return backend
-    backend = WhooshBackend.open(index_dir)
+    backend = kind.open(index_dir)
     backend.discard_uncommitted()
     return backend
 
@@ -300,29 +300,29 @@ class _Commits:
     committed inside a file, its commits merge no segments (Whoosh merges a posting at a
     time)."""
 
-    def __init__(self, backend: WhooshBackend, procs: int, in_file_batch: int):
+    def __init__(self, backend: Backend, procs: int, in_file_batch: int):
         self.backend, self.procs, self.in_file_batch = backend, procs, in_file_batch
         self.batch = BATCH if procs == 1 else PARALLEL_BATCH
         self.transaction = None
-        self.merge = True
+        self.quick = False  # once a commit was inside a file: commits merge nothing
 
     def begin(self) -> None:
         self.transaction = self.backend.begin(self.procs)
 
     def between_records(self, path: str, file_hash: str) -> None:
         if self.transaction.added >= self.in_file_batch:
-            store.mark_partial(self.backend.generation, path, file_hash)
-            self.merge = False
-            self.transaction.commit(merge=False)
+            self.backend.mark_partial(path, file_hash)
+            self.quick = True
+            self.transaction.commit(quick=True)
             self.begin()
 
     def between_files(self) -> None:
         if self.transaction.added >= self.batch:
-            self.transaction.commit(self.merge)
+            self.transaction.commit(self.quick)
             self.begin()
 
     def finish(self) -> None:
-        self.transaction.commit(self.merge, last=True)
+        self.transaction.commit(self.quick, last=True)
 
     def cancel(self) -> None:
         """Drop what is not committed, and every file it wrote."""

@@ -44,6 +44,12 @@ def live(index_dir: Path) -> Path | None:
     return folder if _GENERATION.fullmatch(name) and folder.is_dir() else None
 
 
+def has_index(index_dir: Path) -> bool:
+    """A live generation with a table of contents (as Whoosh's ``exists_in`` finds it)."""
+    folder = live(index_dir)
+    return folder is not None and any(map(_COMMIT.fullmatch, os.listdir(folder)))
+
+
 def pointer_damage(index_dir: Path) -> str | None:
     """What is wrong with ``CURRENT`` when it is there but names no generation folder."""
     try:

@@ -38,6 +38,7 @@ from whoosh.scoring import BM25F
 from . import store
 from .analysis import ANALYZER_VERSION, first_unit, fold, is_ascii, pairs, units
 from .backend import FACETS, FIRST_ORDER, Filters, Hit, Record, SearchResult, passage_id
+from .embedded import EmbeddedIndex
 from .errors import WRITE_ERRORS, IndexDamaged, IndexUnavailable
 from .merge import merge_policy
 from .parallel import ParallelWriter
@@ -248,14 +249,7 @@ class WhooshBackend:
 
     @classmethod
     def exists(cls, index_dir: Path) -> bool:
-        folder = store.live(index_dir)
-        return folder is not None and whoosh_index.exists_in(str(folder))
-
-    @classmethod
-    def claimed(cls, index_dir: Path) -> bool:
-        """An index is there, or its pointer (``CURRENT``) is, damaged or not: opening it
-        says which."""
-        return cls.exists(index_dir) or (index_dir / store.CURRENT).exists()
+        return EmbeddedIndex.exists(index_dir)
 
     @classmethod
     def open(cls, index_dir: Path) -> WhooshBackend:
@@ -330,6 +324,18 @@ class WhooshBackend:
                     path.unlink(missing_ok=True)
         if not store.files_recorded(self.generation):
             self.record_commit()
+
+    def partial_files(self) -> dict[str, str]:
+        """The files a stopped run left partly indexed (path -> the hash it had then)."""
+        return store.partial_files(self.generation)
+
+    def mark_partial(self, path: str, file_hash: str) -> None:
+        """Mark a file partly indexed, before a commit inside it."""
+        store.mark_partial(self.generation, path, file_hash)
+
+    def clear_partial(self, finished: set[str]) -> None:
+        """Unmark the files a run read to the end."""
+        store.clear_partial(self.generation, finished)
 
     def begin(self, procs: int = 1) -> Transaction:
         """A transaction: deletes and adds that become visible together at ``commit``;
@@ -659,10 +665,11 @@ class Transaction:
         self.writer.add_document(**_document(record))
         self.added += 1
 
-    def commit(self, merge: bool = True, last: bool = False) -> None:
-        """Commit; ``merge``: merge the smallest segments; ``last`` (a run's last commit):
-        merge every segment into one when there are many (``merge.merge_policy``)."""
-        self.writer.commit(mergetype=merge_policy(merge, last))
+    def commit(self, quick: bool = False, last: bool = False) -> None:
+        """Commit. ``quick`` (inside a big file, and after that in the run): merge no small
+        segments; ``last`` (a run's last commit): merge every segment into one when there
+        are many (``merge.merge_policy``)."""
+        self.writer.commit(mergetype=merge_policy(not quick, last))
         self.backend.record_commit()
 
     def cancel(self) -> None:
