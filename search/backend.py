@@ -32,6 +32,8 @@ class Record:
 
     stored: dict  # passage_id, article_id, path, title, section, text, offsets, lines, metadata
     tokens: dict  # field name -> list of (term, position) or list of terms (position = index)
+    keys: dict = field(default_factory=dict)  # what filters and facets match, derived from
+    # the stored fields: source_key (the folded source), year ("2023"), day (20230105)
 
 
 FIRST_ORDER = 1  # an article's first passage's ``order``

@@ -59,6 +59,17 @@ class IndexReport:
         return len(self.added) + len(self.updated) + len(self.resumed)
 
 
+def _keys(stored: dict) -> dict:
+    """What filters and facets match (``Record.keys``): the folded source, year and day."""
+    keys = {}
+    if stored["source"]:
+        keys["source_key"] = fold(stored["source"])
+    if stored["date"]:
+        keys["year"] = stored["date"][:4]
+        keys["day"] = int(stored["date"].replace("-", ""))
+    return keys
+
+
 def records_for(article: Article, file_hash: str = "") -> list[Record]:
     """Backend records (stored fields and tokens) for an article's passages.
 
@@ -99,7 +110,7 @@ def records_for(article: Article, file_hash: str = "") -> list[Record]:
             "bigram": folded_bigrams(text),
             "heading_bigram": heading_bigrams,
         }
-        records.append(Record(stored, tokens))
+        records.append(Record(stored, tokens, _keys(stored)))
     return records
 
 

@@ -36,7 +36,7 @@ from whoosh.reading import TermNotFound
 from whoosh.scoring import BM25F
 
 from . import store
-from .analysis import ANALYZER_VERSION, first_unit, fold, is_ascii, pairs, units
+from .analysis import ANALYZER_VERSION, first_unit, is_ascii, pairs, units
 from .backend import FACETS, FIRST_ORDER, Filters, Hit, Record, SearchResult, passage_id
 from .embedded import EmbeddedIndex
 from .errors import WRITE_ERRORS, IndexDamaged, IndexUnavailable
@@ -702,11 +702,7 @@ def _document(record: Record) -> dict:
         doc["article"] = tuple(stored.get(name) or "" for name in ARTICLE_STORED)
     for name in LIST_FIELDS:
         doc[name] = ",".join(stored.get(name) or [])
-    if stored.get("source"):
-        doc["source_key"] = fold(stored["source"])
-    if stored.get("date"):
-        doc["year"] = stored["date"][:4]
-        doc["day"] = int(stored["date"].replace("-", ""))
+    doc.update(record.keys)
     return doc
 
 
