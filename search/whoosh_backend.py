@@ -35,13 +35,14 @@ from whoosh.index import TOC, clean_files
 from whoosh.reading import TermNotFound
 from whoosh.scoring import BM25F
 
-from . import store
-from .analysis import ANALYZER_VERSION, first_unit, is_ascii, pairs, units
+from . import plan, store
+from .analysis import ANALYZER_VERSION, first_unit, is_ascii, pairs
 from .backend import FACETS, FIRST_ORDER, Filters, Hit, Record, SearchResult, passage_id
 from .embedded import EmbeddedIndex
 from .errors import WRITE_ERRORS, IndexDamaged, IndexUnavailable
 from .merge import merge_policy
 from .parallel import ParallelWriter
+from .plan import ARTICLE_B, ARTICLE_K1, ARTICLE_WEIGHT, K1, B, ranking
 from .postings import (
     PROCESS_POSTINGS,
     SAME_POSITION,
@@ -56,15 +57,7 @@ SCHEMA_VERSION = 7
 INDEX_NAME = "MAIN"  # Whoosh's name of the index in a generation folder
 META_FILE = "search-meta.json"
 ARRAYS_FILE = "search-arrays.npz"  # a commit's facet arrays and article numbers
-TITLE_BOOST = 3.0
-SECTION_BOOST = 1.2
-PHRASE_BOOST = 1.0  # a typed run of words found as written: a share of this per unit pair
-WRITTEN_BOOST = 0.6  # a word's unit pairs, its fourth field: found however jieba cut it
-JOIN_BOOST = 0.1  # a unit pair across two typed words
-K1, B = 0.9, 0.4  # tuned on cmrc2018 dev, checked on trial (see README: relevance)
-# The article's BM25F counts as much as the passage's, with the textbook k1 and b of
-# whole documents (tuned on the first 500 news-titles queries, checked on the rest).
-ARTICLE = ArticleTerm(weight=1.0, k1=1.2, b=0.75)
+ARTICLE = ArticleTerm(weight=ARTICLE_WEIGHT, k1=ARTICLE_K1, b=ARTICLE_B)
 # Stored, as two tuples (Whoosh pickles a dict's names with every document): each passage's
 # own fields, and its article's, with the article's first passage only
 PASSAGE_STORED = ("article_id", "path", "order", "section", "text", "char_start", "char_end",
@@ -722,43 +715,34 @@ def filter_queries(filters: Filters) -> list[wq.Query]:
 # ---------------------------------------------------------------- query translation
 
 
-def _word(term: str) -> Word:
-    """A word in the passage text, the title and the heading path, and as its unit pairs in
-    the text (a share of WRITTEN_BOOST each): 供应链 then ranks a passage where jieba cut
-    供应/链 or 应链 differently as one that has the word."""
-    terms = [wq.Term("text", term), wq.Term("title", term, boost=TITLE_BOOST),
-             wq.Term("section", term, boost=SECTION_BOOST)]
-    written_pairs = pairs(units(term))
-    terms += [wq.Term("bigram", pair, boost=WRITTEN_BOOST / len(written_pairs))
-              for pair in written_pairs]
-    return Word(terms)
-
-
-def _phrase(found: tuple[str, ...], boost: float = 1.0) -> wq.Query:
-    """Units found consecutively in the passage text (a substring match)."""
-    if len(found) == 1:
-        return Word([wq.Term("text", found[0], boost=boost)])
-    if len(found) == 2:
-        return wq.Term("bigram", pairs(found)[0], boost=boost)
-    return Phrase("bigram", found, boost=boost)
-
-
 def to_whoosh(node: Node) -> wq.Query:
-    """The query that ranks the passages a parsed query matches (``_holding`` decides which
-    match): its words, their unit pairs, phrase and join bonuses; nothing under NOT."""
-    if isinstance(node, Words):
-        clauses = [_word(term) for term in node.content_terms]
-        if len(node.terms) > 1:  # found as written, it counts about as much as one word
-            run = tuple(units(node.text))
-            clauses.append(_phrase(run, PHRASE_BOOST / max(len(run) - 1, 1)))
-        clauses += [wq.Term("bigram", pair, boost=JOIN_BOOST) for pair in node.joins]
-        return wq.Or(clauses) if len(clauses) > 1 else clauses[0]
-    if isinstance(node, TypedPhrase):
-        return _phrase(node.units)
-    if isinstance(node, And):
-        return wq.And([to_whoosh(child) for child in node.children])
-    if isinstance(node, Or):
-        return wq.Or([to_whoosh(child) for child in node.children])
-    if isinstance(node, Not):
-        return wq.Not(to_whoosh(node.child))
-    raise TypeError(f"unknown query node {node!r}")
+    """The Whoosh query that ranks the passages a parsed query matches (``plan.ranking``;
+    ``_holding`` decides which match)."""
+    return _compiled(ranking(node))
+
+
+def _compiled(part) -> wq.Query:
+    """A part of a ranking plan as a Whoosh query."""
+    if isinstance(part, plan.Term):
+        return wq.Term(part.field, part.text, boost=part.boost)
+    if isinstance(part, plan.Word):
+        return Word([_compiled(term) for term in part.terms])
+    if isinstance(part, plan.Phrase):
+        return _phrase(part.units, part.boost)
+    if isinstance(part, plan.AnyOf):
+        return wq.Or([_compiled(clause) for clause in part.clauses])
+    if isinstance(part, plan.AllOf):
+        return wq.And([_compiled(clause) for clause in part.clauses])
+    if isinstance(part, plan.NoneOf):
+        return wq.Not(_compiled(part.clause))
+    raise TypeError(f"unknown plan part {part!r}")
+
+
+def _phrase(found: tuple[str, ...], boost: float) -> wq.Query:
+    """Units found consecutively in the passage text: one unit as a word of the text, two as
+    their pair, more as the phrase of their pairs (checked on the stored text)."""
+    if len(found) == 1:
+        return Word([wq.Term(plan.TEXT, found[0], boost=boost)])
+    if len(found) == 2:
+        return wq.Term(plan.PAIRS, pairs(found)[0], boost=boost)
+    return Phrase(plan.PAIRS, found, boost=boost)
