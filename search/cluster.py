@@ -1,0 +1,238 @@
+"""A cluster of ``searchd`` nodes on this machine: its configuration, starting and stopping.
+
+``init`` writes a folder: ``cluster.json`` (shards, replicas, ports) and, for each node, a
+``searchd.conf`` and a ``data/`` folder. Each shard is an RT index ``passages`` served by
+``replicas`` nodes (mirrors that the indexer writes alike); an aggregator node serves the
+distributed index ``passages`` whose ``agent`` lines list each shard's mirrors, so a query
+sent to it is answered by every shard. Every node listens on 127.0.0.1 only: the API
+protocol for the aggregator's agents, and SphinxQL (the MySQL protocol) for clients.
+Written for Sphinx 2.2.11 (Debian's ``sphinxsearch``); Manticore Search reads the same.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from .errors import SearchError
+
+SETTINGS = "cluster.json"
+INDEX = "passages"
+AGGREGATOR = "aggregator"
+# Every character but the ASCII ones that separate words in a query: tokens come to the
+# engine already cut and joined by spaces, so it only splits at spaces (a CJK run is one
+# word; 𠮷野家, 〇, 3.5g and a_b stay whole).
+CHARSET = ("0..9, a..z, _, A..Z->a..z, U+21..U+2F, U+3A..U+40, U+5B..U+5E, U+60, U+7B..U+7E, "
+           "U+80..U+10FFFF")
+# What a passage is in a shard: its token fields (as ``Record.tokens``, joined by spaces),
+# what filters and facets need as attributes, and what answers need as strings.
+FIELDS = ("text", "title", "section", "bigram", "heading_bigram")
+ATTRIBUTES = (("rt_attr_bigint", "article"), ("rt_attr_uint", "year"), ("rt_attr_uint", "day"),
+              ("rt_attr_uint", "source"), ("rt_attr_multi", "cities"),
+              ("rt_attr_multi", "provinces"), ("rt_attr_multi", "counties"),
+              ("rt_attr_string", "passage_id"), ("rt_attr_string", "path"),
+              ("rt_attr_string", "stored"))
+START_SECONDS = 10  # how long a node may take to answer after it starts
+
+
+class ClusterError(SearchError):
+    """A cluster that cannot be set up, started or reached; the message says what to do."""
+
+
+@dataclass
+class Node:
+    name: str  # shard0-r0, …, aggregator
+    api_port: int
+    sql_port: int
+
+
+@dataclass
+class Cluster:
+    folder: Path
+    shards: int
+    replicas: int
+    nodes: list[Node]  # the shards' mirrors, then the aggregator
+
+    @property
+    def aggregator(self) -> Node:
+        return self.nodes[-1]
+
+    def mirrors(self, shard: int) -> list[Node]:
+        return [node for node in self.nodes if node.name.startswith(f"shard{shard}-")]
+
+
+def searchd() -> str:
+    """The path of ``searchd``, or a ClusterError saying how to install it."""
+    found = shutil.which("searchd")
+    if found is None:
+        raise ClusterError("searchd is not installed; install Sphinx (`apt-get install "
+                           "sphinxsearch`) or Manticore Search")
+    return found
+
+
+def init(folder: Path, shards: int, replicas: int = 1, port: int = 9306) -> Cluster:
+    """Write a new cluster's settings and each node's configuration into ``folder``."""
+    if (folder / SETTINGS).exists():
+        raise ClusterError(f"{folder}/ already holds a cluster; start it with `search cluster "
+                           f"start {folder}`, or remove the folder")
+    nodes = [Node(f"shard{shard}-r{replica}", 0, 0)
+             for shard in range(shards) for replica in range(replicas)]
+    nodes.append(Node(AGGREGATOR, 0, 0))
+    for number, node in enumerate(nodes):  # the aggregator's SQL port is the one given
+        node.sql_port = port if node.name == AGGREGATOR else port + 2 + 2 * number
+        node.api_port = node.sql_port + 1
+    cluster = Cluster(folder.resolve(), shards, replicas, nodes)
+    for node in nodes:
+        (cluster.folder / node.name / "data").mkdir(parents=True, exist_ok=True)
+        config = (_aggregator_index(cluster) if node.name == AGGREGATOR
+                  else _shard_index(cluster, node))
+        (cluster.folder / node.name / "searchd.conf").write_text(
+            config + _searchd_section(cluster, node), encoding="utf-8")
+    (cluster.folder / SETTINGS).write_text(json.dumps(
+        {"shards": shards, "replicas": replicas, "nodes": [asdict(n) for n in nodes]},
+        indent=1), encoding="utf-8")
+    return cluster
+
+
+def load(folder: Path) -> Cluster:
+    try:
+        settings = json.loads((folder / SETTINGS).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ClusterError(f"no cluster in {folder}/; make one with `search cluster init "
+                           f"{folder} --shards 2`") from None
+    except (OSError, ValueError) as error:
+        raise ClusterError(f"{folder}/{SETTINGS} cannot be read ({error})") from None
+    return Cluster(folder.resolve(), settings["shards"], settings["replicas"],
+                   [Node(**node) for node in settings["nodes"]])
+
+
+def _shard_index(cluster: Cluster, node: Node) -> str:
+    lines = ["type = rt", f"path = {cluster.folder / node.name / 'data' / INDEX}",
+             f"charset_table = {CHARSET}", "rt_mem_limit = 256M"]
+    lines += [f"rt_field = {name}" for name in FIELDS]
+    lines += [f"{kind} = {name}" for kind, name in ATTRIBUTES]
+    return _section(f"index {INDEX}", lines)
+
+
+def _aggregator_index(cluster: Cluster) -> str:
+    lines = ["type = distributed"]
+    for shard in range(cluster.shards):
+        mirrors = "|".join(f"127.0.0.1:{node.api_port}" for node in cluster.mirrors(shard))
+        lines.append(f"agent = {mirrors}:{INDEX}")
+    lines += ["agent_connect_timeout = 500", "agent_query_timeout = 10000",
+              "ha_strategy = nodeads"]
+    return _section(f"index {INDEX}", lines)
+
+
+def _searchd_section(cluster: Cluster, node: Node) -> str:
+    home = cluster.folder / node.name
+    return _section("searchd", [
+        f"listen = 127.0.0.1:{node.api_port}", f"listen = 127.0.0.1:{node.sql_port}:mysql41",
+        f"log = {home / 'searchd.log'}", f"query_log = {home / 'query.log'}",
+        f"pid_file = {home / 'searchd.pid'}", f"binlog_path = {home / 'data'}",
+        "workers = threads", "max_matches = 10000",
+        "ha_ping_interval = 100"])  # ms: a dead mirror is found within a few of them
+
+
+def _section(header: str, lines: list[str]) -> str:
+    return header + "\n{\n" + "".join(f"    {line}\n" for line in lines) + "}\n\n"
+
+
+def start(cluster: Cluster) -> None:
+    """Start every node that is not running, and wait until each answers SphinxQL."""
+    program = searchd()
+    started = []
+    try:
+        for node in cluster.nodes:
+            if _pid(cluster, node) is not None:
+                continue
+            if _answers(node):
+                raise ClusterError(f"port {node.sql_port} is taken by another program; choose "
+                                   "other ports with `search cluster init --port`")
+            done = subprocess.run([program, "--config", str(_config(cluster, node))],
+                                  capture_output=True, text=True)
+            if done.returncode:
+                raise ClusterError(f"{node.name} did not start: {_last_error(done.stdout)}")
+            started.append(node)
+        deadline = time.monotonic() + START_SECONDS
+        for node in cluster.nodes:
+            while not _answers(node):
+                if time.monotonic() > deadline:
+                    raise ClusterError(f"{node.name} does not answer on port {node.sql_port}; "
+                                       f"see {cluster.folder / node.name / 'searchd.log'}")
+                time.sleep(0.05)
+    except BaseException:  # leave nothing running that this call started
+        stop(cluster, started)
+        raise
+
+
+def stop(cluster: Cluster, nodes: list[Node] | None = None) -> list[str]:
+    """Stop every running node, or those of ``nodes``, waiting until each has saved its
+    index; their names."""
+    running = {node.name: pid for node in (cluster.nodes if nodes is None else nodes)
+               if (pid := _pid(cluster, node)) is not None}
+    for pid in running.values():
+        os.kill(pid, signal.SIGTERM)  # searchd saves its RT indexes, then exits
+    for pid in running.values():
+        while _alive(pid):
+            time.sleep(0.05)
+    return list(running)
+
+
+def status(cluster: Cluster) -> list[tuple[Node, str]]:
+    """Each node with "running", "not answering" (its process is there) or "stopped"."""
+    found = []
+    for node in cluster.nodes:
+        if _pid(cluster, node) is None:
+            found.append((node, "stopped"))
+        else:
+            found.append((node, "running" if _answers(node) else "not answering"))
+    return found
+
+
+def _config(cluster: Cluster, node: Node) -> Path:
+    return cluster.folder / node.name / "searchd.conf"
+
+
+def _pid(cluster: Cluster, node: Node) -> int | None:
+    """The node's process id, when its pid file names a live process."""
+    try:
+        pid = int((cluster.folder / node.name / "searchd.pid").read_text().strip())
+    except (OSError, ValueError):
+        return None
+    return pid if _alive(pid) else None
+
+
+def _alive(pid: int) -> bool:
+    """Whether the process runs (one that exited but was not reaped is a zombie: where the
+    init process does not reap, a stopped searchd stays one)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return True
+    return "State:\tZ" not in status
+
+
+def _answers(node: Node) -> bool:
+    """Whether something accepts connections on the node's SphinxQL port."""
+    with socket.socket() as probe:
+        probe.settimeout(0.2)
+        return probe.connect_ex(("127.0.0.1", node.sql_port)) == 0
+
+
+def _last_error(output: str) -> str:
+    errors = [line for line in output.splitlines() if "FATAL" in line or "ERROR" in line]
+    return (errors or output.strip().splitlines()[-1:] or ["no output"])[-1].strip()
