@@ -25,8 +25,8 @@ from whoosh.filedb.filetables import _lengths as RECORD_HEADER
 from whoosh.formats import Positions
 from whoosh.system import _INT_SIZE
 
-from search import store
-from search.whoosh_backend import _storage
+from search.backends.whoosh import store
+from search.backends.whoosh.backend import _storage
 
 MB = 1 << 20
 

@@ -4,7 +4,7 @@ The engine owns reading, cleaning, analysis, query parsing, highlighting and quo
 A backend owns storage, matching, scoring and counting. It receives passage records
 (stored fields plus the already-analysed tokens of each searchable field, so every
 backend sees exactly the same tokens) and answers a parsed query (``query.Node``)
-with ranked hits. Whoosh (``whoosh_backend.py``) is the embedded default.
+with ranked hits. Whoosh (``backends/whoosh/backend.py``) is the embedded default.
 """
 
 from __future__ import annotations
@@ -173,11 +173,3 @@ class BackendType(Protocol):
     def recorded_counts(self, location: Path) -> dict[str, int] | None:
         """Files, articles and passages as the last commit recorded them, without opening
         the index (None when it recorded none)."""
-
-
-def backend_type(location: Path) -> BackendType:
-    """The backend that keeps the index at ``location``: the embedded Whoosh index in that
-    folder (``embedded.py``, which loads Whoosh only to open it)."""
-    from .embedded import EmbeddedIndex
-
-    return EmbeddedIndex

@@ -11,8 +11,9 @@ from typing import TYPE_CHECKING
 import click
 from click.core import ParameterSource
 
-from . import store
-from .backend import FACET_LABELS, backend_type
+from .backend import FACET_LABELS
+from .backends import backend_type
+from .backends.whoosh import store
 from .commandline import (
     DEFAULT_INDEX,
     IndexChoice,
@@ -504,7 +505,7 @@ def cluster_init(folder: Path, shards: int, replicas: int, port: int) -> None:
 
     Example: search cluster init cluster/ --shards 2 --replicas 2
     """
-    from . import cluster
+    from .backends.sphinxql import cluster
 
     made = cluster.init(folder, shards, replicas, port)
     click.echo(f"{folder}/: {counted(shards, 'shard')} × {counted(replicas, 'replica')} and an "
@@ -519,7 +520,7 @@ def cluster_start(folder: Path) -> None:
 
     Example: search cluster start cluster/
     """
-    from . import cluster
+    from .backends.sphinxql import cluster
 
     found = cluster.load(folder)
     cluster.start(found)
@@ -534,7 +535,7 @@ def cluster_stop(folder: Path) -> None:
 
     Example: search cluster stop cluster/
     """
-    from . import cluster
+    from .backends.sphinxql import cluster
 
     stopped = cluster.stop(cluster.load(folder))
     click.echo(f"{folder}/: {counted(len(stopped), 'node')} stopped")
@@ -548,7 +549,7 @@ def cluster_status(folder: Path) -> None:
 
     Example: search cluster status cluster/
     """
-    from . import cluster
+    from .backends.sphinxql import cluster
 
     states = cluster.status(cluster.load(folder))
     for node, state in states:

@@ -10,7 +10,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from .analysis import fold
-from .backend import FACETS, Filters, backend_type
+from .backend import FACETS, Filters
+from .backends import backend_type
 from .errors import QueryError, SearchError
 from .highlight import highlight
 from .places import gazetteer

@@ -2,7 +2,7 @@
 
 ``ranking(node)`` turns the query tree (``query.py``) into terms with field weights, phrases
 and the clauses that join them; a backend compiles the plan into its own queries
-(``whoosh_backend.to_whoosh``) and scores it with the BM25F settings here. Which passages
+(``backends.whoosh.backend.to_whoosh``) and scores it with the BM25F settings here. Which passages
 match is not decided here: a passage matches when it holds the query's needles
 (``query.Words.needles``), and the plan only ranks them.
 """

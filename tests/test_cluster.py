@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from search import cluster
+from search.backends.sphinxql import cluster
 from tests.conftest import run_search
 
 needs_searchd = pytest.mark.skipif(

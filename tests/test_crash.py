@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from search import store
+from search.backends.whoosh import store
 from search.indexer import index_paths
 from tests.conftest import ROOT, run_search
 

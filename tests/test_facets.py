@@ -139,8 +139,8 @@ def test_cli_bad_filter_is_a_usage_error(seed_index):
 def test_counts_are_recorded_at_commit_and_checked(seed_index):
     """`stats` reads the counts the last commit recorded; counts recorded for another commit
     are not believed."""
-    from search.store import COUNTS
-    from search.whoosh_backend import WhooshBackend
+    from search.backends.whoosh.backend import WhooshBackend
+    from search.backends.whoosh.store import COUNTS
 
     backend = WhooshBackend.open(seed_index)
     try:
@@ -153,9 +153,9 @@ def test_counts_are_recorded_at_commit_and_checked(seed_index):
 
 
 def test_counts_of_another_commit_are_counted_again(tmp_path):
+    from search.backends.whoosh.backend import WhooshBackend
+    from search.backends.whoosh.store import COUNTS
     from search.indexer import index_paths
-    from search.store import COUNTS
-    from search.whoosh_backend import WhooshBackend
 
     source = tmp_path / "a.jsonl"
     source.write_text('{"id": "a", "title": "标题", "text": "株洲的小巨人企业。"}\n', encoding="utf-8")
@@ -173,9 +173,9 @@ def test_counts_of_another_commit_are_counted_again(tmp_path):
 def test_facet_arrays_are_recorded_at_commit_and_checked(seed_index, engine, monkeypatch):
     """A large answer counts facets from the arrays the commit recorded; arrays of another
     commit are not believed, and both give the counts read from the postings."""
-    from search import whoosh_backend
+    from search.backends.whoosh import backend as whoosh_backend
+    from search.backends.whoosh.backend import WhooshBackend
     from search.query import parse
-    from search.whoosh_backend import WhooshBackend
 
     expected = engine.query("企业", 1)["facets"]  # from the recorded arrays
     backend = WhooshBackend.open(seed_index)

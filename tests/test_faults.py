@@ -19,9 +19,9 @@ import pytest
 from whoosh.filedb.filestore import FileStorage
 from whoosh.filedb.structfile import StructFile
 
-from search import store
+from search.backends.whoosh import store
+from search.backends.whoosh.backend import WhooshBackend
 from search.indexer import index_paths
-from search.whoosh_backend import WhooshBackend
 from tests.conftest import SEEDS, run_search
 
 

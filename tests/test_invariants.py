@@ -11,13 +11,13 @@ import pytest
 import yaml
 
 from search.analysis import unit_spans, words
+from search.backends.whoosh.backend import WhooshBackend
 from search.clean import clean, clean_text
 from search.engine import Engine
 from search.indexer import index_paths, records_for
 from search.query import is_character, parse, positive_needles
 from search.readers import read_file
 from search.segment import _demote_trailing_headings, segment
-from search.whoosh_backend import WhooshBackend
 from tests.conftest import SEEDS, holds
 
 QUERIES = ["长沙银行 供应链金融", "小巨人", '"黑灯工厂"', "智能制造 数字化转型", "专精特新 中小企业",

@@ -8,20 +8,20 @@ from whoosh import index as whoosh_index
 from whoosh.query import Term
 from whoosh.writing import SegmentWriter
 
-from search.indexer import index_paths, records_for
-from search.merge import SMALL_SEGMENTS, merge_segments, merge_small_segments
-from search.parallel import ParallelWriter
-from search.postings import FastSegmentWriter, decode_tokens
-from search.query import parse
-from search.readers import read_file
-from search.segment import segment
-from search.whoosh_backend import (
+from search.backends.whoosh.backend import (
     SAME_POSITION,
     WhooshBackend,
     _document,
     encode_tokens,
     make_schema,
 )
+from search.backends.whoosh.merge import SMALL_SEGMENTS, merge_segments, merge_small_segments
+from search.backends.whoosh.parallel import ParallelWriter
+from search.backends.whoosh.postings import FastSegmentWriter, decode_tokens
+from search.indexer import index_paths, records_for
+from search.query import parse
+from search.readers import read_file
+from search.segment import segment
 
 COPIES = 3  # each seed passage added three times: common terms then span several blocks
 
@@ -240,3 +240,18 @@ def test_a_run_that_leaves_many_segments_merges_them(tmp_path):
         assert (batched.search(parse(words), 10).total
                 == once.search(parse(words), 10).total > 0)
     once.close(), batched.close()
+
+
+def test_a_schema_pickled_before_the_backends_moved_still_loads():
+    """Whoosh pickles the schema, with its classes' module, into every table of contents:
+    indexes written before ``search/backends/`` name ``search.whoosh_backend``."""
+    import pickle
+
+    from search.backends.whoosh.backend import Counted, PreTokenized
+
+    old = pickle.dumps(make_schema(), protocol=0).replace(
+        b"search.backends.whoosh.backend", b"search.whoosh_backend")
+    assert b"search.whoosh_backend" in old
+    schema = pickle.loads(old)
+    assert isinstance(schema["text"].format, Counted)
+    assert isinstance(schema["text"].analyzer, PreTokenized)

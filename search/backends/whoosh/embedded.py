@@ -2,15 +2,15 @@
 
 Finding it and reading the counts its last commit recorded take a few file system calls
 (``store.py``), so `search stats` answers without loading Whoosh and numpy; opening,
-creating and checking it load ``whoosh_backend.py``.
+creating and checking it load ``backends/whoosh/backend.py``.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from ...errors import IndexDamaged
 from . import store
-from .errors import IndexDamaged
 
 
 class EmbeddedIndex:
@@ -35,18 +35,18 @@ class EmbeddedIndex:
 
     @staticmethod
     def open(location: Path):
-        from .whoosh_backend import WhooshBackend
+        from .backend import WhooshBackend
 
         return WhooshBackend.open(location)
 
     @staticmethod
     def create(location: Path):
-        from .whoosh_backend import WhooshBackend
+        from .backend import WhooshBackend
 
         return WhooshBackend.create(location)
 
     @staticmethod
     def check(location: Path) -> tuple[list[str], list[str]]:
-        from .whoosh_backend import WhooshBackend
+        from .backend import WhooshBackend
 
         return WhooshBackend.check(location)

@@ -86,7 +86,7 @@ class DocumentCount(NamedTuple):
 
 
 def decode_tokens(encoded: str) -> list[tuple[str, int]]:
-    """(term, position) pairs of tokens encoded by ``whoosh_backend.encode_tokens``."""
+    """(term, position) pairs of tokens encoded by ``backend.encode_tokens``."""
     if SAME_POSITION not in encoded:
         terms = [term for term in encoded.split(" ") if term]
         return [(term, pos) for pos, term in enumerate(terms)]

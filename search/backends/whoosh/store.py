@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from .errors import IndexUnavailable
+from ...errors import IndexUnavailable
 
 CURRENT = "CURRENT"
 LOCK = "indexer.lock"

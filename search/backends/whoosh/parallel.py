@@ -21,7 +21,7 @@ from queue import Empty, Full
 
 from whoosh.multiproc import MpWriter, SubWriterTask
 
-from .errors import WRITE_ERRORS, SearchError
+from ...errors import WRITE_ERRORS, SearchError
 from .postings import FastSegmentWriter
 
 SPAWN = multiprocessing.get_context("spawn")

@@ -21,7 +21,7 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from .errors import SearchError
+from ...errors import SearchError
 
 SETTINGS = "cluster.json"
 INDEX = "passages"
