@@ -1,7 +1,8 @@
 """The relevance policy, for any backend: what a parsed query is scored by.
 
 ``ranking(node)`` turns the query tree (``query.py``) into terms with field weights, phrases
-and the clauses that join them; a backend compiles the plan into its own queries
+and the query's own ``And``, ``Or`` (each clause a passage has adds to its score) and ``Not``
+(scores nothing) around them; a backend compiles the plan into its own queries
 (``backends.whoosh.backend.to_whoosh``) and scores it with the BM25F settings here. Which passages
 match is not decided here: a passage matches when it holds the query's needles
 (``query.Words.needles``), and the plan only ranks them.
@@ -52,25 +53,6 @@ class Phrase:
     boost: float = 1.0
 
 
-@dataclass(frozen=True)
-class AnyOf:
-    """Each clause that a passage has adds to its score."""
-
-    clauses: tuple
-
-
-@dataclass(frozen=True)
-class AllOf:
-    clauses: tuple
-
-
-@dataclass(frozen=True)
-class NoneOf:
-    """Scores nothing (the clause only excludes)."""
-
-    clause: object
-
-
 def word(text: str) -> Word:
     """A word in the passage text, the title and the heading path, and as its unit pairs in
     the text (a share of WRITTEN_BOOST each): 供应链 then ranks a passage where jieba cut
@@ -91,13 +73,13 @@ def ranking(node: Node):
             run = tuple(units(node.text))
             clauses.append(Phrase(run, PHRASE_BOOST / max(len(run) - 1, 1)))
         clauses += [Term(PAIRS, pair, JOIN_BOOST) for pair in node.joins]
-        return AnyOf(tuple(clauses)) if len(clauses) > 1 else clauses[0]
+        return Or(tuple(clauses)) if len(clauses) > 1 else clauses[0]
     if isinstance(node, TypedPhrase):
         return Phrase(tuple(node.units))
     if isinstance(node, And):
-        return AllOf(tuple(ranking(child) for child in node.children))
+        return And(tuple(ranking(child) for child in node.children))
     if isinstance(node, Or):
-        return AnyOf(tuple(ranking(child) for child in node.children))
+        return Or(tuple(ranking(child) for child in node.children))
     if isinstance(node, Not):
-        return NoneOf(ranking(node.child))
+        return Not(ranking(node.child))
     raise TypeError(f"unknown query node {node!r}")

@@ -729,12 +729,12 @@ def _compiled(part) -> wq.Query:
         return Word([_compiled(term) for term in part.terms])
     if isinstance(part, plan.Phrase):
         return _phrase(part.units, part.boost)
-    if isinstance(part, plan.AnyOf):
-        return wq.Or([_compiled(clause) for clause in part.clauses])
-    if isinstance(part, plan.AllOf):
-        return wq.And([_compiled(clause) for clause in part.clauses])
-    if isinstance(part, plan.NoneOf):
-        return wq.Not(_compiled(part.clause))
+    if isinstance(part, Or):
+        return wq.Or([_compiled(clause) for clause in part.children])
+    if isinstance(part, And):
+        return wq.And([_compiled(clause) for clause in part.children])
+    if isinstance(part, Not):
+        return wq.Not(_compiled(part.child))
     raise TypeError(f"unknown plan part {part!r}")
 
 
