@@ -10,6 +10,7 @@ with ranked hits. Whoosh (``backends/whoosh/backend.py``) is the embedded defaul
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -169,6 +170,9 @@ class BackendType(Protocol):
 
     def check(self, location: Path) -> tuple[list[str], list[str]]:
         """(damage, leftovers), reading everything and changing nothing."""
+
+    def lock(self, location: Path) -> AbstractContextManager:
+        """Held by an indexing run: a second one fails at once with a clear message."""
 
     def recorded_counts(self, location: Path) -> dict[str, int] | None:
         """Files, articles and passages as the last commit recorded them, without opening

@@ -23,7 +23,7 @@ from pathlib import Path
 from .analysis import Token, bigrams, fold, folded_bigrams, folded_words, words
 from .backend import Backend, Record
 from .backends import backend_type
-from .backends.whoosh.store import IN_FILE_BATCH, indexer_lock
+from .backends.whoosh.store import IN_FILE_BATCH
 from .errors import ReadError, SearchError, ignore
 from .metadata import article_places, describe, passage_places
 from .readers import MAX_FILE_MB, digest, iter_files, read_bytes, read_file, unreadable
@@ -161,7 +161,7 @@ def index_paths(index_dir: Path, paths: list[Path], rebuild: bool = False,
     if not readable:
         report.holds = _holds(index_dir)
         return report
-    with indexer_lock(index_dir):
+    with backend_type(index_dir).lock(index_dir):
         sources = Sources(index_dir)
         own = [sources.stored(index_dir)]
         files = [InputFile(path, stored, display_path(path),

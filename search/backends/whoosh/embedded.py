@@ -34,6 +34,10 @@ class EmbeddedIndex:
         return recorded
 
     @staticmethod
+    def lock(location: Path):
+        return store.indexer_lock(location)
+
+    @staticmethod
     def open(location: Path):
         from .backend import WhooshBackend
 
