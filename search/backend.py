@@ -80,6 +80,11 @@ class SearchResult:
     facets: dict[str, dict[str, int]]  # field -> value -> passages, over all matches
 
 
+IN_FILE_BATCH = 50_000  # passages per commit inside one JSONL file: a stopped run resumes
+# after the last (laws: about 30 s of work); larger than a batch of files, as each commit
+# adds segments (a quick commit merges none)
+
+
 class Transaction(Protocol):
     """Deletes and adds that become visible together at ``commit``."""
 

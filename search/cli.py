@@ -11,9 +11,8 @@ from typing import TYPE_CHECKING
 import click
 from click.core import ParameterSource
 
-from .backend import FACET_LABELS
+from .backend import FACET_LABELS, IN_FILE_BATCH
 from .backends import backend_type
-from .backends.whoosh import store
 from .commandline import (
     DEFAULT_INDEX,
     IndexChoice,
@@ -71,7 +70,7 @@ def cli(ctx: click.Context, index_dir: Path) -> None:
               show_default="all cores", help="Processes that write a large input's postings.")
 @click.option("--max-file-mb", type=click.FloatRange(min=0, min_open=True), default=MAX_FILE_MB,
               show_default=True, help="Skip bigger files (JSONL files are never skipped).")
-@click.option("--commit-every", type=click.IntRange(1), default=store.IN_FILE_BATCH,
+@click.option("--commit-every", type=click.IntRange(1), default=IN_FILE_BATCH,
               show_default=True, help="Passages per commit inside one JSONL file: a stopped "
               "run resumes after the last commit.")
 @index_dir_option

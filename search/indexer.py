@@ -21,9 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .analysis import Token, bigrams, fold, folded_bigrams, folded_words, words
-from .backend import Backend, Record
+from .backend import IN_FILE_BATCH, Backend, Record
 from .backends import backend_type
-from .backends.whoosh.store import IN_FILE_BATCH
 from .errors import ReadError, SearchError, ignore
 from .metadata import article_places, describe, passage_places
 from .readers import MAX_FILE_MB, digest, iter_files, read_bytes, read_file, unreadable

@@ -27,9 +27,6 @@ COUNTS = "search-counts.json"  # files, articles and passages as of a commit
 FILES = "search-files.json"  # each file of a commit with its size and CRC-32, for `search check`
 PARTIAL = "search-partial.json"  # files a stopped run committed part of (indexer.py)
 UNCHECKED = (COUNTS, FILES, PARTIAL, "MAIN_WRITELOCK")  # rewritten in place, or a lock
-IN_FILE_BATCH = 50_000  # passages per commit inside one JSONL file: a stopped run resumes
-# after the last (laws: about 30 s of work); larger than a batch of files, as each commit
-# adds segments
 _GENERATION = re.compile(r"g(\d{4,})$")
 _COMMIT = re.compile(r"_MAIN_(\d+)\.toc$")  # a Whoosh commit's table of contents
 
