@@ -308,8 +308,8 @@ class _Commits:
     """The transactions of a run: a commit past ``BATCH`` passages (``PARALLEL_BATCH`` with
     writer processes) between files, or past ``in_file_batch`` between the records of one
     file, which is marked partial first (a run stopped in it resumes there). Once a run has
-    committed inside a file, its commits merge no segments (Whoosh merges a posting at a
-    time)."""
+    committed inside a file, its commits are quick (they merge no small segments) but the
+    last, which merges every segment into one when there are many."""
 
     def __init__(self, backend: Backend, procs: int, in_file_batch: int):
         self.backend, self.procs, self.in_file_batch = backend, procs, in_file_batch

@@ -14,10 +14,11 @@ from whoosh import query as wq
 from search.analysis import units, words
 from search.backend import Filters
 from search.backends.whoosh import backend as whoosh_backend
-from search.backends.whoosh.backend import ARTICLE, K1, B, filter_queries, to_whoosh
+from search.backends.whoosh.backend import ARTICLE, filter_queries, to_whoosh
 from search.backends.whoosh.scoring import Phrase, Scorer, Word, scored_clauses
 from search.engine import Engine
 from search.indexer import index_paths
+from search.plan import K1, B
 from search.query import parse
 from tests.conftest import SEEDS, _contains, holds
 

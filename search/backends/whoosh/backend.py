@@ -39,7 +39,6 @@ from ... import plan
 from ...analysis import ANALYZER_VERSION, first_unit, is_ascii, pairs
 from ...backend import FACETS, FIRST_ORDER, Filters, Hit, Record, SearchResult, passage_id
 from ...errors import WRITE_ERRORS, IndexDamaged, IndexUnavailable
-from ...plan import ARTICLE_B, ARTICLE_K1, ARTICLE_WEIGHT, K1, B, ranking
 from ...query import And, Needle, Node, Not, Or, Words, is_character
 from ...query import Phrase as TypedPhrase
 from . import store
@@ -57,7 +56,7 @@ SCHEMA_VERSION = 7
 INDEX_NAME = "MAIN"  # Whoosh's name of the index in a generation folder
 META_FILE = "search-meta.json"
 ARRAYS_FILE = "search-arrays.npz"  # a commit's facet arrays and article numbers
-ARTICLE = ArticleTerm(weight=ARTICLE_WEIGHT, k1=ARTICLE_K1, b=ARTICLE_B)
+ARTICLE = ArticleTerm(weight=plan.ARTICLE_WEIGHT, k1=plan.ARTICLE_K1, b=plan.ARTICLE_B)
 # Stored, as two tuples (Whoosh pickles a dict's names with every document): each passage's
 # own fields, and its article's, with the article's first passage only
 PASSAGE_STORED = ("article_id", "path", "order", "section", "text", "char_start", "char_end",
@@ -174,7 +173,7 @@ class ProbabilisticBM25F(BM25F):
         return log(1 + (total - n + 0.5) / (n + 0.5))
 
 
-WEIGHTING = ProbabilisticBM25F(B=B, K1=K1)
+WEIGHTING = ProbabilisticBM25F(B=plan.B, K1=plan.K1)
 
 
 DAMAGE = (EOFError, OSError, ValueError, KeyError, IndexError, struct.error, zlib.error,
@@ -239,10 +238,6 @@ class WhooshBackend:
         """Make this index the live one (atomically), if it is not already."""
         if store.live(self.index_dir) != self.generation:
             store.publish(self.index_dir, self.generation)
-
-    @classmethod
-    def exists(cls, index_dir: Path) -> bool:
-        return store.has_index(index_dir)
 
     @classmethod
     def open(cls, index_dir: Path) -> WhooshBackend:
@@ -403,7 +398,7 @@ class WhooshBackend:
         """The scorer of the current searcher (made on first use)."""
         if self._scorer is None:
             recorded = self._recorded() or {}
-            self._scorer = Scorer(self.searcher(), K1, B, ARTICLE,
+            self._scorer = Scorer(self.searcher(), plan.K1, plan.B, ARTICLE,
                                   recorded.get("article_numbers"), self.texts)
         return self._scorer
 
@@ -718,7 +713,7 @@ def filter_queries(filters: Filters) -> list[wq.Query]:
 def to_whoosh(node: Node) -> wq.Query:
     """The Whoosh query that ranks the passages a parsed query matches (``plan.ranking``;
     ``_holding`` decides which match)."""
-    return _compiled(ranking(node))
+    return _compiled(plan.ranking(node))
 
 
 def _compiled(part) -> wq.Query:

@@ -11,8 +11,8 @@ format, a few calls per block. Whoosh reads the segment as one of its own; the s
 fields, field lengths and columns are still written by Whoosh's per-document writer.
 
 Pre-tokenized fields (``encode_tokens`` strings) are counted here directly; any other
-field goes through its own ``Field.index``. Segments merged in by Whoosh's merge policy
-(``add_reader``) join the same arrays.
+field goes through its own ``Field.index``. Segments merged by Whoosh's own ``add_reader``
+(``optimize``) join the same arrays; the index's merges are ``merge.py``'s, a term at a time.
 """
 
 from __future__ import annotations

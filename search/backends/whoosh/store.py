@@ -80,13 +80,7 @@ def new_generation(index_dir: Path) -> Path:
 def publish(index_dir: Path, generation: Path) -> None:
     """Make ``generation`` live (atomically), keep the one it replaces, remove the rest."""
     previous = live(index_dir)
-    pointer = index_dir / (CURRENT + ".tmp")
-    try:
-        pointer.write_text(generation.name + "\n", encoding="utf-8")
-        os.replace(pointer, index_dir / CURRENT)
-    except BaseException:  # a full disk: the previous pointer stands, and nothing is left
-        pointer.unlink(missing_ok=True)
-        raise
+    _write_atomically(index_dir / CURRENT, generation.name + "\n")
     for folder in generations(index_dir):
         if folder not in (generation, previous):
             shutil.rmtree(folder, ignore_errors=True)
@@ -141,10 +135,19 @@ def files_recorded(folder: Path) -> bool:
 
 
 def _write_json(path: Path, value) -> None:
-    """Write a small JSON file atomically (a temporary file, then a rename)."""
+    _write_atomically(path, json.dumps(value))
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    """Write a small file atomically: a temporary file, then a rename. On a full disk the
+    file stays as it was, and the temporary file is removed."""
     temporary = path.with_name(path.name + ".tmp")
-    temporary.write_text(json.dumps(value), encoding="utf-8")
-    os.replace(temporary, path)
+    try:
+        temporary.write_text(text, encoding="utf-8")
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
 
 
 def _files_record(folder: Path) -> tuple[dict[str, list[int]], int]:
