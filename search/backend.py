@@ -78,6 +78,8 @@ class SearchResult:
     total: int  # matching passages
     hits: list[Hit]
     facets: dict[str, dict[str, int]]  # field -> value -> passages, over all matches
+    missing: list[str] = field(default_factory=list)  # what did not answer (a cluster's
+    # shard without a live mirror): the answer is partial
 
 
 IN_FILE_BATCH = 50_000  # passages per commit inside one JSONL file: a stopped run resumes

@@ -48,14 +48,17 @@ def _note(message: str) -> None:
 @click.option("--index-dir", type=click.Path(file_okay=False, path_type=Path),
               envvar="SEARCH_INDEX_DIR", default=DEFAULT_INDEX, show_default=True,
               help="Where the index lives (or set SEARCH_INDEX_DIR); also after the command.")
+@click.option("--backend", envvar="SEARCH_BACKEND", metavar="sphinxql://HOST:PORT",
+              help="Use the index in a cluster of searchd nodes instead (or set "
+              "SEARCH_BACKEND); see `search cluster`.")
 @click.pass_context
-def cli(ctx: click.Context, index_dir: Path) -> None:
+def cli(ctx: click.Context, index_dir: Path, backend: str | None) -> None:
     """Chinese-aware full-text search over a folder of news articles.
 
     Example: search index seeds/ && search query 长沙银行 供应链金融
     """
     given = ctx.get_parameter_source("index_dir") is not ParameterSource.DEFAULT
-    ctx.obj = choose_index(index_dir, given)
+    ctx.obj = choose_index(index_dir, given, backend)
 
 
 @cli.command("index")

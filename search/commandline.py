@@ -20,16 +20,29 @@ DEFAULT_INDEX = Path("index")
 class IndexChoice:
     """The index a command works on, and whether the user named it."""
 
-    path: Path
-    named: bool  # by --index-dir or SEARCH_INDEX_DIR, and not the default ./index/
+    path: Path  # the folder, or a cluster's address (``backends.sphinxql.sql.Address``)
+    named: bool  # by --index-dir or SEARCH_INDEX_DIR (and not the default ./index/), or
+    # by --backend or SEARCH_BACKEND
 
     @property
     def option(self) -> str:
-        """How to name this index on a command line: ``--index-dir D `` or nothing."""
+        """How to name this index on a command line: ``--index-dir D ``, ``--backend URL ``
+        or nothing."""
+        if not isinstance(self.path, Path):
+            return f"--backend {self.path} "
         return f"--index-dir {self.path} " if self.named else ""
 
 
-def choose_index(path: Path, given: bool) -> IndexChoice:
+def choose_index(path: Path, given: bool, backend: str | None = None) -> IndexChoice:
+    """The index a command works on: the cluster at ``backend`` when one is given (a usage
+    error when it is no ``sphinxql://HOST:PORT``), else the folder ``path``."""
+    if backend:
+        from .backends.sphinxql.sql import parse_address
+
+        try:
+            return IndexChoice(parse_address(backend), True)
+        except ValueError as error:
+            raise click.BadParameter(str(error), param_hint="--backend") from None
     same = os.path.abspath(path) == os.path.abspath(DEFAULT_INDEX)
     return IndexChoice(path, given and not same)
 

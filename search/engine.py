@@ -7,7 +7,6 @@ import datetime
 import difflib
 import re
 from collections.abc import Callable
-from pathlib import Path
 
 from .analysis import fold
 from .backend import FACETS, Filters
@@ -101,18 +100,21 @@ def _day(value: str, option: str, first: bool) -> str:
         raise QueryError(f"{option} {value}: no such date") from None
 
 
-def answer(text: str | None, total: int, hits: list[dict], facets: dict) -> dict:
+def answer(text: str | None, total: int, hits: list[dict], facets: dict,
+           missing: list[str] = ()) -> dict:
     """A query's answer as the JSON contract (README, JSON output) has it. ``rewrites`` lists
     what the query was rewritten to (none yet); ``partial`` is true when part of the index did
-    not answer (an embedded index always answers whole)."""
-    return {"query": text, "total": total, "hits": hits, "facets": facets, "rewrites": [],
-            "partial": False}
+    not answer (a cluster's shard with no live mirror; an embedded index always answers
+    whole), and then ``missing`` says what."""
+    found = {"query": text, "total": total, "hits": hits, "facets": facets, "rewrites": [],
+             "partial": bool(missing)}
+    return {**found, "missing": list(missing)} if missing else found
 
 
 class Engine:
-    """Queries against one index directory."""
+    """Queries against one index: a folder, or a cluster's address."""
 
-    def __init__(self, index_dir: Path):
+    def __init__(self, index_dir):
         self.index_dir = index_dir
         self.backend = backend_type(index_dir).open(index_dir)
         self.sources = Sources(index_dir)
@@ -139,7 +141,7 @@ class Engine:
             entry["title_matches"] = highlight(entry["title"], needles)
             entry["section_matches"] = highlight(entry["section"], needles)
             hits.append(entry)
-        return answer(text, result.total, hits, result.facets)
+        return answer(text, result.total, hits, result.facets, result.missing)
 
     def passage(self, passage_id: str) -> dict:
         """A passage's stored fields; an unknown id raises SearchError with a hint."""

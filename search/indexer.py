@@ -162,7 +162,7 @@ def index_paths(index_dir: Path, paths: list[Path], rebuild: bool = False,
         return report
     with backend_type(index_dir).lock(index_dir):
         sources = Sources(index_dir)
-        own = [sources.stored(index_dir)]
+        own = [sources.stored(index_dir)] if isinstance(index_dir, Path) else []
         files = [InputFile(path, stored, display_path(path),
                            refusal or _too_large(path, max_file_mb))
                  for path, refusal in iter_files(readable)

@@ -2,11 +2,12 @@
 
 An index records its sources against its ROOT, the folder that holds the index folder
 (``index/`` beside ``seeds/`` records ``seeds/003_….txt``), the way git records files
-against the work tree around ``.git``. A source inside ROOT is recorded relative to it,
-one outside by its absolute path (posix form either way), so indexing ``seeds`` from the
-project folder and ``project/seeds`` from its parent name the same files. Paths a user types
-are taken relative to the working directory; paths shown to the user are relative to the
-working directory when inside it, else absolute, so a shown path can be opened as it is.
+against the work tree around ``.git``; a cluster's index, against the working directory of
+`search index`. A source inside ROOT is recorded relative to it, one outside by its
+absolute path (posix form either way), so indexing ``seeds`` from the project folder and
+``project/seeds`` from its parent name the same files. Paths a user types are taken
+relative to the working directory; paths shown to the user are relative to the working
+directory when inside it, else absolute, so a shown path can be opened as it is.
 """
 
 from __future__ import annotations
@@ -28,8 +29,12 @@ class Sources:
     '/elsewhere/b.txt'
     """
 
-    def __init__(self, index_dir: Path):
-        self.root = Path(_real(os.path.abspath(index_dir))).parent
+    def __init__(self, location):
+        """Sources of the index at ``location``: a folder (ROOT is the folder that holds it),
+        or a cluster's address (ROOT is the working directory: a cluster records paths as
+        typed from where `search index` runs, so another machine finds them in its copy)."""
+        here = location if isinstance(location, Path) else Path("index")
+        self.root = Path(_real(os.path.abspath(here))).parent
 
     def stored(self, path: Path) -> str:
         """The path an index records for a file or folder the user named (relative to the

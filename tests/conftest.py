@@ -1,7 +1,11 @@
-"""One seeds index for the whole session, built by the real indexer into a temp folder."""
+"""One seeds index for the whole session, built by the real indexer into a temp folder; and
+the same seeds in a real cluster of searchd nodes, so that the tests of the ``engine``
+fixture run on both backends (the backend contract)."""
 
+import contextlib
 import os
 import shutil
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -9,6 +13,8 @@ from pathlib import Path
 import pytest
 
 from search.analysis import units, words
+from search.backends.sphinxql import cluster
+from search.backends.sphinxql.sql import Address
 from search.engine import Engine
 from search.indexer import index_paths
 from search.query import And, Not, Or, Phrase, Words, is_character
@@ -19,6 +25,8 @@ ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
 SHARED = ROOT.parent / "shared"
 os.chdir(ROOT)  # tests name the seeds as seeds/
+NO_SEARCHD = "searchd is not installed (apt-get install sphinxsearch; .ci/run does it)"
+needs_searchd = pytest.mark.skipif(shutil.which("searchd") is None, reason=NO_SEARCHD)
 
 
 def run_search(*args: str, cwd, env: dict | None = None) -> subprocess.CompletedProcess:
@@ -53,9 +61,47 @@ def in_workspace(seed_workspace, monkeypatch) -> Path:
     return seed_workspace
 
 
+def free_ports(count: int) -> int:
+    """The first of ``count`` consecutive ports nothing listens on."""
+    for base in range(21000, 60000, 97):
+        if all(_free(port) for port in range(base, base + count)):
+            return base
+    raise RuntimeError("no free ports")
+
+
+def _free(port: int) -> bool:
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) != 0
+
+
 @pytest.fixture(scope="session")
-def engine(seed_index) -> Engine:
-    engine = Engine(seed_index)
+def seed_cluster(seed_workspace, tmp_path_factory) -> Address:
+    """A running cluster of 2 shards on free loopback ports, holding the seeds as indexed
+    from the workspace (recorded as ``seeds/…``)."""
+    if shutil.which("searchd") is None:
+        pytest.skip(NO_SEARCHD)
+    made = cluster.init(tmp_path_factory.mktemp("cluster") / "c", shards=2, replicas=1,
+                        port=free_ports(8))
+    cluster.start(made)
+    address = Address("127.0.0.1", made.aggregator.sql_port)
+    try:
+        with contextlib.chdir(seed_workspace):
+            report = index_paths(address, [Path("seeds")], rebuild=True)
+        assert report.files == 5 and not report.skipped
+        yield address
+    finally:
+        cluster.stop(made)
+
+
+@pytest.fixture(scope="session", params=["embedded", "cluster"])
+def engine(request, seed_index, seed_workspace) -> Engine:
+    """An engine over the seeds, on each backend in turn."""
+    if request.param == "embedded":
+        engine = Engine(seed_index)
+    else:
+        address = request.getfixturevalue("seed_cluster")
+        with contextlib.chdir(seed_workspace):  # where its sources are recorded against
+            engine = Engine(address)
     yield engine
     engine.close()
 

@@ -2,31 +2,12 @@
 reason where searchd is not installed (`.ci/run` installs Debian's sphinxsearch)."""
 
 import os
-import shutil
 import signal
-import socket
 
 import pytest
 
 from search.backends.sphinxql import cluster
-from tests.conftest import run_search
-
-needs_searchd = pytest.mark.skipif(
-    shutil.which("searchd") is None,
-    reason="searchd is not installed (apt-get install sphinxsearch; .ci/run does it)")
-
-
-def free_ports(count: int) -> int:
-    """The first of ``count`` consecutive ports nothing listens on."""
-    for base in range(21000, 60000, 97):
-        if all(_free(port) for port in range(base, base + count)):
-            return base
-    raise RuntimeError("no free ports")
-
-
-def _free(port: int) -> bool:
-    with socket.socket() as probe:
-        return probe.connect_ex(("127.0.0.1", port)) != 0
+from tests.conftest import free_ports, needs_searchd, run_search
 
 
 def test_init_writes_shards_mirrors_and_an_aggregator_on_loopback(tmp_path):

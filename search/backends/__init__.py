@@ -8,9 +8,14 @@ from pathlib import Path
 from ..backend import BackendType
 
 
-def backend_type(location: Path) -> BackendType:
-    """The backend that keeps the index at ``location``: the embedded Whoosh index in that
-    folder (``whoosh/embedded.py``, which loads Whoosh only to open it)."""
-    from .whoosh.embedded import EmbeddedIndex
+def backend_type(location) -> BackendType:
+    """The backend that keeps the index at ``location``: a folder (``Path``) holds the
+    embedded Whoosh index (``whoosh/embedded.py``, which loads Whoosh only to open it); a
+    cluster's address (``sphinxql.sql.Address``) the cluster's (``sphinxql/backend.py``)."""
+    if isinstance(location, Path):
+        from .whoosh.embedded import EmbeddedIndex
 
-    return EmbeddedIndex
+        return EmbeddedIndex
+    from .sphinxql.backend import ClusterIndex
+
+    return ClusterIndex

@@ -31,14 +31,21 @@ AGGREGATOR = "aggregator"
 # word; 𠮷野家, 〇, 3.5g and a_b stay whole).
 CHARSET = ("0..9, a..z, _, A..Z->a..z, U+21..U+2F, U+3A..U+40, U+5B..U+5E, U+60, U+7B..U+7E, "
            "U+80..U+10FFFF")
-# What a passage is in a shard: its token fields (as ``Record.tokens``, joined by spaces),
-# what filters and facets need as attributes, and what answers need as strings.
-FIELDS = ("text", "title", "section", "bigram", "heading_bigram")
-ATTRIBUTES = (("rt_attr_bigint", "article"), ("rt_attr_uint", "year"), ("rt_attr_uint", "day"),
-              ("rt_attr_uint", "source"), ("rt_attr_multi", "cities"),
-              ("rt_attr_multi", "provinces"), ("rt_attr_multi", "counties"),
-              ("rt_attr_string", "passage_id"), ("rt_attr_string", "path"),
+# What a passage is in a shard (``sphinxql/rows.py``): its token fields (as ``Record.tokens``,
+# joined by spaces; pairs marked, see rows.py), ``units``, what filters and facets need as
+# attributes, and what answers need as strings. What the cluster holds besides passages
+# (its nodes, files being written, the indexer's lock) is in the aggregator's ``meta``.
+FIELDS = ("text", "title", "section", "bigram", "heading_bigram", "units")
+ATTRIBUTES = (("rt_attr_bigint", "article"), ("rt_attr_bigint", "file"),
+              ("rt_attr_uint", "line"), ("rt_attr_uint", "year"), ("rt_attr_uint", "day"),
+              ("rt_attr_multi", "cities"), ("rt_attr_multi", "provinces"),
+              ("rt_attr_multi", "counties"), ("rt_attr_string", "source"),
+              ("rt_attr_string", "passage_id"), ("rt_attr_string", "article_id"),
+              ("rt_attr_string", "path"), ("rt_attr_string", "file_hash"),
               ("rt_attr_string", "stored"))
+META = "meta"
+META_ATTRIBUTES = (("rt_attr_string", "kind"), ("rt_attr_string", "path"),
+                   ("rt_attr_string", "value"))
 START_SECONDS = 10  # how long a node may take to answer after it starts
 
 
@@ -122,13 +129,16 @@ def _shard_index(cluster: Cluster, node: Node) -> str:
 
 
 def _aggregator_index(cluster: Cluster) -> str:
+    meta = ["type = rt", f"path = {cluster.folder / AGGREGATOR / 'data' / META}",
+            f"charset_table = {CHARSET}", "rt_mem_limit = 16M", "rt_field = key"]
+    meta += [f"{kind} = {name}" for kind, name in META_ATTRIBUTES]
     lines = ["type = distributed"]
     for shard in range(cluster.shards):
         mirrors = "|".join(f"127.0.0.1:{node.api_port}" for node in cluster.mirrors(shard))
         lines.append(f"agent = {mirrors}:{INDEX}")
     lines += ["agent_connect_timeout = 500", "agent_query_timeout = 10000",
               "ha_strategy = nodeads"]
-    return _section(f"index {INDEX}", lines)
+    return _section(f"index {META}", meta) + _section(f"index {INDEX}", lines)
 
 
 def _searchd_section(cluster: Cluster, node: Node) -> str:
@@ -168,9 +178,29 @@ def start(cluster: Cluster) -> None:
                     raise ClusterError(f"{node.name} does not answer on port {node.sql_port}; "
                                        f"see {cluster.folder / node.name / 'searchd.log'}")
                 time.sleep(0.05)
+        register(cluster)
     except BaseException:  # leave nothing running that this call started
         stop(cluster, started)
         raise
+
+
+def register(cluster: Cluster) -> None:
+    """Write the shards' mirrors into the aggregator's ``meta`` index, where the backend finds
+    the nodes to write to with only the aggregator's address."""
+    from .sql import Address, connect, key, run
+
+    rows = []
+    for node in cluster.nodes[:-1]:
+        shard, replica = (int(part) for part in node.name[len("shard"):].split("-r"))
+        value = {"name": node.name, "shard": shard, "replica": replica, "host": "127.0.0.1",
+                 "sql_port": node.sql_port}
+        rows += [key("node", node.name), "node", "node", node.name, json.dumps(value)]
+    connection = connect(Address("127.0.0.1", cluster.aggregator.sql_port))
+    try:
+        run(connection, f"REPLACE INTO {META} (id, key, kind, path, value) VALUES "
+            + ", ".join(["(%s, %s, %s, %s, %s)"] * (len(rows) // 5)), rows)
+    finally:
+        connection.close()
 
 
 def stop(cluster: Cluster, nodes: list[Node] | None = None) -> list[str]:

@@ -1,0 +1,432 @@
+"""The cluster backend: passages in the RT indexes of a cluster of ``searchd`` nodes.
+
+Queries go to the aggregator's distributed index, which asks one mirror of every shard.
+Writes go to every mirror of the shard an article is routed to (``shard_of``): a
+distributed index takes none. The aggregator's ``meta`` index holds the nodes (written by
+`search cluster start`), the files a run is writing (``pending``) or stopped inside
+(``partial``), and the indexer's lock.
+
+A commit here is not atomic across shards. What makes a run safe to kill is the order: a
+file is marked pending before any of its passages is deleted or written, and unmarked once
+they are all in; a pending file counts as changed (``file_hashes`` gives it no hash), so the
+next run deletes what is there of it and writes it again.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from ...backend import FACETS, Filters, Hit, Record, SearchResult
+from ...errors import IndexUnavailable
+from ...query import Node
+from . import compile as sphinxql
+from .cluster import INDEX, META
+from .rows import COLUMNS, PLACE_ATTRIBUTES, file_key, place_names, row, stored_fields
+from .sql import Address, NodeDown, connect, key, run, warnings
+
+FACET_ATTRIBUTE = {**PLACE_ATTRIBUTES, "source": "source", "year": "year"}
+FACET_LIMIT = 100_000  # values of a facet (all of them)
+MAX_MATCHES = 10_000  # ranked candidates a query may ask for
+INSERT_ROWS = 200  # rows per INSERT statement
+PAGE = 5_000  # rows per read when walking every passage
+LOCK_ID = key("lock")
+ASKS = 3  # times a query is asked while a shard does not answer
+
+
+class ClusterIndex:
+    """The index in a cluster, as the seam (``backend.BackendType``) sees it; its location is
+    the aggregator's ``Address``."""
+
+    @staticmethod
+    def exists(location: Address) -> bool:
+        return ClusterIndex.claimed(location)
+
+    @staticmethod
+    def claimed(location: Address) -> bool:
+        with _connection(location) as connection:
+            return bool(_nodes(connection, location))
+
+    @staticmethod
+    def recorded_counts(location: Address) -> dict[str, int] | None:
+        backend = ClusterBackend.open(location)
+        try:
+            return backend.counts()
+        finally:
+            backend.close()
+
+    @staticmethod
+    def lock(location: Address):
+        return _indexer_lock(location)
+
+    @staticmethod
+    def open(location: Address) -> ClusterBackend:
+        return ClusterBackend.open(location)
+
+    @staticmethod
+    def create(location: Address) -> ClusterBackend:
+        """The cluster's index, emptied (a rebuild here is not kept apart until it is whole)."""
+        backend = ClusterBackend.open(location)
+        backend.truncate()
+        return backend
+
+    @staticmethod
+    def check(location: Address) -> tuple[list[str], list[str]]:
+        """(damage, leftovers): the nodes that do not answer, and the files left pending."""
+        try:
+            backend = ClusterBackend.open(location)
+        except IndexUnavailable as error:
+            return [str(error)], []
+        try:
+            damage = []
+            for name, address in backend.node_addresses():
+                try:
+                    connect(address, name).close()
+                except NodeDown as error:
+                    damage.append(str(error))
+            pending = backend.marks("pending")
+            return damage, [f"{path} (pending: the next `search index` writes it again)"
+                            for path in sorted(pending)]
+        finally:
+            backend.close()
+
+
+@contextmanager
+def _connection(address: Address, what: str = "the cluster"):
+    connection = connect(address, what)
+    try:
+        yield connection
+    finally:
+        connection.close()
+
+
+def _nodes(connection, location: Address) -> list[dict]:
+    """The shards' mirrors as `search cluster start` registered them in ``meta``."""
+    try:
+        found = run(connection, f"SELECT value FROM {META} WHERE kind = 'node' "
+                    f"LIMIT {FACET_LIMIT} OPTION max_matches={FACET_LIMIT}")[0]
+    except NodeDown as error:
+        raise IndexUnavailable(f"{location} is not a cluster made by `search cluster init` "
+                               f"({error})") from None
+    return sorted((json.loads(value) for (value,) in found),
+                  key=lambda node: (node["shard"], node["replica"]))
+
+
+class ClusterBackend:
+    """An open connection to a cluster's aggregator, and to its shards' mirrors to write."""
+
+    def __init__(self, location: Address, connection, nodes: list[dict]):
+        self.location, self.connection, self.nodes = location, connection, nodes
+        self.shards = 1 + max(node["shard"] for node in nodes)
+        self._writers: dict[str, object] = {}  # node name -> connection
+
+    @classmethod
+    def open(cls, location: Address) -> ClusterBackend:
+        connection = connect(location)
+        nodes = _nodes(connection, location)
+        if not nodes:
+            connection.close()
+            raise IndexUnavailable(f"the cluster at {location} has no shards registered; start "
+                                   "it with `search cluster start DIR`")
+        return cls(location, connection, nodes)
+
+    def node_addresses(self) -> list[tuple[str, Address]]:
+        return [(node["name"], Address(node["host"], node["sql_port"])) for node in self.nodes]
+
+    # ------------------------------------------------------------ reading
+
+    def _select(self, statement: str, args=None) -> list[list[tuple]]:
+        return run(self.connection, statement, args, what=f"the cluster at {self.location}")
+
+    def search(self, node: Node | None, limit: int, filters: Filters | None = None,
+               facets: tuple[str, ...] = FACETS, per_article: int | None = None) -> SearchResult:
+        text = sphinxql.match(node)
+        conditions, args = sphinxql.where(filters)
+        if text is not None:
+            conditions.insert(0, "MATCH(%s)")
+            args.insert(0, text)
+        wanted = limit if not per_article else min(MAX_MATCHES, max(limit * 20, 200))
+        statement = (f"SELECT id, WEIGHT(), article FROM {INDEX}"
+                     + (f" WHERE {' AND '.join(conditions)}" if conditions else "")
+                     + f" ORDER BY WEIGHT() DESC, id ASC LIMIT 0, {max(wanted, 1)}"
+                     + f" OPTION max_matches={max(wanted, 1000)}"
+                     + (f", ranker={sphinxql.ranker()}" if text is not None else "")
+                     + "".join(f" FACET {FACET_ATTRIBUTE[name]} ORDER BY COUNT(*) DESC"
+                               f" LIMIT {FACET_LIMIT}" for name in facets))
+        found, total, missing = self._answer(statement, args)
+        ranked = found[0]
+        if per_article:
+            ranked = _per_article(ranked, per_article)
+        ranked = ranked[:limit]
+        stored = self._stored([doc_id for doc_id, _, _ in ranked])
+        hits = [Hit(weight / sphinxql.SCALE, stored[doc_id]) for doc_id, weight, _ in ranked
+                if doc_id in stored]
+        counts = {name: _facet(name, rows) for name, rows in zip(facets, found[1:], strict=True)}
+        return SearchResult(total, hits, counts, missing)
+
+    def _answer(self, statement: str, args) -> tuple[list[list[tuple]], int, list[str]]:
+        """(result sets, total found, what did not answer): an agent that failed is asked
+        again (Sphinx 2.2.11 moves no failed query to another mirror, but the next query
+        goes to one that answers), then reported."""
+        for _ in range(ASKS):
+            found = self._select(statement, args)
+            meta = dict(self._select("SHOW META")[0])
+            failed = warnings(self.connection)
+            if not failed:
+                break
+        return found, int(meta.get("total_found", 0)), failed
+
+    def _stored(self, ids: list[int]) -> dict[int, dict]:
+        if not ids:
+            return {}
+        found = self._select(f"SELECT id, stored FROM {INDEX} WHERE id IN "
+                             f"({', '.join(map(str, ids))}) LIMIT 0, {len(ids)}")[0]
+        return {doc_id: stored_fields(value) for doc_id, value in found}
+
+    def _where(self, condition: str, args=None, columns: str = "stored",
+               order: str = "id ASC") -> list[tuple]:
+        """Every row meeting a condition (read ``PAGE`` rows at a time, by id)."""
+        rows, last = [], 0
+        while True:
+            page = self._select(f"SELECT id, {columns} FROM {INDEX} WHERE {condition} AND "
+                                f"id > {last} ORDER BY id ASC LIMIT 0, {PAGE} "
+                                f"OPTION max_matches={PAGE}", args)[0]
+            rows += page
+            if len(page) < PAGE:
+                return rows
+            last = page[-1][0]
+
+    def passage(self, passage_id: str) -> dict | None:
+        found = self._select(f"SELECT stored FROM {INDEX} WHERE passage_id = %s LIMIT 1",
+                             (passage_id,))[0]
+        return stored_fields(found[0][0]) if found else None
+
+    def passages_of(self, article_id: str) -> list[dict]:
+        found = [stored_fields(value) for _, value in
+                 self._where("article_id = %s", (article_id,))]
+        return sorted(found, key=lambda p: (p["path"], p["order"]))
+
+    def passage_ids(self) -> list[str]:
+        return sorted({value for _, value in self._where("id > 0", columns="passage_id")})
+
+    def passages(self) -> Iterator[dict]:
+        """Every passage, a file's together."""
+        for path in sorted(self.file_hashes()):
+            found = [stored_fields(value) for _, value in
+                     self._where(f"file = {file_key(path)}")]
+            yield from sorted(found, key=lambda p: (p["line_start"] or 0, p["order"]))
+
+    def file_hashes(self) -> dict[str, str]:
+        """Each file with the hash it was indexed with; a pending file's is "" (changed)."""
+        found = self._select(f"SELECT path, file_hash FROM {INDEX} GROUP BY file "
+                             f"LIMIT 0, {FACET_LIMIT} OPTION max_matches={FACET_LIMIT}")[0]
+        hashes = dict(found)
+        hashes.update(dict.fromkeys(self.marks("pending"), ""))
+        return hashes
+
+    def last_line(self, path: str) -> int:
+        found = self._select(f"SELECT line FROM {INDEX} WHERE file = {file_key(path)} "
+                             "ORDER BY line DESC LIMIT 1")[0]
+        return found[0][0] if found else 0
+
+    def doc_count(self) -> int:
+        return self._select(f"SELECT COUNT(*) FROM {INDEX}")[0][0][0]
+
+    def counts(self) -> dict[str, int]:
+        passages = self.doc_count()
+        if not passages:
+            return {"files": 0, "articles": 0, "passages": 0}
+        files = len(self._select(f"SELECT file FROM {INDEX} GROUP BY file LIMIT 0, "
+                                 f"{FACET_LIMIT} OPTION max_matches={FACET_LIMIT}")[0])
+        # each shard counts its own articles (an article's passages are on one shard; a
+        # file's may be on several, and a distributed COUNT(DISTINCT) adds the shards' up)
+        articles = self._select(f"SELECT COUNT(DISTINCT article) FROM {INDEX}")[0][0][0]
+        return {"files": files, "articles": articles, "passages": passages}
+
+    # ------------------------------------------------------------ marks in meta
+
+    def marks(self, kind: str) -> dict[str, str]:
+        """The files marked ``kind`` (pending, partial), with their values."""
+        found = self._select(f"SELECT path, value FROM {META} WHERE kind = %s LIMIT 0, "
+                             f"{FACET_LIMIT} OPTION max_matches={FACET_LIMIT}", (kind,))[0]
+        return dict(found)
+
+    def mark(self, kind: str, paths: dict[str, str]) -> None:
+        for chunk in _chunks(list(paths.items()), INSERT_ROWS):
+            values = ", ".join(["(%s, %s, %s, %s, %s)"] * len(chunk))
+            args = [item for path, value in chunk
+                    for item in (key(kind, path), kind, kind, path, value)]
+            self._select(f"REPLACE INTO {META} (id, key, kind, path, value) VALUES {values}",
+                         args)
+
+    def unmark(self, kind: str, paths) -> None:
+        for chunk in _chunks([key(kind, path) for path in paths], INSERT_ROWS):
+            self._select(f"DELETE FROM {META} WHERE id IN ({', '.join(map(str, chunk))})")
+
+    def partial_files(self) -> dict[str, str]:
+        return self.marks("partial")
+
+    def mark_partial(self, path: str, file_hash: str) -> None:
+        self.mark("partial", {path: file_hash})
+
+    def clear_partial(self, finished: set[str]) -> None:
+        self.unmark("partial", [path for path in self.marks("partial") if path in finished])
+
+    # ------------------------------------------------------------ writing
+
+    def writers(self, shard: int) -> list[tuple[str, object]]:
+        """Connections to each mirror of a shard (opened once)."""
+        found = []
+        for node in self.nodes:
+            if node["shard"] == shard:
+                if node["name"] not in self._writers:
+                    self._writers[node["name"]] = connect(
+                        Address(node["host"], node["sql_port"]), f"{node['name']} of the cluster")
+                found.append((node["name"], self._writers[node["name"]]))
+        return found
+
+    def write(self, shard: int, statement: str, args=None) -> None:
+        """Run a statement on every mirror of a shard."""
+        for name, connection in self.writers(shard):
+            run(connection, statement, args, what=f"{name} of the cluster at {self.location}")
+
+    def truncate(self) -> None:
+        for shard in range(self.shards):
+            self.write(shard, f"TRUNCATE RTINDEX {INDEX}")
+        for kind in ("pending", "partial"):
+            self.unmark(kind, self.marks(kind))
+
+    def begin(self, procs: int = 1) -> Transaction:
+        return Transaction(self)
+
+    def publish(self) -> None:
+        """Nothing: the cluster's index is live as it is written."""
+
+    def discard_uncommitted(self) -> None:
+        """Nothing: what a stopped run wrote of a file is written again (it stays pending)."""
+
+    def close(self) -> None:
+        for connection in [self.connection, *self._writers.values()]:
+            try:
+                connection.close()
+            except Exception:  # a connection the node dropped
+                pass
+        self._writers = {}
+
+
+class Transaction:
+    """Deletes and adds, written as they come (a shard's rows ``INSERT_ROWS`` at a time) to
+    every mirror, between marking their files pending and ``commit``, which unmarks them."""
+
+    def __init__(self, backend: ClusterBackend):
+        self.backend = backend
+        self.added = 0
+        self.pending: set[str] = set()
+        self.rows: list[list[tuple]] = [[] for _ in range(backend.shards)]
+
+    def _touch(self, path: str) -> None:
+        if path not in self.pending:
+            self.backend.mark("pending", {path: ""})
+            self.pending.add(path)
+
+    def delete(self, path: str) -> None:
+        self._touch(path)
+        for shard in range(self.backend.shards):
+            self.backend.write(shard, f"DELETE FROM {INDEX} WHERE file = {file_key(path)}")
+
+    def add(self, record: Record) -> None:
+        self._touch(record.stored["path"])
+        values = row(record)
+        shard = shard_of(values[COLUMNS.index("article")], self.backend.shards)
+        self.rows[shard].append(values)
+        self.added += 1
+        if len(self.rows[shard]) >= INSERT_ROWS:
+            self._flush(shard)
+
+    def _flush(self, shard: int) -> None:
+        """Send a shard's rows (a place tuple goes as a multi-value list: ``(1, 2)``)."""
+        rows, self.rows[shard] = self.rows[shard], []
+        if rows:
+            one = "(" + ", ".join(["%s"] * len(COLUMNS)) + ")"
+            self.backend.write(shard, f"INSERT INTO {INDEX} ({', '.join(COLUMNS)}) VALUES "
+                               + ", ".join([one] * len(rows)), [v for r in rows for v in r])
+
+    def commit(self, quick: bool = False, last: bool = False) -> None:
+        for shard in range(self.backend.shards):
+            self._flush(shard)
+        self.backend.unmark("pending", self.pending)
+        self.pending = set()
+
+    def cancel(self) -> None:
+        """Drop the rows not yet sent; what was sent stays pending (written again next run)."""
+        self.rows = [[] for _ in range(self.backend.shards)]
+
+
+def shard_of(article: int, shards: int) -> int:
+    return article % shards
+
+
+def _chunks(items: list, size: int) -> Iterator[list]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def _per_article(ranked: list[tuple], per_article: int) -> list[tuple]:
+    taken: Counter = Counter()
+    best = []
+    for item in ranked:
+        if taken[item[2]] < per_article:
+            taken[item[2]] += 1
+            best.append(item)
+    return best
+
+
+def _facet(name: str, rows: list[tuple]) -> dict[str, int]:
+    if name in PLACE_ATTRIBUTES:
+        names = place_names(name)
+        found = [(names.get(value, str(value)), count) for value, count in rows]
+    else:
+        found = [(str(value), count) for value, count in rows if value not in ("", 0)]
+    return dict(sorted(found, key=lambda item: (-item[1], item[0])))
+
+
+@contextmanager
+def _indexer_lock(location: Address):
+    """The cluster's indexer lock: a row of ``meta`` that only one run can add (a second
+    INSERT of its id fails); a run on this machine whose process is gone left it stale."""
+    me = {"host": socket.gethostname(), "pid": os.getpid()}
+    with _connection(location) as connection:
+        statement = f"INSERT INTO {META} (id, key, kind, path, value) VALUES (%s, 'lock', " \
+                    "'lock', '', %s)"
+        try:
+            run(connection, statement, (LOCK_ID, json.dumps(me)))
+        except NodeDown:
+            holder = run(connection, f"SELECT value FROM {META} WHERE id = {LOCK_ID}")[0]
+            held = json.loads(holder[0][0]) if holder else {}
+            if held.get("host") == me["host"] and not _alive(held.get("pid", 0)):
+                run(connection, statement.replace("INSERT", "REPLACE"),
+                    (LOCK_ID, json.dumps(me)))
+            else:
+                raise IndexUnavailable(
+                    f"another `search index` (pid {held.get('pid', '?')} on "
+                    f"{held.get('host', '?')}) is writing the cluster at {location}; wait for "
+                    "it to finish, then run again") from None
+        try:
+            yield
+        finally:
+            run(connection, f"DELETE FROM {META} WHERE id = {LOCK_ID}")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError):
+        return True
+    return pid > 0
+

@@ -1,0 +1,112 @@
+"""A parsed query, its ranking plan and the filters as one SphinxQL ``SELECT``.
+
+``MATCH()`` holds two parts: ``matching(node)``, which passages hold the query's needles as
+the embedded backend decides (``query.Words.needles``: a CJK character as a word of the
+text, title or heading path; one ASCII unit among ``units``; longer needles as the phrase of
+their pairs in ``bigram`` or ``heading_bigram``, which is the units in a row), and after
+``MAYBE`` the plan's terms (``plan.ranking``), which rank but never match. The ranking
+expression is BM25F over the word fields and the pairs (``ranker``).
+"""
+
+from __future__ import annotations
+
+from ... import plan
+from ...analysis import pairs
+from ...backend import Filters
+from ...query import And, Needle, Node, Not, Or, Words, is_character
+from ...query import Phrase as TypedPhrase
+from .rows import EVERY, PAIR_MARK, PLACE_ATTRIBUTES, UNIT_MARK, place_key
+from .sql import escape
+
+WORD_FIELDS = "@(text,title,section)"
+PAIR_FIELDS = "@(bigram,heading_bigram)"
+SCALE = 1000  # WEIGHT() is an integer: the expression's value times this
+FIELD_WEIGHTS = {"text": 10, "title": round(10 * plan.TITLE_BOOST),
+                 "section": round(10 * plan.SECTION_BOOST),
+                 "bigram": round(10 * plan.WRITTEN_BOOST)}  # integers, as bm25f takes them
+
+
+def match(node: Node | None) -> str | None:
+    """The MATCH() text of a query (None: every passage)."""
+    if node is None:
+        return None
+    ranked = _ranking_terms(plan.ranking(node))
+    held = matching(node)
+    return f"({held}) MAYBE ({' | '.join(ranked)})" if ranked else held
+
+
+def matching(node: Node) -> str:
+    """Which passages hold ``node`` as typed (AND, OR and NOT as given)."""
+    if isinstance(node, Words | TypedPhrase):
+        return " | ".join(f"({_needle(needle)})" for needle in node.needles)
+    if isinstance(node, And):
+        positive = [child for child in node.children if not isinstance(child, Not)]
+        negative = [child.child for child in node.children if isinstance(child, Not)]
+        if not positive:
+            return _negated(negative)
+        return " ".join([*(f"({matching(child)})" for child in positive),
+                         *(f"-({matching(child)})" for child in negative)])
+    if isinstance(node, Or):
+        return " | ".join(f"({matching(child)})" for child in node.children)
+    if isinstance(node, Not):
+        return _negated([node.child])
+    raise TypeError(f"unknown query node {node!r}")
+
+
+def _negated(children: list[Node]) -> str:
+    """Every passage but those holding any of ``children``."""
+    return " ".join([f"@units {escape(EVERY)}", *(f"-({matching(child)})" for child in children)])
+
+
+def _needle(needle: Needle) -> str:
+    if is_character(needle):
+        return f"{WORD_FIELDS} {escape(needle[0])}"
+    if len(needle) == 1:
+        return f"@units {escape(UNIT_MARK + needle[0])}"
+    keywords = " ".join(escape(PAIR_MARK + pair) for pair in pairs(needle))
+    return f'{PAIR_FIELDS} "{keywords}"'
+
+
+def _ranking_terms(ranking) -> list[str]:
+    """The plan's terms and phrases (none under NOT), each limited to its field."""
+    if isinstance(ranking, plan.Word):
+        return [term for item in ranking.terms for term in _ranking_terms(item)]
+    if isinstance(ranking, plan.Term):
+        if ranking.field == plan.PAIRS:
+            return [f"(@bigram {escape(PAIR_MARK + ranking.text)})"]
+        return [f"(@{ranking.field} {escape(ranking.text)})"]
+    if isinstance(ranking, plan.Phrase):
+        keywords = " ".join(escape(PAIR_MARK + pair) for pair in pairs(ranking.units))
+        return [f'(@bigram "{keywords}")'] if keywords else []
+    if isinstance(ranking, And | Or):
+        return [term for child in ranking.children for term in _ranking_terms(child)]
+    return []  # Not
+
+
+def ranker() -> str:
+    """The ranking expression (``OPTION ranker``)."""
+    weights = ", ".join(f"{field}={weight}" for field, weight in FIELD_WEIGHTS.items())
+    return f"expr('{SCALE}*bm25f({plan.K1}, {plan.B}, {{{weights}}})')"
+
+
+def where(filters: Filters | None) -> tuple[list[str], list]:
+    """The WHERE conditions of the filters (each field: any of its values), and their
+    arguments."""
+    if filters is None:
+        return [], []
+    conditions, args = [], []
+    for level, attribute in PLACE_ATTRIBUTES.items():
+        if values := getattr(filters, level):
+            conditions.append(f"{attribute} IN ({', '.join(str(place_key(v)) for v in values)})")
+    if filters.source:
+        conditions.append(f"source IN ({', '.join(['%s'] * len(filters.source))})")
+        args += filters.source
+    if filters.year:
+        conditions.append(f"year IN ({', '.join(str(int(year)) for year in filters.year)})")
+    if filters.since:
+        conditions.append(f"day >= {int(filters.since.replace('-', ''))}")
+    if filters.until:
+        conditions.append(f"day <= {int(filters.until.replace('-', ''))}")
+    if filters.until and not filters.since:
+        conditions.append("day > 0")  # a passage without a date is in no period
+    return conditions, args
