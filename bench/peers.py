@@ -242,6 +242,10 @@ PEERS: dict[str, type[Peer]] = {
     peer.name: peer for peer in (StockWhoosh, RankBM25, Tantivy, SqliteFts5)}
 
 
+CLUSTER = "cluster"  # not a peer: our engine on a cluster of searchd nodes, which the
+# benchmarks run beside the embedded index when it is named in --peers
+
+
 def make_peers(names: list[str]) -> list[Peer]:
     """Peers by name (keys of ``PEERS``), created now so a missing package fails early."""
     return [PEERS[name]() for name in names]
@@ -250,8 +254,8 @@ def make_peers(names: list[str]) -> list[Peer]:
 def peer_list(value: str) -> list[str]:
     """``--peers``: comma-separated names of ``bench.peers.PEERS``, or "none"."""
     names = [] if value.strip() == "none" else [name.strip() for name in value.split(",")]
-    unknown = [name for name in names if name not in PEERS]
+    unknown = [name for name in names if name not in PEERS and name != CLUSTER]
     if unknown:
-        raise argparse.ArgumentTypeError(
-            f"unknown peer {', '.join(unknown)}; choose from {', '.join(PEERS)} or none")
+        raise argparse.ArgumentTypeError(f"unknown peer {', '.join(unknown)}; choose from "
+                                         f"{', '.join(PEERS)}, {CLUSTER} or none")
     return names

@@ -14,6 +14,7 @@ also writes them to ``bench/results/`` with each query's latency and a latency p
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 import tempfile
@@ -21,8 +22,10 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from bench.peers import PEERS, Peer, make_peers, peer_list
+from bench.peers import CLUSTER, PEERS, Peer, make_peers, peer_list
 from bench.speed import RESULTS, machine, plot
+from search.backends.sphinxql import cluster
+from search.backends.sphinxql.sql import Address
 from search.engine import Engine
 from search.indexer import index_paths
 
@@ -81,19 +84,31 @@ def summary(rankings: list[list[str]], latencies: list[float], queries: list[dic
     return result
 
 
-def run_ours(directory: Path, queries: list[dict]) -> tuple[dict, list[float]]:
-    """Our engine on DIR/corpus.jsonl: its ``summary`` and per-query latencies."""
-    with tempfile.TemporaryDirectory() as tmp:
+def run_ours(directory: Path, queries: list[dict], on_cluster: bool = False
+             ) -> tuple[dict, list[float]]:
+    """Our engine on DIR/corpus.jsonl: its ``summary`` and per-query latencies; built in an
+    embedded index, or ``on_cluster`` in a cluster of 2 shards started for the run."""
+    with tempfile.TemporaryDirectory() as tmp, _location(Path(tmp), on_cluster) as location:
         started = time.perf_counter()
-        index_paths(Path(tmp), [directory / "corpus.jsonl"], rebuild=True)
+        index_paths(location, [directory / "corpus.jsonl"], rebuild=True)
         built = time.perf_counter() - started
-        engine = Engine(Path(tmp))
+        engine = Engine(location)
         try:
             rankings, latencies = timed_rankings(
                 lambda text: article_ranking(engine, text, DEPTH), queries)
         finally:
             engine.close()
     return summary(rankings, latencies, queries, built), latencies
+
+
+@contextlib.contextmanager
+def _location(folder: Path, on_cluster: bool):
+    """Where our engine's index goes: the folder, or a cluster started in it."""
+    if not on_cluster:
+        yield folder
+        return
+    with cluster.temporary(folder / "cluster") as made:
+        yield Address("127.0.0.1", made.aggregator.sql_port)
 
 
 def run_peer(peer: Peer, records: list[dict], queries: list[dict]) -> tuple[dict, list[float]]:
@@ -118,8 +133,10 @@ def compare(directory: Path, queries_file: Path, limit: int | None,
     """Our engine and the named peers on the same records and queries:
     ``{"engines": {name: summary}, "queries": N, "latencies": {name: [seconds]}}``."""
     queries = load_queries(queries_file, limit, skip)
-    peers = make_peers(peer_names)
+    peers = make_peers([name for name in peer_names if name != CLUSTER])
     runs = {OURS: run_ours(directory, queries)}
+    if CLUSTER in peer_names:
+        runs[CLUSTER] = run_ours(directory, queries, on_cluster=True)
     records = load_jsonl(directory / "corpus.jsonl") if peers else []
     for peer in peers:
         runs[peer.name] = run_peer(peer, records, queries)

@@ -5,7 +5,6 @@ fixture run on both backends (the backend contract)."""
 import contextlib
 import os
 import shutil
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -61,36 +60,18 @@ def in_workspace(seed_workspace, monkeypatch) -> Path:
     return seed_workspace
 
 
-def free_ports(count: int) -> int:
-    """The first of ``count`` consecutive ports nothing listens on."""
-    for base in range(21000, 60000, 97):
-        if all(_free(port) for port in range(base, base + count)):
-            return base
-    raise RuntimeError("no free ports")
-
-
-def _free(port: int) -> bool:
-    with socket.socket() as probe:
-        return probe.connect_ex(("127.0.0.1", port)) != 0
-
-
 @pytest.fixture(scope="session")
 def seed_cluster(seed_workspace, tmp_path_factory) -> Address:
     """A running cluster of 2 shards on free loopback ports, holding the seeds as indexed
     from the workspace (recorded as ``seeds/…``)."""
     if shutil.which("searchd") is None:
         pytest.skip(NO_SEARCHD)
-    made = cluster.init(tmp_path_factory.mktemp("cluster") / "c", shards=2, replicas=1,
-                        port=free_ports(8))
-    cluster.start(made)
-    address = Address("127.0.0.1", made.aggregator.sql_port)
-    try:
+    with cluster.temporary(tmp_path_factory.mktemp("cluster") / "c") as made:
+        address = Address("127.0.0.1", made.aggregator.sql_port)
         with contextlib.chdir(seed_workspace):
             report = index_paths(address, [Path("seeds")], rebuild=True)
         assert report.files == 5 and not report.skipped
         yield address
-    finally:
-        cluster.stop(made)
 
 
 @pytest.fixture(scope="session", params=["embedded", "cluster"])

@@ -7,7 +7,7 @@ import signal
 import pytest
 
 from search.backends.sphinxql import cluster
-from tests.conftest import free_ports, needs_searchd, run_search
+from tests.conftest import needs_searchd, run_search
 
 
 def test_init_writes_shards_mirrors_and_an_aggregator_on_loopback(tmp_path):
@@ -39,7 +39,7 @@ def test_cluster_commands_say_what_is_wrong_in_one_line(tmp_path):
 @pytest.fixture
 def running(tmp_path):
     """A started cluster of 2 shards, the first mirrored (2 replicas), the second not."""
-    made = cluster.init(tmp_path / "c", shards=2, replicas=2, port=free_ports(12))
+    made = cluster.init(tmp_path / "c", shards=2, replicas=2, port=cluster.free_ports(12))
     cluster.start(made)
     yield made
     cluster.stop(made)

@@ -20,18 +20,30 @@ import socket
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 
+from ... import plan
 from ...backend import FACETS, Filters, Hit, Record, SearchResult
 from ...errors import IndexUnavailable
 from ...query import Node
 from . import compile as sphinxql
-from .cluster import INDEX, META
-from .rows import COLUMNS, PLACE_ATTRIBUTES, file_key, place_names, row, stored_fields
+from .cluster import ARTICLES, INDEX, META
+from .rows import (
+    ARTICLE_COLUMNS,
+    COLUMNS,
+    PLACE_ATTRIBUTES,
+    article_row,
+    file_key,
+    place_names,
+    row,
+    stored_fields,
+)
 from .sql import Address, NodeDown, connect, key, run, warnings
 
 FACET_ATTRIBUTE = {**PLACE_ATTRIBUTES, "source": "source", "year": "year"}
 FACET_LIMIT = 100_000  # values of a facet (all of them)
 MAX_MATCHES = 10_000  # ranked candidates a query may ask for
+CANDIDATES = 200  # passages ranked again with their articles' term, at least
 INSERT_ROWS = 200  # rows per INSERT statement
 PAGE = 5_000  # rows per read when walking every passage
 LOCK_ID = key("lock")
@@ -116,6 +128,18 @@ def _nodes(connection, location: Address) -> list[dict]:
                   key=lambda node: (node["shard"], node["replica"]))
 
 
+@dataclass(frozen=True)
+class Size:
+    """How many documents an index holds, and their texts' words in all."""
+
+    count: int
+    words: int
+
+    @property
+    def average(self) -> float:
+        return self.words / self.count if self.count else 1.0
+
+
 class ClusterBackend:
     """An open connection to a cluster's aggregator, and to its shards' mirrors to write."""
 
@@ -123,6 +147,7 @@ class ClusterBackend:
         self.location, self.connection, self.nodes = location, connection, nodes
         self.shards = 1 + max(node["shard"] for node in nodes)
         self._writers: dict[str, object] = {}  # node name -> connection
+        self._size: tuple[Size, Size] | None = None  # _sizes()
 
     @classmethod
     def open(cls, location: Address) -> ClusterBackend:
@@ -144,29 +169,75 @@ class ClusterBackend:
 
     def search(self, node: Node | None, limit: int, filters: Filters | None = None,
                facets: tuple[str, ...] = FACETS, per_article: int | None = None) -> SearchResult:
-        text = sphinxql.match(node)
+        """Two statements: one counts the passages that hold the query (and its facets),
+        matching only; one ranks them by BM25F in Sphinx, the best ``candidates`` of which
+        are then ranked again with their articles' BM25F added (``plan.ARTICLE_WEIGHT``)."""
         conditions, args = sphinxql.where(filters)
-        if text is not None:
-            conditions.insert(0, "MATCH(%s)")
-            args.insert(0, text)
-        wanted = limit if not per_article else min(MAX_MATCHES, max(limit * 20, 200))
-        statement = (f"SELECT id, WEIGHT(), article FROM {INDEX}"
-                     + (f" WHERE {' AND '.join(conditions)}" if conditions else "")
-                     + f" ORDER BY WEIGHT() DESC, id ASC LIMIT 0, {max(wanted, 1)}"
-                     + f" OPTION max_matches={max(wanted, 1000)}"
-                     + (f", ranker={sphinxql.ranker()}" if text is not None else "")
-                     + "".join(f" FACET {FACET_ATTRIBUTE[name]} ORDER BY COUNT(*) DESC"
-                               f" LIMIT {FACET_LIMIT}" for name in facets))
-        found, total, missing = self._answer(statement, args)
-        ranked = found[0]
+        held = sphinxql.matching(node) if node is not None else None
+        where = " AND ".join((["MATCH(%s)"] if held else []) + conditions)
+        where_args = ([held] if held else []) + args
+        counting = (f"SELECT id FROM {INDEX}" + (f" WHERE {where}" if where else "")
+                    + " LIMIT 0, 1 OPTION ranker=none"
+                    + "".join(f" FACET {FACET_ATTRIBUTE[name]} ORDER BY COUNT(*) DESC"
+                              f" LIMIT {FACET_LIMIT}" for name in facets))
+        counted, total, missing = self._answer(counting, where_args)
+        if node is None:  # every passage (filtered): in index order
+            found = self._select(f"SELECT id, 0, article FROM {INDEX}"
+                                 + (f" WHERE {where}" if where else "")
+                                 + f" ORDER BY id ASC LIMIT 0, {max(limit, 1)}", where_args)
+        else:
+            found, _, failed = self._answer(self._ranking(node, conditions, limit, per_article),
+                                            [sphinxql.match(node), *args])
+            missing = list(dict.fromkeys(missing + failed))
+        ranked = [(doc_id, 0.0, article) for doc_id, _, article in found[0]]
+        if node is not None:
+            ranked = self._ranked(node, found[0])
         if per_article:
             ranked = _per_article(ranked, per_article)
         ranked = ranked[:limit]
         stored = self._stored([doc_id for doc_id, _, _ in ranked])
-        hits = [Hit(weight / sphinxql.SCALE, stored[doc_id]) for doc_id, weight, _ in ranked
-                if doc_id in stored]
-        counts = {name: _facet(name, rows) for name, rows in zip(facets, found[1:], strict=True)}
+        hits = [Hit(score, stored[doc_id]) for doc_id, score, _ in ranked if doc_id in stored]
+        counts = {name: _facet(name, rows) for name, rows in zip(facets, counted[1:], strict=True)}
         return SearchResult(total, hits, counts, missing)
+
+    def _ranking(self, node: Node, conditions: list[str], limit: int,
+                 per_article: int | None) -> str:
+        """The statement that ranks the candidates: the needles to match, the plan's terms
+        after MAYBE, and BM25F (``compile.ranker``)."""
+        wanted = candidates(limit, per_article)
+        ranker = sphinxql.ranker(plan.K1, plan.B, sphinxql.FIELD_WEIGHTS,
+                                 self._sizes()[0].average)
+        return (f"SELECT id, WEIGHT(), article FROM {INDEX} WHERE "
+                + " AND ".join(["MATCH(%s)", *conditions])
+                + f" ORDER BY WEIGHT() DESC, id ASC LIMIT 0, {wanted}"
+                + f" OPTION max_matches={max(wanted, 1000)}, {ranker}")
+
+    def _ranked(self, node: Node, found: list[tuple]) -> list[tuple[int, float, int]]:
+        """(id, score, article) of the candidates ``found``, best first: each passage's
+        BM25F plus its article's."""
+        passages, articles = self._sizes()
+        scores = {article: 0.0 for _, _, article in found}
+        if scores and (text := sphinxql.article_match(node)):
+            options = sphinxql.ranker(plan.ARTICLE_K1, plan.ARTICLE_B,
+                                      sphinxql.ARTICLE_FIELD_WEIGHTS, articles.average)
+            rows = self._select(
+                f"SELECT id, WEIGHT() FROM {ARTICLES} WHERE MATCH(%s) AND id IN "
+                f"({', '.join(map(str, scores))}) LIMIT 0, {len(scores)} "
+                f"OPTION max_matches={max(len(scores), 1000)}, {options}", (text,))[0]
+            for article, weight in rows:
+                scores[article] = plan.ARTICLE_WEIGHT * sphinxql.score(weight, articles.count)
+        ranked = [(doc_id, sphinxql.score(weight, passages.count) + scores[article], article)
+                  for doc_id, weight, article in found]
+        ranked.sort(key=lambda item: (-item[1], item[0]))
+        return ranked
+
+    def _sizes(self) -> tuple[Size, Size]:
+        """The passages and the articles in the cluster, as BM25F counts them (read once)."""
+        if self._size is None:
+            self._size = tuple(Size(*self._select(f"SELECT COUNT(*), SUM(text_len) FROM "
+                                                   f"{index}")[0][0])
+                               for index in (INDEX, ARTICLES))
+        return self._size
 
     def _answer(self, statement: str, args) -> tuple[list[list[tuple]], int, list[str]]:
         """(result sets, total found, what did not answer): an agent that failed is asked
@@ -296,7 +367,8 @@ class ClusterBackend:
 
     def truncate(self) -> None:
         for shard in range(self.shards):
-            self.write(shard, f"TRUNCATE RTINDEX {INDEX}")
+            for index in (INDEX, ARTICLES):
+                self.write(shard, f"TRUNCATE RTINDEX {index}")
         for kind in ("pending", "partial"):
             self.unmark(kind, self.marks(kind))
 
@@ -327,6 +399,8 @@ class Transaction:
         self.added = 0
         self.pending: set[str] = set()
         self.rows: list[list[tuple]] = [[] for _ in range(backend.shards)]
+        self.article_rows: list[list[tuple]] = [[] for _ in range(backend.shards)]
+        self.article: list[Record] = []  # the records of the article being added
 
     def _touch(self, path: str) -> None:
         if path not in self.pending:
@@ -336,10 +410,14 @@ class Transaction:
     def delete(self, path: str) -> None:
         self._touch(path)
         for shard in range(self.backend.shards):
-            self.backend.write(shard, f"DELETE FROM {INDEX} WHERE file = {file_key(path)}")
+            for index in (INDEX, ARTICLES):
+                self.backend.write(shard, f"DELETE FROM {index} WHERE file = {file_key(path)}")
 
     def add(self, record: Record) -> None:
         self._touch(record.stored["path"])
+        if self.article and _article_of(self.article[0]) != _article_of(record):
+            self._end_article()
+        self.article.append(record)
         values = row(record)
         shard = shard_of(values[COLUMNS.index("article")], self.backend.shards)
         self.rows[shard].append(values)
@@ -347,15 +425,27 @@ class Transaction:
         if len(self.rows[shard]) >= INSERT_ROWS:
             self._flush(shard)
 
+    def _end_article(self) -> None:
+        values = article_row(self.article)
+        self.article = []
+        shard = shard_of(values[0], self.backend.shards)
+        self.article_rows[shard].append(values)
+        if len(self.article_rows[shard]) >= INSERT_ROWS:
+            self._flush(shard)
+
     def _flush(self, shard: int) -> None:
         """Send a shard's rows (a place tuple goes as a multi-value list: ``(1, 2)``)."""
-        rows, self.rows[shard] = self.rows[shard], []
-        if rows:
-            one = "(" + ", ".join(["%s"] * len(COLUMNS)) + ")"
-            self.backend.write(shard, f"INSERT INTO {INDEX} ({', '.join(COLUMNS)}) VALUES "
-                               + ", ".join([one] * len(rows)), [v for r in rows for v in r])
+        for index, columns, rows in ((INDEX, COLUMNS, self.rows),
+                                     (ARTICLES, ARTICLE_COLUMNS, self.article_rows)):
+            batch, rows[shard] = rows[shard], []
+            if batch:
+                one = "(" + ", ".join(["%s"] * len(columns)) + ")"
+                self.backend.write(shard, f"INSERT INTO {index} ({', '.join(columns)}) VALUES "
+                                   + ", ".join([one] * len(batch)), [v for r in batch for v in r])
 
     def commit(self, quick: bool = False, last: bool = False) -> None:
+        if self.article:
+            self._end_article()
         for shard in range(self.backend.shards):
             self._flush(shard)
         self.backend.unmark("pending", self.pending)
@@ -364,10 +454,22 @@ class Transaction:
     def cancel(self) -> None:
         """Drop the rows not yet sent; what was sent stays pending (written again next run)."""
         self.rows = [[] for _ in range(self.backend.shards)]
+        self.article_rows = [[] for _ in range(self.backend.shards)]
+        self.article = []
+
+
+def candidates(limit: int, per_article: int | None) -> int:
+    """How many passages Sphinx ranks for the article term to rank again: enough that the
+    best ``limit`` (at most ``per_article`` an article) are among them."""
+    return min(MAX_MATCHES, max(CANDIDATES, limit * (10 if per_article else 4)))
 
 
 def shard_of(article: int, shards: int) -> int:
     return article % shards
+
+
+def _article_of(record: Record) -> tuple[str, str]:
+    return record.stored["path"], record.stored["article_id"]
 
 
 def _chunks(items: list, size: int) -> Iterator[list]:

@@ -18,6 +18,7 @@ import signal
 import socket
 import subprocess
 import time
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -43,6 +44,8 @@ ATTRIBUTES = (("rt_attr_bigint", "article"), ("rt_attr_bigint", "file"),
               ("rt_attr_string", "passage_id"), ("rt_attr_string", "article_id"),
               ("rt_attr_string", "path"), ("rt_attr_string", "file_hash"),
               ("rt_attr_string", "stored"))
+ARTICLES = "articles"  # each article as one document: what its passages' ranking adds
+ARTICLE_FIELDS = ("text", "title", "section", "bigram")
 META = "meta"
 META_ATTRIBUTES = (("rt_attr_string", "kind"), ("rt_attr_string", "path"),
                    ("rt_attr_string", "value"))
@@ -121,24 +124,40 @@ def load(folder: Path) -> Cluster:
 
 
 def _shard_index(cluster: Cluster, node: Node) -> str:
-    lines = ["type = rt", f"path = {cluster.folder / node.name / 'data' / INDEX}",
-             f"charset_table = {CHARSET}", "rt_mem_limit = 256M"]
-    lines += [f"rt_field = {name}" for name in FIELDS]
-    lines += [f"{kind} = {name}" for kind, name in ATTRIBUTES]
-    return _section(f"index {INDEX}", lines)
+    """A shard's RT indexes: ``passages`` and ``articles`` (with field lengths, which BM25F
+    needs)."""
+    data = cluster.folder / node.name / "data"
+    passages = [f"path = {data / INDEX}", *_rt_settings("256M")]
+    passages += [f"rt_field = {name}" for name in FIELDS]
+    passages += [f"{kind} = {name}" for kind, name in ATTRIBUTES]
+    articles = [f"path = {data / ARTICLES}", *_rt_settings("64M")]
+    articles += [f"rt_field = {name}" for name in ARTICLE_FIELDS]
+    articles += ["rt_attr_bigint = file"]
+    return _section(f"index {INDEX}", passages) + _section(f"index {ARTICLES}", articles)
+
+
+def _rt_settings(memory: str) -> list[str]:
+    return ["type = rt", f"charset_table = {CHARSET}", f"rt_mem_limit = {memory}",
+            "index_field_lengths = 1"]
 
 
 def _aggregator_index(cluster: Cluster) -> str:
-    meta = ["type = rt", f"path = {cluster.folder / AGGREGATOR / 'data' / META}",
-            f"charset_table = {CHARSET}", "rt_mem_limit = 16M", "rt_field = key"]
+    """The aggregator's ``meta`` RT index, and a distributed index over every shard's
+    ``passages`` and ``articles``."""
+    meta = [f"path = {cluster.folder / AGGREGATOR / 'data' / META}", *_rt_settings("16M"),
+            "rt_field = key"]
     meta += [f"{kind} = {name}" for kind, name in META_ATTRIBUTES]
+    return _section(f"index {META}", meta) + "".join(
+        _section(f"index {name}", _distributed(cluster, name)) for name in (INDEX, ARTICLES))
+
+
+def _distributed(cluster: Cluster, name: str) -> list[str]:
     lines = ["type = distributed"]
     for shard in range(cluster.shards):
         mirrors = "|".join(f"127.0.0.1:{node.api_port}" for node in cluster.mirrors(shard))
-        lines.append(f"agent = {mirrors}:{INDEX}")
-    lines += ["agent_connect_timeout = 500", "agent_query_timeout = 10000",
-              "ha_strategy = nodeads"]
-    return _section(f"index {META}", meta) + _section(f"index {INDEX}", lines)
+        lines.append(f"agent = {mirrors}:{name}")
+    return lines + ["agent_connect_timeout = 500", "agent_query_timeout = 10000",
+                    "ha_strategy = nodeads"]
 
 
 def _searchd_section(cluster: Cluster, node: Node) -> str:
@@ -256,11 +275,35 @@ def _alive(pid: int) -> bool:
     return "State:\tZ" not in status
 
 
+def free_ports(count: int) -> int:
+    """The first of ``count`` consecutive loopback ports nothing listens on (for clusters
+    that tests and benchmarks start)."""
+    for base in range(21000, 60000, 97):
+        if not any(_listening(port) for port in range(base, base + count)):
+            return base
+    raise ClusterError(f"no {count} free ports in a row on 127.0.0.1")
+
+
+@contextmanager
+def temporary(folder: Path, shards: int = 2, replicas: int = 1):
+    """A cluster started in ``folder`` on free ports, stopped after use; yields it."""
+    made = init(folder, shards, replicas, port=free_ports(2 * (shards * replicas + 2)))
+    start(made)
+    try:
+        yield made
+    finally:
+        stop(made)
+
+
 def _answers(node: Node) -> bool:
-    """Whether something accepts connections on the node's SphinxQL port."""
+    return _listening(node.sql_port)
+
+
+def _listening(port: int) -> bool:
+    """Whether something accepts connections on a loopback port."""
     with socket.socket() as probe:
         probe.settimeout(0.2)
-        return probe.connect_ex(("127.0.0.1", node.sql_port)) == 0
+        return probe.connect_ex(("127.0.0.1", port)) == 0
 
 
 def _last_error(output: str) -> str:

@@ -10,6 +10,8 @@ expression is BM25F over the word fields and the pairs (``ranker``).
 
 from __future__ import annotations
 
+import math
+
 from ... import plan
 from ...analysis import pairs
 from ...backend import Filters
@@ -20,10 +22,15 @@ from .sql import escape
 
 WORD_FIELDS = "@(text,title,section)"
 PAIR_FIELDS = "@(bigram,heading_bigram)"
-SCALE = 1000  # WEIGHT() is an integer: the expression's value times this
+SCALE = 1_000_000  # WEIGHT() is an integer: the expression's value times this
+# bm25f takes integer field weights: each is ten times the plan's, and so is k1 (a
+# frequency's saturation f / (f + k1) is the same when both are ten times larger). The
+# fields that only match weigh nothing.
 FIELD_WEIGHTS = {"text": 10, "title": round(10 * plan.TITLE_BOOST),
                  "section": round(10 * plan.SECTION_BOOST),
-                 "bigram": round(10 * plan.WRITTEN_BOOST)}  # integers, as bm25f takes them
+                 "bigram": round(10 * plan.WRITTEN_BOOST), "heading_bigram": 0, "units": 0}
+ARTICLE_FIELD_WEIGHTS = {name: FIELD_WEIGHTS[name] for name in ("text", "title", "section",
+                                                                 "bigram")}
 
 
 def match(node: Node | None) -> str | None:
@@ -83,10 +90,31 @@ def _ranking_terms(ranking) -> list[str]:
     return []  # Not
 
 
-def ranker() -> str:
-    """The ranking expression (``OPTION ranker``)."""
-    weights = ", ".join(f"{field}={weight}" for field, weight in FIELD_WEIGHTS.items())
-    return f"expr('{SCALE}*bm25f({plan.K1}, {plan.B}, {{{weights}}})')"
+def ranker(k1: float, b: float, fields: dict[str, int], average: float) -> str:
+    """The ranking options: BM25F in Sphinx's terms (``OPTION ranker`` and ``idf``).
+
+    Sphinx's BM25F is 0.5 + the sum over the query's keywords of
+    log(N/n) / (2 log(N+1)) * f / (f + k1) (measured on 2.2.11). Its length normalisation
+    reads the average field lengths of an RT index as zero, so the frequencies here are not
+    normalised (b = 0) and the sum is scaled instead by the normalisation of a word found
+    once in a text of this passage's length (``average``: the texts' mean, in words): for
+    such a word the value is then the embedded backend's BM25, IDF (k1 + 1) f / (f + k1 n),
+    over 2 log(N+1) (``score``)."""
+    weights = ", ".join(f"{field}={weight}" for field, weight in fields.items())
+    norm = f"(1 + {k1:g} * ({1 - b:g} + {b:g} * text_len / {max(average, 1.0):.4f}))"
+    return (f"ranker=expr('{SCALE}*(bm25f({10 * k1:g}, 0, {{{weights}}}) - 0.5)"
+            f" * {(k1 + 1) ** 2:g} / {norm}'), idf='plain,tfidf_unnormalized'")
+
+
+def score(weight: int, documents: int) -> float:
+    """A WEIGHT() of ``ranker`` on the embedded backend's scale (``documents``: N)."""
+    return weight / SCALE * 2 * math.log(documents + 1)
+
+
+def article_match(node: Node) -> str | None:
+    """The plan's terms alone (OR), which rank an article."""
+    ranked = _ranking_terms(plan.ranking(node))
+    return " | ".join(ranked) if ranked else None
 
 
 def where(filters: Filters | None) -> tuple[list[str], list]:

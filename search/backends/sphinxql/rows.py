@@ -74,6 +74,23 @@ def row(record: Record) -> tuple:
     )
 
 
+ARTICLE_COLUMNS = ("id", "text", "title", "section", "bigram", "file")
+
+
+def article_row(records: list[Record]) -> tuple:
+    """The values of ``ARTICLE_COLUMNS`` for an article, from its passages' records: its
+    text and pairs are theirs, its title once, each heading path once."""
+    first = records[0]
+    sections = dict.fromkeys(_joined(record.tokens["section"]) for record in records)
+    return (
+        article_key(first.stored["path"], first.stored["article_id"]),
+        " ".join(_joined(record.tokens["text"]) for record in records),
+        _joined(first.tokens["title"]), " ".join(sections),
+        " ".join(_pairs(record.tokens["bigram"]) for record in records),
+        file_key(first.stored["path"]),
+    )
+
+
 def stored_fields(value: str) -> dict:
     """A passage's stored fields from its row's ``stored``."""
     stored = json.loads(value)

@@ -110,8 +110,8 @@ class ParallelWriter(MpWriter):
     def _new_task(self) -> WriterProcess:
         task = WriterProcess(self.storage, self.indexname, self.jobs, self.results,
                              self.subargs, self.multisegment)
+        task.start()  # (a task that failed to start is not one to stop)
         self.tasks.append(task)
-        task.start()
         return task
 
     def _commit_toc(self, segments) -> None:
