@@ -225,6 +225,7 @@ def query_command(choice: IndexChoice, words: tuple[str, ...], limit: int, as_js
             run_batch(engine, batch, limit, options)
         else:
             result = answer(engine, text, limit, options)
+            warn_partial(result)
             if as_quotes and result["hits"]:
                 ids = [hit["passage_id"] for hit in result["hits"]]
                 print_quotes(engine, ids, "markdown", context=0, raw=False, choice=choice)
@@ -249,11 +250,18 @@ def _require_words(text: str) -> None:
 
 
 def answer(engine: Engine, text: str, limit: int, options: dict) -> dict:
-    """``Engine.query``'s answer; an empty one also says why (``why_empty``)."""
+    """``Engine.query``'s answer; an empty one also says why (``why_empty``); a partial one
+    (a cluster's shard did not answer) says what is missing (``missing``)."""
     result = engine.query(text, limit, **options)
     if not result["total"]:
         result["why_empty"] = engine.why_empty(text, options["filters"])
     return result
+
+
+def warn_partial(result: dict) -> None:
+    """A line on stderr when part of the index did not answer (a cluster's shard)."""
+    if result["partial"]:
+        _note(f"warning: a partial answer, counts too: {'; '.join(result['missing'])}")
 
 
 def run_batch(engine: Engine, lines, limit: int, options: dict) -> None:
@@ -294,6 +302,7 @@ def facets_command(choice: IndexChoice, field: str, text: str | None, as_json: b
     try:
         engine.check_filters(filters)
         result = engine.query(text, 1, filters, facets=(field,))
+        warn_partial(result)
         why = "" if result["total"] else engine.why_empty(text, filters)
     finally:
         engine.close()

@@ -249,7 +249,17 @@ class ClusterBackend:
             failed = warnings(self.connection)
             if not failed:
                 break
-        return found, int(meta.get("total_found", 0)), failed
+        return found, int(meta.get("total_found", 0)), [self._missing(w) for w in failed]
+
+    def _missing(self, warning: str) -> str:
+        """What a warning of the aggregator says did not answer: the shard and its mirror
+        (the agent named by its address), or the warning as it is."""
+        for node in self.nodes:
+            if f"{node['host']}:{node.get('api_port')}" in warning:
+                reason = warning.rsplit(":", 1)[-1].strip().rstrip(";")
+                return (f"shard {node['shard']} did not answer ({node['name']} at "
+                        f"{node['host']}:{node['api_port']}: {reason})")
+        return warning
 
     def _stored(self, ids: list[int]) -> dict[int, dict]:
         if not ids:

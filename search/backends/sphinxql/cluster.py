@@ -212,7 +212,7 @@ def register(cluster: Cluster) -> None:
     for node in cluster.nodes[:-1]:
         shard, replica = (int(part) for part in node.name[len("shard"):].split("-r"))
         value = {"name": node.name, "shard": shard, "replica": replica, "host": "127.0.0.1",
-                 "sql_port": node.sql_port}
+                 "sql_port": node.sql_port, "api_port": node.api_port}
         rows += [key("node", node.name), "node", "node", node.name, json.dumps(value)]
     connection = connect(Address("127.0.0.1", cluster.aggregator.sql_port))
     try:
