@@ -11,6 +11,7 @@ Writes ``bench/results/<name>.json``, ``<name>.md`` and ``<name>-latency.png``.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gzip
 import json
 import os
@@ -24,7 +25,7 @@ import threading
 import time
 from pathlib import Path
 
-from bench.peers import PEERS, peer_list
+from bench.peers import CLUSTER, PEERS, peer_list
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
@@ -71,11 +72,29 @@ def title_queries(records: list[dict], count: int = 200, seed: int = QUERY_SEED)
 
 
 def child(engine: str, corpus: Path, workdir: Path, queries: list[str], rounds: int) -> dict:
-    """Build ``engine`` on ``corpus`` and time its queries; runs in a fresh process."""
+    """Build ``engine`` on ``corpus`` and time its queries; runs in a fresh process (ours
+    on a cluster: in a cluster of 2 shards it starts first and stops last)."""
+    with contextlib.ExitStack() as stack:
+        location = workdir / "index"
+        if engine == CLUSTER:
+            location = stack.enter_context(_cluster(workdir))
+        return _timed(engine, corpus, location, queries, rounds)
+
+
+@contextlib.contextmanager
+def _cluster(workdir: Path):
+    from search.backends.sphinxql import cluster
+    from search.backends.sphinxql.sql import Address
+
+    with cluster.temporary(workdir / "cluster") as made:
+        yield Address("127.0.0.1", made.aggregator.sql_port)
+
+
+def _timed(engine: str, corpus: Path, location, queries: list[str], rounds: int) -> dict:
     records = load_records(corpus, None)
     started = time.perf_counter()
-    if engine == OURS:
-        search, size, passages = _build_ours(corpus, workdir)
+    if engine in (OURS, CLUSTER):
+        search, size, passages = _build_ours(corpus, location)
     else:
         search, size, passages = _build_peer(engine, records)
     build = time.perf_counter() - started
@@ -88,18 +107,55 @@ def child(engine: str, corpus: Path, workdir: Path, queries: list[str], rounds: 
             search(text)
             times.append(time.perf_counter() - started)
         latencies.append(times)
-    return {"build_seconds": build, "passages": passages, "index_bytes": size,
-            "latencies": latencies}
+    return {"build_seconds": build, "passages": passages, "index_bytes": size(),
+            "latencies": latencies, "server_peak_rss_bytes": _server_peak(location)}
 
 
-def _build_ours(corpus: Path, workdir: Path):
+def _build_ours(corpus: Path, location):
+    """Our engine built into ``location`` (a folder, or a cluster's address): (search,
+    the index's bytes on disk, passages)."""
     from search.engine import Engine
     from search.indexer import index_paths
 
-    index = workdir / "index"
-    report = index_paths(index, [corpus], rebuild=True)
-    engine = Engine(index)
-    return lambda text: engine.query(text, 10), _disk_bytes(index), report.passages
+    report = index_paths(location, [corpus], rebuild=True)
+    engine = Engine(location)
+    if isinstance(location, Path):
+        return lambda text: engine.query(text, 10), lambda: _disk_bytes(location), \
+            report.passages
+    return lambda text: engine.query(text, 10), lambda: _cluster_bytes(location), \
+        report.passages
+
+
+def _cluster_bytes(address) -> int:
+    """The bytes of the cluster's indexes on disk, once each shard has saved its RAM chunk."""
+    from search.backends.sphinxql.backend import ClusterBackend
+    from search.backends.sphinxql.cluster import ARTICLES, INDEX
+
+    backend = ClusterBackend.open(address)
+    try:
+        for shard in range(backend.shards):
+            for index in (INDEX, ARTICLES):
+                backend.write(shard, f"FLUSH RTINDEX {index}")
+    finally:
+        backend.close()
+    return sum(_disk_bytes(path) for path in Path.cwd().glob("cluster/*/data"))
+
+
+def _server_peak(location) -> int:
+    """The peak resident memory of the cluster's searchd processes (0: embedded)."""
+    if isinstance(location, Path):
+        return 0
+    peak = 0
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            text = status.read_text()
+            command = (status.parent / "cmdline").read_bytes().decode(errors="replace")
+        except OSError:
+            continue
+        if "searchd" in command and str(Path.cwd()) in command:
+            found = re.search(r"VmHWM:\s+(\d+) kB", text)
+            peak += int(found.group(1)) * 1024 if found else 0
+    return peak
 
 
 def _build_peer(name: str, records: list[dict]):
@@ -162,14 +218,15 @@ def run_child(engine: str, corpus: Path, queries: list[str], rounds: int) -> dic
         (workdir / "queries.json").write_text(json.dumps(queries, ensure_ascii=False), "utf-8")
         command = [sys.executable, "-m", "bench.speed", "--child", engine, str(corpus),
                    "--workdir", tmp, "--rounds", str(rounds)]
-        process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, text=True)
+        process = subprocess.Popen(command, cwd=tmp, stdout=subprocess.PIPE, text=True,
+                                   env={**os.environ, "PYTHONPATH": str(ROOT)})
         memory = TreeMemory(process.pid)
         output, _ = process.communicate()
         peak = memory.stop()
         if process.returncode != 0:
             raise SystemExit(f"{engine} failed (exit {process.returncode})")
         result = json.loads(output)
-        result["peak_rss_bytes"] = peak
+        result["peak_rss_bytes"] = peak + result["server_peak_rss_bytes"]
         return result
 
 
