@@ -58,7 +58,14 @@ def cli(ctx: click.Context, index_dir: Path, backend: str | None) -> None:
     Example: search index seeds/ && search query 长沙银行 供应链金融
     """
     given = ctx.get_parameter_source("index_dir") is not ParameterSource.DEFAULT
-    ctx.obj = choose_index(index_dir, given, backend)
+    typed = {name for name in ("index_dir", "backend")
+             if ctx.get_parameter_source(name) is ParameterSource.COMMANDLINE}
+    if typed == {"index_dir", "backend"}:
+        raise click.UsageError("give --index-dir or --backend, not both")
+    if "index_dir" in typed:  # typed beats the other's environment variable
+        backend = None
+    ctx.obj = choose_index(index_dir, given and (backend is None or "index_dir" in typed),
+                           backend)
 
 
 @cli.command("index")

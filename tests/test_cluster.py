@@ -175,6 +175,11 @@ def test_no_cluster_at_the_address_is_one_line(tmp_path):
         assert "search cluster start" in done.stderr and len(done.stderr.splitlines()) == 1
     done = cli("query", "株洲", cwd=tmp_path, address="mysql://x", check=False)
     assert done.returncode == 2 and "sphinxql://HOST:PORT" in done.stderr
+    done = run_search("--index-dir", "i", "--backend", str(nobody), "stats", cwd=tmp_path)
+    assert done.returncode == 2 and "not both" in done.stderr
+    done = run_search("--index-dir", "i", "stats", cwd=tmp_path,
+                      env={"SEARCH_BACKEND": str(nobody)})  # typed beats the environment
+    assert done.returncode == 1 and "no index in i/" in done.stderr
 
 
 @needs_searchd
