@@ -161,7 +161,7 @@ def _server_peak(location) -> int:
 def _build_peer(name: str, records: list[dict]):
     peer = PEERS[name]()
     peer.build(records)
-    return lambda text: peer.search(text, 10), peer.size_bytes(), len(records)
+    return lambda text: peer.search(text, 10), peer.size_bytes, len(records)
 
 
 def _disk_bytes(folder: Path) -> int:

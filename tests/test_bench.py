@@ -2,6 +2,7 @@
 
 import json
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -10,7 +11,10 @@ import pytest
 
 from tests.conftest import ROOT, SEEDS
 
-ENGINES = {"zh-news-search", "whoosh-jieba", "rank-bm25", "tantivy", "sqlite-fts5"}
+PEERS = ["whoosh-jieba", "rank-bm25", "tantivy", "sqlite-fts5"]
+if shutil.which("searchd"):  # ours on a cluster too (.ci/run installs searchd)
+    PEERS.append("cluster")
+ENGINES = {"zh-news-search", *PEERS}
 
 
 @pytest.fixture(scope="module")
@@ -39,11 +43,13 @@ def bench(*args: str) -> subprocess.CompletedProcess:
 
 def test_relevance_benchmark_on_the_seeds(seed_set, tmp_path):
     result = json.loads(bench("bench.relevance", str(seed_set), "--results", str(tmp_path),
-                              "--name", "seeds").stdout)
+                              "--name", "seeds", "--peers", ",".join(PEERS)).stdout)
     assert set(result["engines"]) == ENGINES and result["queries"] == 5
     for figures in result["engines"].values():
         assert 0 <= figures["MRR@10"] <= 1 and figures["Recall@100"] > 0
     assert result["engines"]["zh-news-search"]["MRR@10"] == 1.0  # headlines find their article
+    if "cluster" in result["engines"]:
+        assert result["engines"]["cluster"]["Recall@10"] == 1.0
     assert "| sqlite-fts5 |" in (tmp_path / "seeds.md").read_text(encoding="utf-8")
     saved = json.loads((tmp_path / "seeds.json").read_text(encoding="utf-8"))
     assert {len(times) for times in saved["latencies"].values()} == {5}
@@ -52,7 +58,8 @@ def test_relevance_benchmark_on_the_seeds(seed_set, tmp_path):
 
 def test_speed_benchmark_on_the_seeds(seed_set, tmp_path):
     bench("bench.speed", str(seed_set / "corpus.jsonl"), "--runs", "1", "--rounds", "1",
-          "--queries", "5", "--cold-runs", "1", "--results", str(tmp_path), "--name", "seeds")
+          "--queries", "5", "--cold-runs", "1", "--results", str(tmp_path), "--name", "seeds",
+          "--peers", ",".join(PEERS))
     result = json.loads((tmp_path / "seeds.json").read_text(encoding="utf-8"))
     assert set(result["engines"]) == ENGINES and set(result["ratios"]) == ENGINES - {
         "zh-news-search"}
