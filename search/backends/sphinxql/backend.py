@@ -19,7 +19,7 @@ import os
 import socket
 from collections import Counter
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 
 from ... import plan
@@ -65,11 +65,8 @@ class ClusterIndex:
 
     @staticmethod
     def recorded_counts(location: Address) -> dict[str, int] | None:
-        backend = ClusterBackend.open(location)
-        try:
+        with closing(ClusterBackend.open(location)) as backend:
             return backend.counts()
-        finally:
-            backend.close()
 
     @staticmethod
     def lock(location: Address):
