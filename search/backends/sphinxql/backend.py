@@ -41,7 +41,8 @@ from .rows import (
 from .sql import Address, NodeDown, connect, key, run, warnings
 
 FACET_ATTRIBUTE = {**PLACE_ATTRIBUTES, "source": "source", "year": "year"}
-FACET_LIMIT = 100_000  # values of a facet (all of them)
+FACET_LIMIT = 100_000  # values of a facet, or files (all of them: a cluster of more files
+# would count only these)
 MAX_MATCHES = 10_000  # ranked candidates a query may ask for
 CANDIDATES = 200  # passages ranked again with their articles' term, at least
 INSERT_ROWS = 200  # rows per INSERT statement
@@ -265,8 +266,7 @@ class ClusterBackend:
                              f"({', '.join(map(str, ids))}) LIMIT 0, {len(ids)}")[0]
         return {doc_id: stored_fields(value) for doc_id, value in found}
 
-    def _where(self, condition: str, args=None, columns: str = "stored",
-               order: str = "id ASC") -> list[tuple]:
+    def _where(self, condition: str, args=None, columns: str = "stored") -> list[tuple]:
         """Every row meeting a condition (read ``PAGE`` rows at a time, by id)."""
         rows, last = [], 0
         while True:
