@@ -464,6 +464,9 @@ def check_command(choice: IndexChoice) -> None:
         raise IndexUnavailable(f"no index in {choice.path}/; check --index-dir (or "
                                "SEARCH_INDEX_DIR)")
     damage, leftovers = kind.check(choice.path)
+    if not isinstance(choice.path, Path):
+        check_cluster(choice, damage, leftovers)
+        return
     for problem in damage:
         click.echo(f"damaged: {problem}")
     for name in leftovers:
@@ -474,6 +477,21 @@ def check_command(choice: IndexChoice) -> None:
         raise SearchError(f"the index in {choice.path}/ is damaged ({problems}); rebuild it "
                           f"from its sources with `search {choice.option}index --rebuild PATH`")
     click.echo(f"the index in {choice.path}/ is whole: every file as it was written")
+
+
+def check_cluster(choice: IndexChoice, down: list[str], pending: list[str]) -> None:
+    """`search check` of a cluster: the nodes that do not answer (exit 1), and the files a
+    stopped run left pending."""
+    for problem in down:
+        click.echo(f"down: {problem}")
+    for path in pending:
+        click.echo(f"pending: {path} (a run stopped while writing it; the next "
+                   f"`search {choice.option}index` writes it again)")
+    if down:
+        verb, them = ("does", "it") if len(down) == 1 else ("do", "them")
+        raise SearchError(f"{counted(len(down), 'node')} of the cluster at {choice.path} "
+                          f"{verb} not answer; start {them} with `search cluster start DIR`")
+    click.echo(f"the cluster at {choice.path} answers from every node")
 
 
 @cli.command("stats")

@@ -204,6 +204,7 @@ def test_every_command_answers_from_a_cluster_as_from_the_embedded_index(running
         assert cli(*command, cwd=project, address=address).stdout == \
             cli(*command, cwd=project).stdout
     assert "145 passages" in cli("verify", cwd=project, address=address).stdout
+    assert "answers from every node" in cli("check", cwd=project, address=address).stdout
     cli("index", "seeds", cwd=project, address=address)  # unchanged: nothing to do
     assert "145 passages" in counts(cli("stats", cwd=project, address=address))
 
@@ -221,6 +222,9 @@ def test_a_shard_without_a_live_mirror_gives_a_partial_answer_that_says_so(runni
     assert any(m.startswith("shard 1 did not answer") for m in partial["missing"])
     done = cli("query", "企业", cwd=project, address=address)
     assert "warning: a partial answer" in done.stderr and "shard 1" in done.stderr
+    done = cli("check", cwd=project, address=address, check=False)
+    assert done.returncode == 1 and done.stdout.count("down: shard1-r") == 2
+    assert done.stderr.startswith("error: 2 nodes of the cluster at")
     (project / "seeds" / "new.txt").write_text("新增文章\n\n株洲市的企业在增加。", "utf-8")
     done = cli("index", "seeds", cwd=project, address=address, check=False)
     assert done.returncode == 1 and done.stderr.startswith("error: ")

@@ -86,7 +86,8 @@ class ClusterIndex:
 
     @staticmethod
     def check(location: Address) -> tuple[list[str], list[str]]:
-        """(damage, leftovers): the nodes that do not answer, and the files left pending."""
+        """(damage, leftovers): the nodes that do not answer, and the files a stopped run
+        left pending."""
         try:
             backend = ClusterBackend.open(location)
         except IndexUnavailable as error:
@@ -98,9 +99,7 @@ class ClusterIndex:
                     connect(address, name).close()
                 except NodeDown as error:
                     damage.append(str(error))
-            pending = backend.marks("pending")
-            return damage, [f"{path} (pending: the next `search index` writes it again)"
-                            for path in sorted(pending)]
+            return damage, sorted(backend.marks("pending"))
         finally:
             backend.close()
 
