@@ -27,6 +27,7 @@ from ...backend import FACETS, Filters, Hit, Record, SearchResult
 from ...errors import IndexUnavailable
 from ...query import Node
 from . import compile as sphinxql
+from . import rerank
 from .cluster import ARTICLES, INDEX, META
 from .rows import (
     ARTICLE_COLUMNS,
@@ -49,6 +50,10 @@ INSERT_ROWS = 200  # rows per INSERT statement
 PAGE = 5_000  # rows per read when walking every passage
 LOCK_ID = key("lock")
 ASKS = 3  # times a query is asked while a shard does not answer
+MULTI_QUERIES = 32  # statements in one batch, at most (Sphinx 2.2.11)
+ANALYSED_KEPT = 50_000  # passages analysed for reranking, remembered while open
+RERANKED = 30  # candidates scored again by the embedded scorer, at least
+RERANK, RERANK_PER_ARTICLE = 3, 3  # times the limit
 
 
 class ClusterIndex:
@@ -145,6 +150,8 @@ class ClusterBackend:
         self.shards = 1 + max(node["shard"] for node in nodes)
         self._writers: dict[str, object] = {}  # node name -> connection
         self._size: tuple[Size, Size] | None = None  # _sizes()
+        self._means: tuple[tuple[int, dict], tuple[int, dict]] | None = None  # _averages()
+        self._analysed: dict[int, rerank.Passage] = {}  # _article_passages()
 
     @classmethod
     def open(cls, location: Address) -> ClusterBackend:
@@ -188,7 +195,8 @@ class ClusterBackend:
             missing = list(dict.fromkeys(missing + failed))
         ranked = [(doc_id, 0.0, article) for doc_id, _, article in found[0]]
         if node is not None:
-            ranked = self._ranked(node, found[0])
+            ranked = self._ranked(node, found[0],
+                                  limit * (per_article and RERANK_PER_ARTICLE or RERANK))
         if per_article:
             ranked = _per_article(ranked, per_article)
         ranked = ranked[:limit]
@@ -209,24 +217,76 @@ class ClusterBackend:
                 + f" ORDER BY WEIGHT() DESC, id ASC LIMIT 0, {wanted}"
                 + f" OPTION max_matches={max(wanted, 1000)}, {ranker}")
 
-    def _ranked(self, node: Node, found: list[tuple]) -> list[tuple[int, float, int]]:
-        """(id, score, article) of the candidates ``found``, best first: each passage's
-        BM25F plus its article's."""
-        passages, articles = self._sizes()
-        scores = {article: 0.0 for _, _, article in found}
-        if scores and (text := sphinxql.article_match(node)):
-            options = sphinxql.ranker(plan.ARTICLE_K1, plan.ARTICLE_B,
-                                      sphinxql.ARTICLE_FIELD_WEIGHTS, articles.average)
-            rows = self._select(
-                f"SELECT id, WEIGHT() FROM {ARTICLES} WHERE MATCH(%s) AND id IN "
-                f"({', '.join(map(str, scores))}) LIMIT 0, {len(scores)} "
-                f"OPTION max_matches={max(len(scores), 1000)}, {options}", (text,))[0]
-            for article, weight in rows:
-                scores[article] = plan.ARTICLE_WEIGHT * sphinxql.score(weight, articles.count)
-        ranked = [(doc_id, sphinxql.score(weight, passages.count) + scores[article], article)
+    def _ranked(self, node: Node, found: list[tuple], best: int
+                ) -> list[tuple[int, float, int]]:
+        """(id, score, article) of the candidates ``found``, best first: Sphinx's order, and
+        the ``best`` of them (at least ``RERANKED``) scored again as the embedded backend
+        scores a passage and its article (``rerank.py``)."""
+        passages = self._sizes()[0]
+        ranked = [(doc_id, sphinxql.score(weight, passages.count), article)
                   for doc_id, weight, article in found]
-        ranked.sort(key=lambda item: (-item[1], item[0]))
-        return ranked
+        top, rest = ranked[:max(best, RERANKED)], ranked[max(best, RERANKED):]
+        exact, articles = self._rescored(node, top)
+        top = [(doc_id, exact[doc_id] + articles[article], article)
+               for doc_id, _, article in top]
+        top.sort(key=lambda item: (-item[1], item[0]))
+        return top + rest
+
+    def _rescored(self, node: Node, top: list[tuple]
+                  ) -> tuple[dict[int, float], dict[int, float]]:
+        """The embedded scorer's score of each passage, and of each one's article."""
+        found = rerank.clauses(plan.ranking(node))
+        texts = rerank.counting(found)
+        holders = self._counts("COUNT(*)", texts)
+        article_holders = self._counts("COUNT(DISTINCT article)", texts)
+        ids, keys = [doc_id for doc_id, _, _ in top], {article for _, _, article in top}
+        articles: dict[int, list] = {}
+        for doc_id, article in self._article_passages(keys):
+            articles.setdefault(article, []).append(self._analysed[doc_id])
+        passages = {doc_id: self._analysed[doc_id] for doc_id in ids}
+        (size, averages), (count, article_averages) = self._averages()
+        return (rerank.scores(found, passages, holders, size, averages),
+                rerank.article_scores(found, articles, article_holders, count,
+                                      article_averages))
+
+    def _article_passages(self, keys: set[int]) -> list[tuple[int, int]]:
+        """(id, article) of every passage of these articles, each analysed once
+        (``_analysed``, which keeps at most ``ANALYSED_KEPT``)."""
+        if not keys:
+            return []
+        found = self._select(f"SELECT id, article FROM {INDEX} WHERE article IN "
+                             f"({', '.join(map(str, keys))}) LIMIT 0, {MAX_MATCHES} "
+                             f"OPTION max_matches={MAX_MATCHES}")[0]
+        missing = [doc_id for doc_id, _ in found if doc_id not in self._analysed]
+        if len(self._analysed) + len(missing) > ANALYSED_KEPT:
+            self._analysed.clear()
+            missing = [doc_id for doc_id, _ in found]
+        self._analysed.update({doc_id: rerank.analysed(stored)
+                               for doc_id, stored in self._stored(missing).items()})
+        return found
+
+    def _counts(self, what: str, texts: list[str]) -> dict[str, int]:
+        """``what`` (a count) of the passages matching each MATCH() text."""
+        counts = {}
+        for chunk in _chunks(texts, MULTI_QUERIES):
+            rows = self._select("; ".join([f"SELECT {what} FROM {INDEX} WHERE MATCH(%s)"]
+                                          * len(chunk)), chunk)
+            counts.update({text: result[0][0] if result else 0
+                           for text, result in zip(chunk, rows, strict=True)})
+        return counts
+
+    def _averages(self) -> tuple[tuple[int, dict], tuple[int, dict]]:
+        """Passages and the mean length of each scored field, then articles and theirs
+        (``articles``: a title once, an article's headings each once); read once."""
+        if self._means is None:
+            fields = rerank.FIELDS
+            sums = ", ".join(f"SUM({name}_len)" for name in fields)
+            self._means = tuple(
+                (row[0], {name: total / (row[0] or 1)
+                          for name, total in zip(fields, row[1:], strict=True)})
+                for row in (self._select(f"SELECT COUNT(*), {sums} FROM {index}")[0][0]
+                            for index in (INDEX, ARTICLES)))
+        return self._means
 
     def _sizes(self) -> tuple[Size, Size]:
         """The passages and the articles in the cluster, as BM25F counts them (read once)."""
@@ -262,7 +322,8 @@ class ClusterBackend:
         if not ids:
             return {}
         found = self._select(f"SELECT id, stored FROM {INDEX} WHERE id IN "
-                             f"({', '.join(map(str, ids))}) LIMIT 0, {len(ids)}")[0]
+                             f"({', '.join(map(str, ids))}) LIMIT 0, {len(ids)} "
+                             f"OPTION max_matches={max(len(ids), 1000)}")[0]
         return {doc_id: stored_fields(value) for doc_id, value in found}
 
     def _where(self, condition: str, args=None, columns: str = "stored") -> list[tuple]:

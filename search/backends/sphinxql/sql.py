@@ -53,11 +53,12 @@ class NodeDown(IndexUnavailable):
 def connect(address: Address, what: str = "the cluster"):
     """A SphinxQL connection (autocommit); NodeDown when nothing answers there."""
     import pymysql
+    from pymysql.constants import CLIENT
 
     try:
         return pymysql.connect(host=address.host, port=address.port, autocommit=True,
                                charset="utf8", connect_timeout=3, read_timeout=60,
-                               write_timeout=60)
+                               write_timeout=60, client_flag=CLIENT.MULTI_STATEMENTS)
     except pymysql.err.OperationalError as error:
         raise NodeDown(f"{what} does not answer at {address} ({_reason(error)}); start it with "
                        "`search cluster start DIR` (or check the address)") from None

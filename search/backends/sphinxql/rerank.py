@@ -1,0 +1,163 @@
+"""The best candidates ranked again by the embedded backend's passage scorer.
+
+Sphinx's BM25F scores each unit pair as a keyword of its own; the embedded scorer
+(``backends/whoosh/scoring.py``) folds a word's pairs into the word's BM25F and adds a bonus
+for a typed run found as written. Here the best candidates' passages are analysed again (the
+same analysis the indexer ran) and scored with the embedded formulas, from the cluster's
+statistics: passages, mean field lengths, and the passages that hold each word or pair.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from math import log
+
+from ... import plan
+from ...analysis import fold, folded_bigrams, folded_units, folded_words, pairs, words
+from ...query import And, Or
+from .compile import WORD_FIELDS
+from .rows import PAIR_MARK
+from .sql import escape
+
+FIELDS = (plan.TEXT, plan.TITLE, plan.SECTION, plan.PAIRS)
+REPEATED = (plan.TITLE, plan.SECTION)  # the same in many passages of an article
+
+
+@dataclass
+class Passage:
+    """A passage's terms per field, and its fields' lengths in terms."""
+
+    terms: dict[str, Counter]
+    lengths: dict[str, int]
+
+
+def analysed(stored: dict) -> Passage:
+    folded = fold(stored["text"])
+    found = {plan.TEXT: [t.text for t in folded_words(folded)],
+             plan.TITLE: [t.text for t in words(stored["title"])],
+             plan.SECTION: [t.text for t in words(stored["section"])],
+             plan.PAIRS: folded_bigrams(folded)}
+    passage = Passage({name: Counter(terms) for name, terms in found.items()},
+                      {name: len(terms) for name, terms in found.items()})
+    passage.terms["units"] = Counter({"\0" + "\0".join(folded_units(folded)) + "\0": 1})
+    return passage
+
+
+def clauses(ranking) -> list:
+    """The plan's scored clauses: words, pair terms and phrases (none under NOT)."""
+    if isinstance(ranking, plan.Word | plan.Term | plan.Phrase):
+        return [ranking]
+    if isinstance(ranking, And | Or):
+        return [clause for child in ranking.children for clause in clauses(child)]
+    return []
+
+
+def counting(found: list) -> list[str]:
+    """A MATCH() text for each statistic the clauses need: the passages that hold each word
+    (in a word field, or all of its pairs) and those that have each pair term."""
+    texts = []
+    for clause in found:
+        if isinstance(clause, plan.Word):
+            word = clause.terms[0].text
+            held = [f"({WORD_FIELDS} {escape(word)})"]
+            if len(word_pairs := pairs(list(_units(word)))) > 0:
+                held.append("(@bigram " + " ".join(escape(PAIR_MARK + p) for p in word_pairs)
+                            + ")")
+            texts.append(" | ".join(held))
+        else:
+            for pair in _pair_terms(clause):
+                texts.append(f"@bigram {escape(PAIR_MARK + pair)}")
+    return list(dict.fromkeys(texts))
+
+
+def scores(found: list, passages: dict[int, Passage], holders: dict[str, int],
+           size: int, averages: dict[str, float]) -> dict[int, float]:
+    """Each passage's score: the embedded scorer's sum over the clauses."""
+    k1, b = plan.K1, plan.B
+    totals = dict.fromkeys(passages, 0.0)
+    words: dict[str, list[plan.Term]] = {}
+    for clause in found:
+        if isinstance(clause, plan.Word):
+            words.setdefault(clause.terms[0].text, []).extend(clause.terms)
+    for terms in words.values():
+        key = counting([plan.Word(tuple(terms))])[0]
+        weight = log(1 + (size - holders[key] + 0.5) / (holders[key] + 0.5))
+        for doc, passage in passages.items():
+            frequency = sum(term.boost * passage.terms[term.field][term.text]
+                            / _norm(passage, term.field, averages, b) for term in terms)
+            if frequency > 0:
+                totals[doc] += weight * frequency * (k1 + 1) / (frequency + k1)
+    for clause in found:
+        if isinstance(clause, plan.Word):
+            continue
+        boost = clause.boost
+        for pair in _pair_terms(clause):
+            weight = log(size / (holders[f"@bigram {escape(PAIR_MARK + pair)}"] + 1)) + 1
+            for doc, passage in passages.items():
+                if isinstance(clause, plan.Phrase) and not _holds(passage, clause.units):
+                    continue
+                tf = passage.terms[plan.PAIRS][pair]
+                if tf:
+                    norm = _norm(passage, plan.PAIRS, averages, b)
+                    totals[doc] += boost * weight * tf * (k1 + 1) / (tf + k1 * norm)
+    return totals
+
+
+def _norm(passage: Passage, field: str, averages: dict[str, float], b: float) -> float:
+    return (1 - b) + b * passage.lengths[field] / (averages[field] or 1)
+
+
+def _pair_terms(clause) -> list[str]:
+    """A phrase's pairs (each time it has one, as Whoosh scores a phrase), or a pair term."""
+    if isinstance(clause, plan.Phrase):
+        return pairs(list(clause.units))
+    return [clause.text] if clause.field == plan.PAIRS else []
+
+
+def _holds(passage: Passage, units: tuple[str, ...]) -> bool:
+    joined = next(iter(passage.terms["units"]))
+    return ("\0" + "\0".join(units) + "\0") in joined
+
+
+def _units(word: str) -> list[str]:
+    return folded_units(word)
+
+
+def article_scores(found: list, articles: dict[int, list[Passage]], holders: dict[str, int],
+                   size: int, averages: dict[str, float]) -> dict[int, float]:
+    """Each article's term (``scoring.ArticleTerm``): the BM25F of the query's words over
+    the whole article, its passages' text and pairs added up, its title and heading path
+    counted once (the most of any passage); ``holders``: the articles holding each word."""
+    k1, b = plan.ARTICLE_K1, plan.ARTICLE_B
+    totals = dict.fromkeys(articles, 0.0)
+    words: dict[str, list[plan.Term]] = {}
+    for clause in found:
+        if isinstance(clause, plan.Word):
+            words.setdefault(clause.terms[0].text, []).extend(clause.terms)
+    wanted: dict[str, set[str]] = {}
+    for terms in words.values():
+        for term in terms:
+            wanted.setdefault(term.field, set()).add(term.text)
+    for article, passages in articles.items():
+        whole = _article(passages, wanted)
+        for terms in words.values():
+            key = counting([plan.Word(tuple(terms))])[0]
+            frequency = sum(term.boost * whole.terms[term.field][term.text]
+                            / _norm(whole, term.field, averages, b) for term in terms)
+            if frequency > 0:
+                weight = log(1 + (size - holders[key] + 0.5) / (holders[key] + 0.5))
+                totals[article] += weight * frequency * (k1 + 1) / (frequency + k1)
+    return {article: plan.ARTICLE_WEIGHT * total for article, total in totals.items()}
+
+
+def _article(passages: list[Passage], wanted: dict[str, set[str]]) -> Passage:
+    """An article as one passage, for the ``wanted`` terms of each field: text and pairs
+    added up, title and headings at most."""
+    terms, lengths = {}, {}
+    for field in FIELDS:
+        combine = max if field in REPEATED else sum
+        terms[field] = Counter({term: combine(p.terms[field][term] for p in passages)
+                                for term in wanted.get(field, ())})
+        lengths[field] = combine(passage.lengths[field] for passage in passages)
+    return Passage(terms, lengths)
