@@ -20,7 +20,6 @@ import socket
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
-from dataclasses import dataclass
 
 from ... import plan
 from ...backend import FACETS, Filters, Hit, Record, SearchResult
@@ -130,18 +129,6 @@ def _nodes(connection, location: Address) -> list[dict]:
                   key=lambda node: (node["shard"], node["replica"]))
 
 
-@dataclass(frozen=True)
-class Size:
-    """How many documents an index holds, and their texts' words in all."""
-
-    count: int
-    words: int
-
-    @property
-    def average(self) -> float:
-        return self.words / self.count if self.count else 1.0
-
-
 class ClusterBackend:
     """An open connection to a cluster's aggregator, and to its shards' mirrors to write."""
 
@@ -149,7 +136,6 @@ class ClusterBackend:
         self.location, self.connection, self.nodes = location, connection, nodes
         self.shards = 1 + max(node["shard"] for node in nodes)
         self._writers: dict[str, object] = {}  # node name -> connection
-        self._size: tuple[Size, Size] | None = None  # _sizes()
         self._means: tuple[tuple[int, dict], tuple[int, dict]] | None = None  # _averages()
         self._analysed: dict[int, rerank.Passage] = {}  # _article_passages()
 
@@ -174,8 +160,9 @@ class ClusterBackend:
     def search(self, node: Node | None, limit: int, filters: Filters | None = None,
                facets: tuple[str, ...] = FACETS, per_article: int | None = None) -> SearchResult:
         """Two statements: one counts the passages that hold the query (and its facets),
-        matching only; one ranks them by BM25F in Sphinx, the best ``candidates`` of which
-        are then ranked again with their articles' BM25F added (``plan.ARTICLE_WEIGHT``)."""
+        matching only; one ranks them by BM25F in Sphinx, the best of which are then scored
+        again as the embedded backend scores them, their articles' term included
+        (``_ranked``)."""
         conditions, args = sphinxql.where(filters)
         held = sphinxql.matching(node) if node is not None else None
         where = " AND ".join((["MATCH(%s)"] if held else []) + conditions)
@@ -211,7 +198,7 @@ class ClusterBackend:
         after MAYBE, and BM25F (``compile.ranker``)."""
         wanted = candidates(limit, per_article)
         ranker = sphinxql.ranker(plan.K1, plan.B, sphinxql.FIELD_WEIGHTS,
-                                 self._sizes()[0].average)
+                                 self._averages()[0][1][plan.TEXT])
         return (f"SELECT id, WEIGHT(), article FROM {INDEX} WHERE "
                 + " AND ".join(["MATCH(%s)", *conditions])
                 + f" ORDER BY WEIGHT() DESC, id ASC LIMIT 0, {wanted}"
@@ -222,8 +209,8 @@ class ClusterBackend:
         """(id, score, article) of the candidates ``found``, best first: Sphinx's order, and
         the ``best`` of them (at least ``RERANKED``) scored again as the embedded backend
         scores a passage and its article (``rerank.py``)."""
-        passages = self._sizes()[0]
-        ranked = [(doc_id, sphinxql.score(weight, passages.count), article)
+        passages = self._averages()[0][0]
+        ranked = [(doc_id, sphinxql.score(weight, passages), article)
                   for doc_id, weight, article in found]
         top, rest = ranked[:max(best, RERANKED)], ranked[max(best, RERANKED):]
         exact, articles = self._rescored(node, top)
@@ -287,14 +274,6 @@ class ClusterBackend:
                 for row in (self._select(f"SELECT COUNT(*), {sums} FROM {index}")[0][0]
                             for index in (INDEX, ARTICLES)))
         return self._means
-
-    def _sizes(self) -> tuple[Size, Size]:
-        """The passages and the articles in the cluster, as BM25F counts them (read once)."""
-        if self._size is None:
-            self._size = tuple(Size(*self._select(f"SELECT COUNT(*), SUM(text_len) FROM "
-                                                   f"{index}")[0][0])
-                               for index in (INDEX, ARTICLES))
-        return self._size
 
     def _answer(self, statement: str, args) -> tuple[list[list[tuple]], int, list[str]]:
         """(result sets, total found, what did not answer): an agent that failed is asked

@@ -29,8 +29,6 @@ SCALE = 1_000_000  # WEIGHT() is an integer: the expression's value times this
 FIELD_WEIGHTS = {"text": 10, "title": round(10 * plan.TITLE_BOOST),
                  "section": round(10 * plan.SECTION_BOOST),
                  "bigram": round(10 * plan.WRITTEN_BOOST), "heading_bigram": 0, "units": 0}
-ARTICLE_FIELD_WEIGHTS = {name: FIELD_WEIGHTS[name] for name in ("text", "title", "section",
-                                                                 "bigram")}
 
 
 def match(node: Node | None) -> str | None:
@@ -109,12 +107,6 @@ def ranker(k1: float, b: float, fields: dict[str, int], average: float) -> str:
 def score(weight: int, documents: int) -> float:
     """A WEIGHT() of ``ranker`` on the embedded backend's scale (``documents``: N)."""
     return weight / SCALE * 2 * math.log(documents + 1)
-
-
-def article_match(node: Node) -> str | None:
-    """The plan's terms alone (OR), which rank an article."""
-    ranked = _ranking_terms(plan.ranking(node))
-    return " | ".join(ranked) if ranked else None
 
 
 def where(filters: Filters | None) -> tuple[list[str], list]:
