@@ -26,22 +26,24 @@ REPEATED = (plan.TITLE, plan.SECTION)  # the same in many passages of an article
 
 @dataclass
 class Passage:
-    """A passage's terms per field, and its fields' lengths in terms."""
+    """A passage's terms per field, its fields' lengths in terms, and its text's units
+    joined (``_joined``), where a phrase is looked for."""
 
     terms: dict[str, Counter]
     lengths: dict[str, int]
+    units: str = ""
 
 
 def analysed(stored: dict) -> Passage:
+    """A passage's stored fields analysed as the indexer analysed them."""
     folded = fold(stored["text"])
-    found = {plan.TEXT: [t.text for t in folded_words(folded)],
-             plan.TITLE: [t.text for t in words(stored["title"])],
-             plan.SECTION: [t.text for t in words(stored["section"])],
+    found = {plan.TEXT: [token.text for token in folded_words(folded)],
+             plan.TITLE: [token.text for token in words(stored["title"])],
+             plan.SECTION: [token.text for token in words(stored["section"])],
              plan.PAIRS: folded_bigrams(folded)}
-    passage = Passage({name: Counter(terms) for name, terms in found.items()},
-                      {name: len(terms) for name, terms in found.items()})
-    passage.terms["units"] = Counter({"\0" + "\0".join(folded_units(folded)) + "\0": 1})
-    return passage
+    return Passage({name: Counter(terms) for name, terms in found.items()},
+                   {name: len(terms) for name, terms in found.items()},
+                   _joined(folded_units(folded)))
 
 
 def clauses(ranking) -> list:
@@ -61,7 +63,7 @@ def counting(found: list) -> list[str]:
         if isinstance(clause, plan.Word):
             word = clause.terms[0].text
             held = [f"({WORD_FIELDS} {escape(word)})"]
-            if len(word_pairs := pairs(list(_units(word)))) > 0:
+            if word_pairs := pairs(folded_units(word)):
                 held.append("(@bigram " + " ".join(escape(PAIR_MARK + p) for p in word_pairs)
                             + ")")
             texts.append(" | ".join(held))
@@ -76,11 +78,7 @@ def scores(found: list, passages: dict[int, Passage], holders: dict[str, int],
     """Each passage's score: the embedded scorer's sum over the clauses."""
     k1, b = plan.K1, plan.B
     totals = dict.fromkeys(passages, 0.0)
-    words: dict[str, list[plan.Term]] = {}
-    for clause in found:
-        if isinstance(clause, plan.Word):
-            words.setdefault(clause.terms[0].text, []).extend(clause.terms)
-    for terms in words.values():
+    for terms in _word_terms(found):
         key = counting([plan.Word(tuple(terms))])[0]
         weight = log(1 + (size - holders[key] + 0.5) / (holders[key] + 0.5))
         for doc, passage in passages.items():
@@ -104,6 +102,16 @@ def scores(found: list, passages: dict[int, Passage], holders: dict[str, int],
     return totals
 
 
+def _word_terms(found: list) -> list[list[plan.Term]]:
+    """The terms of each word (a word typed twice: its terms twice, added up before they
+    saturate, as the embedded scorer does)."""
+    grouped: dict[str, list[plan.Term]] = {}
+    for clause in found:
+        if isinstance(clause, plan.Word):
+            grouped.setdefault(clause.terms[0].text, []).extend(clause.terms)
+    return list(grouped.values())
+
+
 def _norm(passage: Passage, field: str, averages: dict[str, float], b: float) -> float:
     return (1 - b) + b * passage.lengths[field] / (averages[field] or 1)
 
@@ -116,12 +124,12 @@ def _pair_terms(clause) -> list[str]:
 
 
 def _holds(passage: Passage, units: tuple[str, ...]) -> bool:
-    joined = next(iter(passage.terms["units"]))
-    return ("\0" + "\0".join(units) + "\0") in joined
+    """Whether the passage's text holds the units in a row."""
+    return _joined(units) in passage.units
 
 
-def _units(word: str) -> list[str]:
-    return folded_units(word)
+def _joined(units) -> str:
+    return "\0" + "\0".join(units) + "\0"
 
 
 def article_scores(found: list, articles: dict[int, list[Passage]], holders: dict[str, int],
@@ -131,17 +139,13 @@ def article_scores(found: list, articles: dict[int, list[Passage]], holders: dic
     counted once (the most of any passage); ``holders``: the articles holding each word."""
     k1, b = plan.ARTICLE_K1, plan.ARTICLE_B
     totals = dict.fromkeys(articles, 0.0)
-    words: dict[str, list[plan.Term]] = {}
-    for clause in found:
-        if isinstance(clause, plan.Word):
-            words.setdefault(clause.terms[0].text, []).extend(clause.terms)
+    grouped = _word_terms(found)
     wanted: dict[str, set[str]] = {}
-    for terms in words.values():
-        for term in terms:
-            wanted.setdefault(term.field, set()).add(term.text)
+    for term in (term for terms in grouped for term in terms):
+        wanted.setdefault(term.field, set()).add(term.text)
     for article, passages in articles.items():
         whole = _article(passages, wanted)
-        for terms in words.values():
+        for terms in grouped:
             key = counting([plan.Word(tuple(terms))])[0]
             frequency = sum(term.boost * whole.terms[term.field][term.text]
                             / _norm(whole, term.field, averages, b) for term in terms)
