@@ -79,13 +79,14 @@ ARTICLE_COLUMNS = ("id", "text", "title", "section", "bigram", "file")
 
 def article_row(records: list[Record]) -> tuple:
     """The values of ``ARTICLE_COLUMNS`` for an article, from its passages' records: its
-    text and pairs are theirs, its title once, each heading path once."""
+    text and pairs are theirs, its title once, and its longest heading path, so that its
+    field lengths are those the embedded scorer gives an article (``scoring.ArticleTerm``)."""
     first = records[0]
-    sections = dict.fromkeys(_joined(record.tokens["section"]) for record in records)
+    longest = max((record.tokens["section"] for record in records), key=len)
     return (
         article_key(first.stored["path"], first.stored["article_id"]),
         " ".join(_joined(record.tokens["text"]) for record in records),
-        _joined(first.tokens["title"]), " ".join(sections),
+        _joined(first.tokens["title"]), _joined(longest),
         " ".join(_pairs(record.tokens["bigram"]) for record in records),
         file_key(first.stored["path"]),
     )
