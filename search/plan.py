@@ -11,6 +11,7 @@ match is not decided here: a passage matches when it holds the query's needles
 from __future__ import annotations
 
 from dataclasses import dataclass
+from math import log
 
 from .analysis import pairs, units
 from .query import And, Node, Not, Or, Words
@@ -26,6 +27,17 @@ K1, B = 0.9, 0.4  # BM25F of a passage: tuned on cmrc2018 dev, checked on trial 
 # The article's BM25F counts as much as the passage's, with the textbook k1 and b of whole
 # documents (tuned on the first 500 news-titles queries, checked on the rest).
 ARTICLE_WEIGHT, ARTICLE_K1, ARTICLE_B = 1.0, 1.2, 0.75
+
+
+def idf(documents: int, holding: int) -> float:
+    """The probabilistic IDF of Lucene: log(1 + (N - n + .5) / (n + .5))."""
+    return log(1 + (documents - holding + 0.5) / (holding + 0.5))
+
+
+def bm25(frequency, weight: float, k1: float):
+    """Saturated (length-normalised) frequencies times the word's ``weight`` (its IDF); a
+    number or a numpy array."""
+    return weight * frequency * (k1 + 1) / (frequency + k1)
 
 
 @dataclass(frozen=True)

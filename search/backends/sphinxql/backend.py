@@ -25,8 +25,8 @@ from ... import plan
 from ...backend import FACETS, Filters, Hit, Record, SearchResult
 from ...errors import IndexUnavailable
 from ...query import Node
+from . import cluster, rerank
 from . import compile as sphinxql
-from . import rerank
 from .cluster import ARTICLES, INDEX, META
 from .rows import (
     ARTICLE_COLUMNS,
@@ -44,7 +44,7 @@ FACET_ATTRIBUTE = {**PLACE_ATTRIBUTES, "source": "source", "year": "year"}
 FACET_LIMIT = 100_000  # values of a facet, or files (all of them: a cluster of more files
 # would count only these)
 MAX_MATCHES = 10_000  # ranked candidates a query may ask for
-CANDIDATES = 200  # passages ranked again with their articles' term, at least
+CANDIDATES = 200  # passages Sphinx ranks for a query, at least
 INSERT_ROWS = 200  # rows per INSERT statement
 PAGE = 5_000  # rows per read when walking every passage
 LOCK_ID = key("lock")
@@ -52,7 +52,7 @@ ASKS = 3  # times a query is asked while a shard does not answer
 MULTI_QUERIES = 32  # statements in one batch, at most (Sphinx 2.2.11)
 ANALYSED_KEPT = 50_000  # passages analysed for reranking, remembered while open
 RERANKED = 30  # candidates scored again by the embedded scorer, at least
-RERANK, RERANK_PER_ARTICLE = 3, 3  # times the limit
+RERANK = 3  # candidates scored again: this many times the limit, at least RERANKED
 
 
 class ClusterIndex:
@@ -183,7 +183,7 @@ class ClusterBackend:
         ranked = [(doc_id, 0.0, article) for doc_id, _, article in found[0]]
         if node is not None:
             ranked = self._ranked(node, found[0],
-                                  limit * (per_article and RERANK_PER_ARTICLE or RERANK))
+                                  limit * RERANK)
         if per_article:
             ranked = _per_article(ranked, per_article)
         ranked = ranked[:limit]
@@ -505,8 +505,8 @@ class Transaction:
 
 
 def candidates(limit: int, per_article: int | None) -> int:
-    """How many passages Sphinx ranks for the article term to rank again: enough that the
-    best ``limit`` (at most ``per_article`` an article) are among them."""
+    """How many passages Sphinx ranks: enough that the best ``limit`` (at most
+    ``per_article`` an article) are among them."""
     return min(MAX_MATCHES, max(CANDIDATES, limit * (10 if per_article else 4)))
 
 
@@ -555,7 +555,7 @@ def _indexer_lock(location: Address):
         except NodeDown:
             holder = run(connection, f"SELECT value FROM {META} WHERE id = {LOCK_ID}")[0]
             held = json.loads(holder[0][0]) if holder else {}
-            if held.get("host") == me["host"] and not _alive(held.get("pid", 0)):
+            if held.get("host") == me["host"] and not cluster.alive(held.get("pid", 0)):
                 run(connection, statement.replace("INSERT", "REPLACE"),
                     (LOCK_ID, json.dumps(me)))
             else:
@@ -567,14 +567,3 @@ def _indexer_lock(location: Address):
             yield
         finally:
             run(connection, f"DELETE FROM {META} WHERE id = {LOCK_ID}")
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except (PermissionError, OverflowError):
-        return True
-    return pid > 0
-

@@ -230,7 +230,7 @@ def stop(cluster: Cluster, nodes: list[Node] | None = None) -> list[str]:
     for pid in running.values():
         os.kill(pid, signal.SIGTERM)  # searchd saves its RT indexes, then exits
     for pid in running.values():
-        while _alive(pid):
+        while alive(pid):
             time.sleep(0.05)
     return list(running)
 
@@ -256,10 +256,10 @@ def _pid(cluster: Cluster, node: Node) -> int | None:
         pid = int((cluster.folder / node.name / "searchd.pid").read_text().strip())
     except (OSError, ValueError):
         return None
-    return pid if _alive(pid) else None
+    return pid if alive(pid) else None
 
 
-def _alive(pid: int) -> bool:
+def alive(pid: int) -> bool:
     """Whether the process runs (one that exited but was not reaped is a zombie: where the
     init process does not reap, a stopped searchd stays one)."""
     try:

@@ -79,18 +79,18 @@ def scores(found: list, passages: dict[int, Passage], holders: dict[str, int],
     k1, b = plan.K1, plan.B
     totals = dict.fromkeys(passages, 0.0)
     for terms in _word_terms(found):
-        key = counting([plan.Word(tuple(terms))])[0]
-        weight = log(1 + (size - holders[key] + 0.5) / (holders[key] + 0.5))
+        weight = plan.idf(size, holders[_holding(terms)])
         for doc, passage in passages.items():
             frequency = sum(term.boost * passage.terms[term.field][term.text]
                             / _norm(passage, term.field, averages, b) for term in terms)
             if frequency > 0:
-                totals[doc] += weight * frequency * (k1 + 1) / (frequency + k1)
+                totals[doc] += plan.bm25(frequency, weight, k1)
     for clause in found:
         if isinstance(clause, plan.Word):
             continue
         boost = clause.boost
         for pair in _pair_terms(clause):
+            # Whoosh's own IDF, which the embedded scorer gives pair terms and phrases
             weight = log(size / (holders[f"@bigram {escape(PAIR_MARK + pair)}"] + 1)) + 1
             for doc, passage in passages.items():
                 if isinstance(clause, plan.Phrase) and not _holds(passage, clause.units):
@@ -100,6 +100,11 @@ def scores(found: list, passages: dict[int, Passage], holders: dict[str, int],
                     norm = _norm(passage, plan.PAIRS, averages, b)
                     totals[doc] += boost * weight * tf * (k1 + 1) / (tf + k1 * norm)
     return totals
+
+
+def _holding(terms: list[plan.Term]) -> str:
+    """The MATCH() text that counts the holders of a word (``counting``)."""
+    return counting([plan.Word(tuple(terms))])[0]
 
 
 def _word_terms(found: list) -> list[list[plan.Term]]:
@@ -143,15 +148,14 @@ def article_scores(found: list, articles: dict[int, list[Passage]], holders: dic
     wanted: dict[str, set[str]] = {}
     for term in (term for terms in grouped for term in terms):
         wanted.setdefault(term.field, set()).add(term.text)
+    weights = [plan.idf(size, holders[_holding(terms)]) for terms in grouped]
     for article, passages in articles.items():
         whole = _article(passages, wanted)
-        for terms in grouped:
-            key = counting([plan.Word(tuple(terms))])[0]
+        for terms, weight in zip(grouped, weights, strict=True):
             frequency = sum(term.boost * whole.terms[term.field][term.text]
                             / _norm(whole, term.field, averages, b) for term in terms)
             if frequency > 0:
-                weight = log(1 + (size - holders[key] + 0.5) / (holders[key] + 0.5))
-                totals[article] += weight * frequency * (k1 + 1) / (frequency + k1)
+                totals[article] += plan.bm25(frequency, weight, k1)
     return {article: plan.ARTICLE_WEIGHT * total for article, total in totals.items()}
 
 

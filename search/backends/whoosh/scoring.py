@@ -27,7 +27,6 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from math import log
 
 import numpy as np
 from whoosh import query as wq
@@ -36,6 +35,7 @@ from whoosh.matching import ListMatcher
 from whoosh.util.numeric import byte_to_length
 
 from ...analysis import fold, folded_units, is_ascii, pairs
+from ...plan import bm25, idf
 
 _LENGTH_OF_BYTE = np.array([byte_to_length(b) if b else 0 for b in range(256)], dtype=float)
 PAIRS_FIELD = "bigram"  # where a Word's unit pairs are
@@ -361,16 +361,6 @@ def fixed_bytes(column) -> bytes:
     after the last one written have the default, 0, and are left out."""
     assert column._fixedlen == 1
     return column._dbfile.get(column._basepos, column._count)
-
-
-def idf(documents: int, holding: int) -> float:
-    """The probabilistic IDF of Lucene: log(1 + (N - n + .5) / (n + .5))."""
-    return log(1 + (documents - holding + 0.5) / (holding + 0.5))
-
-
-def bm25(frequency: np.ndarray, weight: float, k1: float) -> np.ndarray:
-    """Saturated (length-normalised) frequencies times the word's ``weight`` (its IDF)."""
-    return weight * frequency * (k1 + 1) / (frequency + k1)
 
 
 def top(scores: np.ndarray, candidates: np.ndarray, limit: int) -> list[int]:
