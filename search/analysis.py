@@ -24,13 +24,19 @@ The chain is small filters composed:
 from __future__ import annotations
 
 import functools
+import importlib.machinery
+import importlib.util
 import itertools
 import re
+import sys
+import threading
 import unicodedata
 from operator import itemgetter
 from typing import NamedTuple
 
 import opencc
+
+from .lexicon import Lexicon, Segmenter
 
 ANALYZER_VERSION = "words+bigrams/2"
 _T2S = opencc.OpenCC("t2s")
@@ -40,13 +46,46 @@ END = "$"  # paired with a text's last unit: no unit contains it
 ASCII_JOIN = "_"  # between two ASCII units of a pair: no unit contains it
 
 
-@functools.cache
-def _jieba():
-    """rjieba, imported on first use: loading its dictionary takes 0.12 s, which commands
-    that segment nothing (stats, show, quote) do not pay."""
-    import rjieba
+SMALL_TEXTS = 2_000  # characters: past this many, building the whole dictionary pays
+_SMALL_LOCK = threading.Lock()  # the small jieba grows with each text: one text at a time
 
-    return rjieba
+
+@functools.cache
+def _jieba_type():
+    """rjieba's ``Jieba``, without importing the ``rjieba`` package: its ``__init__`` builds
+    the whole dictionary (0.12 s) for a default instance."""
+    package = importlib.util.find_spec("rjieba")
+    spec = importlib.machinery.PathFinder.find_spec("rjieba.rjieba",
+                                                    package.submodule_search_locations)
+    if "rjieba.rjieba" not in sys.modules:  # a PyO3 module is initialised once a process
+        module = importlib.util.module_from_spec(spec)
+        sys.modules["rjieba.rjieba"] = module
+        spec.loader.exec_module(module)
+    return sys.modules["rjieba.rjieba"].Jieba
+
+
+@functools.cache
+def _full_jieba():
+    """jieba with its whole dictionary, built on first use."""
+    return _jieba_type()()
+
+
+@functools.cache
+def _small_jieba() -> Segmenter:
+    return Segmenter(Lexicon.load(), _jieba_type())
+
+
+def _segment(how: str, text: str, **options):
+    """rjieba's ``how`` (cut, cut_for_search, tokenize) of ``text``. The first SMALL_TEXTS
+    characters a process segments go to a jieba holding only their dictionary words (see
+    lexicon.py): a query pays milliseconds, not the whole dictionary's 0.12 s; the same cut."""
+    if _full_jieba.cache_info().currsize == 0:
+        with _SMALL_LOCK:
+            small = _small_jieba()
+            if small.characters + len(text) <= SMALL_TEXTS:
+                small.add(text)
+                return getattr(small.jieba, how)(text, **options)
+    return getattr(_full_jieba(), how)(text, **options)
 
 
 class Token(NamedTuple):
@@ -103,7 +142,7 @@ def words(text: str) -> list[Token]:
 
 def folded_words(folded: str) -> list[Token]:
     """``words`` of a text already folded (indexing folds a passage once for all its uses)."""
-    tokens = _jieba().tokenize(folded, mode="search")
+    tokens = _segment("tokenize", folded, mode="search")
     tokens.sort(key=itemgetter(2), reverse=True)  # by start, then longest first (stable)
     tokens.sort(key=itemgetter(1))
     out: list[Token] = []
@@ -131,7 +170,7 @@ def word_bounds(tokens: list[Token]) -> tuple[set[int], set[int]]:
 
 def query_words(text: str) -> list[str]:
     """The precise-cut words of a query string, punctuation dropped."""
-    return [word for word in _jieba().cut(fold(text)) if _is_word(word)]
+    return [word for word in _segment("cut", fold(text)) if _is_word(word)]
 
 
 def sub_words(word: str) -> list[str]:
@@ -143,7 +182,7 @@ def sub_words(word: str) -> list[str]:
     (['迎国庆', '国庆'], ['市场竞争'])
     """
     inner = {word[1:], word[:-1]}
-    glued = [part for part in _jieba().cut_for_search(word) if len(part) > 1 and part in inner]
+    glued = [part for part in _segment("cut_for_search", word) if len(part) > 1 and part in inner]
     return [word, *dict.fromkeys(glued)]
 
 
@@ -171,11 +210,11 @@ def _detached(folded: str, detach: frozenset[str]) -> list[str]:
     """rjieba's cut, with the ``detach`` characters cut off the end of guessed words: words
     of three or more characters that are single characters without the guessing."""
     unguessed, pos = set(), 0
-    for word in _jieba().cut(folded, hmm=False):
+    for word in _segment("cut", folded, hmm=False):
         unguessed.add((pos, pos + len(word)))
         pos += len(word)
     out, pos = [], 0
-    for word in _jieba().cut(folded):
+    for word in _segment("cut", folded):
         start, pos = pos, pos + len(word)
         if len(word) > 2 and word[-1] in detach \
                 and all((i, i + 1) in unguessed for i in range(start, pos)):

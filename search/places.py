@@ -92,11 +92,14 @@ class Gazetteer:
         if full:
             self.full_names.add(name)
 
-    def build(self) -> None:
-        self.automaton = ahocorasick.Automaton()
-        for name in self.names:
-            self.automaton.add_word(name, name)
-        self.automaton.make_automaton()
+    def _names_automaton(self) -> ahocorasick.Automaton:
+        """The automaton over all names, built on first use (a filter only looks names up)."""
+        if self.automaton is None:
+            self.automaton = ahocorasick.Automaton()
+            for name in self.names:
+                self.automaton.add_word(name, name)
+            self.automaton.make_automaton()
+        return self.automaton
 
     def lookup(self, value: str) -> list[Place]:
         """Places a user's filter value names (any script, full or short form)."""
@@ -107,7 +110,7 @@ class Gazetteer:
 
         A run of names that jieba keeps as one word (山西大同) counts as on the boundaries.
         """
-        raw = [(end + 1 - len(name), end + 1, name) for end, name in self.automaton.iter(folded)]
+        raw = [(end + 1 - len(name), end + 1, name) for end, name in self._names_automaton().iter(folded)]
         starts, ends = set(word_starts), set(word_ends)
         for _ in range(3):  # names next to each other extend the word boundaries
             for start, end, _name in raw:
@@ -129,9 +132,14 @@ class Gazetteer:
         return kept
 
 
-def _short_forms(full: str, nations: list[str]) -> list[str]:
+def _ethnic_name(nations: list[str]) -> re.Pattern:
+    """An autonomous area's name: place, nations, 自治 and the rest (湘西, 土家族苗族, 自治州)."""
+    return re.compile(r"(.{2,}?)((" + "|".join(nations) + r")族?)+(自治.*)$")
+
+
+def _short_forms(full: str, ethnic_name: re.Pattern) -> list[str]:
     """Short names of an official name: 湘西土家族苗族自治州 -> 湘西, 新疆维吾尔自治区 -> 新疆."""
-    ethnic = re.match(r"(.{2,}?)((" + "|".join(nations) + r")族?)+(自治.*)$", full)
+    ethnic = ethnic_name.match(full)
     name = ethnic.group(1) + ethnic.group(4) if ethnic else full
     for suffix in _SUFFIXES:
         if name.endswith(suffix) and len(name) - len(suffix) >= 2:
@@ -153,11 +161,13 @@ def gazetteer() -> Gazetteer:
     nations = [row["nation"].removesuffix("族") for row in
                csv.DictReader(data.joinpath("nations.csv").open(encoding="utf-8"))]
     nations.sort(key=len, reverse=True)
+    ethnic_name = _ethnic_name(nations)
     rows = [(row["adcode"], row["name"]) for row in
             csv.DictReader(data.joinpath("adcodes.csv").open(encoding="utf-8"))
             if not row["name"].endswith("直辖") and not row["adcode"].startswith("99")]
     full_by_code = dict(rows)
-    short = {code: (_short_forms(name, nations) or [name])[0] for code, name in rows}
+    forms = {code: _short_forms(name, ethnic_name) for code, name in rows}
+    short = {code: (forms[code] or [name])[0] for code, name in rows}
     gaz = Gazetteer()
     for code, full in rows:
         prov_code, city_code = code[:2] + "0" * 10, code[:4] + "0" * 8
@@ -174,7 +184,7 @@ def gazetteer() -> Gazetteer:
         place = Place(code, short[code], full, level, city, province)
         gaz.places[code] = place
         gaz.add_name(full, place, full=True)
-        for name in _short_forms(full, nations):
+        for name in forms[code]:
             gaz.add_name(name, place, full=False)
         assert full_by_code[code] == full
     aliases = data.joinpath("place_aliases.tsv").read_text(encoding="utf-8").splitlines()
@@ -184,7 +194,6 @@ def gazetteer() -> Gazetteer:
             gaz.add_name(alias, gaz.places[code], full=True)
     listed = data.joinpath("everyday_words.txt").read_text(encoding="utf-8").split()
     gaz.everyday = frozenset(COMMON_WORDS) | frozenset(listed)
-    gaz.build()
     return gaz
 
 

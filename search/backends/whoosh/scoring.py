@@ -288,7 +288,7 @@ class Scorer:
             blocks = [self.blocks(number, field, term) for term in set(pairs(found))]
             if not all(blocks):
                 continue
-            candidates = functools.reduce(np.intersect1d, map(docnums_of, blocks)) + offset
+            candidates = functools.reduce(_intersect, map(docnums_of, blocks)) + offset
             if known is not None:
                 candidates = candidates[~known[candidates]]
             for docnum in candidates.tolist():
@@ -419,3 +419,9 @@ def _joined(found) -> str:
 def docnums_of(blocks: list[Block]) -> np.ndarray:
     """The docnums of a posting list read as blocks."""
     return np.concatenate([ids for ids, _, _ in blocks])
+
+
+def _intersect(these: np.ndarray, those: np.ndarray) -> np.ndarray:
+    """The sorted docnums in both; a posting list holds a docnum once, so numpy need not
+    make them unique (its ``unique`` imports ``numpy.ma``: 30 ms of a query)."""
+    return np.intersect1d(these, those, assume_unique=True)
