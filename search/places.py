@@ -110,7 +110,8 @@ class Gazetteer:
 
         A run of names that jieba keeps as one word (山西大同) counts as on the boundaries.
         """
-        raw = [(end + 1 - len(name), end + 1, name) for end, name in self._names_automaton().iter(folded)]
+        raw = [(end + 1 - len(name), end + 1, name)
+               for end, name in self._names_automaton().iter(folded)]
         starts, ends = set(word_starts), set(word_ends)
         for _ in range(3):  # names next to each other extend the word boundaries
             for start, end, _name in raw:
