@@ -129,13 +129,12 @@ def _build_ours(corpus: Path, location):
 def _cluster_bytes(address) -> int:
     """The bytes of the cluster's indexes on disk, once each shard has saved its RAM chunk."""
     from search.backends.sphinxql.backend import ClusterBackend
-    from search.backends.sphinxql.cluster import ARTICLES, INDEX
+    from search.backends.sphinxql.cluster import INDEX
 
     backend = ClusterBackend.open(address)
     try:
         for shard in range(backend.shards):
-            for index in (INDEX, ARTICLES):
-                backend.write(shard, f"FLUSH RTINDEX {index}")
+            backend.write(shard, f"FLUSH RTINDEX {INDEX}")
     finally:
         backend.close()
     return sum(_disk_bytes(path) for path in Path.cwd().glob("cluster/*/data"))

@@ -14,9 +14,12 @@ next run deletes what is there of it and writes it again.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import queue
 import socket
+import threading
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
@@ -27,18 +30,9 @@ from ...errors import IndexUnavailable
 from ...query import Node
 from . import cluster, rerank
 from . import compile as sphinxql
-from .cluster import ARTICLES, INDEX, META
-from .rows import (
-    ARTICLE_COLUMNS,
-    COLUMNS,
-    PLACE_ATTRIBUTES,
-    article_row,
-    file_key,
-    place_names,
-    row,
-    stored_fields,
-)
-from .sql import Address, NodeDown, connect, key, run, warnings
+from .cluster import INDEX, META
+from .rows import COLUMNS, PLACE_ATTRIBUTES, article_rows, file_key, place_names, stored_fields
+from .sql import Address, NodeDown, connect, key, literal, run, warnings
 
 FACET_ATTRIBUTE = {**PLACE_ATTRIBUTES, "source": "source", "year": "year"}
 FACET_LIMIT = 100_000  # values of a facet, or files (all of them: a cluster of more files
@@ -46,6 +40,7 @@ FACET_LIMIT = 100_000  # values of a facet, or files (all of them: a cluster of 
 MAX_MATCHES = 10_000  # ranked candidates a query may ask for
 CANDIDATES = 200  # passages Sphinx ranks for a query, at least
 INSERT_ROWS = 200  # rows per INSERT statement
+SENDS_AHEAD = 4  # statements made and waiting to be sent, at most
 PAGE = 5_000  # rows per read when walking every passage
 LOCK_ID = key("lock")
 ASKS = 3  # times a query is asked while a shard does not answer
@@ -263,16 +258,23 @@ class ClusterBackend:
         return counts
 
     def _averages(self) -> tuple[tuple[int, dict], tuple[int, dict]]:
-        """Passages and the mean length of each scored field, then articles and theirs
-        (``articles``: a title once, an article's headings each once); read once."""
+        """Passages and the mean length of each scored field, then articles and theirs: an
+        article's text and pairs are its passages', its title counted once and its heading
+        path the longest (``rows.article_rows``); read once."""
         if self._means is None:
             fields = rerank.FIELDS
-            sums = ", ".join(f"SUM({name}_len)" for name in fields)
+            article_sums = {plan.TITLE: "SUM(IF(opens = 1, title_len, 0))",
+                            plan.SECTION: "SUM(article_section_len)"}
+            sums = ["COUNT(*)", *(f"SUM({name}_len)" for name in fields), "SUM(opens)",
+                    *(article_sums.get(name, f"SUM({name}_len)") for name in fields)]
+            found = self._select("SELECT " + ", ".join(f"{sum} AS s{n}"
+                                                       for n, sum in enumerate(sums))
+                                 + f" FROM {INDEX}")[0][0]
+            passages, articles = found[:len(fields) + 1], found[len(fields) + 1:]
             self._means = tuple(
-                (row[0], {name: total / (row[0] or 1)
-                          for name, total in zip(fields, row[1:], strict=True)})
-                for row in (self._select(f"SELECT COUNT(*), {sums} FROM {index}")[0][0]
-                            for index in (INDEX, ARTICLES)))
+                (count, {name: total / (count or 1)
+                         for name, total in zip(fields, totals, strict=True)})
+                for count, *totals in (passages, articles))
         return self._means
 
     def _answer(self, statement: str, args) -> tuple[list[list[tuple]], int, list[str]]:
@@ -413,8 +415,7 @@ class ClusterBackend:
 
     def truncate(self) -> None:
         for shard in range(self.shards):
-            for index in (INDEX, ARTICLES):
-                self.write(shard, f"TRUNCATE RTINDEX {index}")
+            self.write(shard, f"TRUNCATE RTINDEX {INDEX}")
         for kind in ("pending", "partial"):
             self.unmark(kind, self.marks(kind))
 
@@ -437,16 +438,18 @@ class ClusterBackend:
 
 
 class Transaction:
-    """Deletes and adds, written as they come (a shard's rows ``INSERT_ROWS`` at a time) to
-    every mirror, between marking their files pending and ``commit``, which unmarks them."""
+    """Deletes and adds, sent in order by a thread of their own (``_Sender``: a shard's rows
+    ``INSERT_ROWS`` at a time, to every mirror) between marking their files pending and
+    ``commit``, which waits for them and unmarks the files. A delete goes ahead of the rows
+    not yet sent: the indexer deletes a file before it adds the file's passages."""
 
     def __init__(self, backend: ClusterBackend):
         self.backend = backend
         self.added = 0
         self.pending: set[str] = set()
         self.rows: list[list[tuple]] = [[] for _ in range(backend.shards)]
-        self.article_rows: list[list[tuple]] = [[] for _ in range(backend.shards)]
         self.article: list[Record] = []  # the records of the article being added
+        self.sender = _Sender(backend)
 
     def _touch(self, path: str) -> None:
         if path not in self.pending:
@@ -456,52 +459,95 @@ class Transaction:
     def delete(self, path: str) -> None:
         self._touch(path)
         for shard in range(self.backend.shards):
-            for index in (INDEX, ARTICLES):
-                self.backend.write(shard, f"DELETE FROM {index} WHERE file = {file_key(path)}")
+            self.sender.send(shard, f"DELETE FROM {INDEX} WHERE file = {file_key(path)}")
 
     def add(self, record: Record) -> None:
         self._touch(record.stored["path"])
         if self.article and _article_of(self.article[0]) != _article_of(record):
             self._end_article()
         self.article.append(record)
-        values = row(record)
-        shard = shard_of(values[COLUMNS.index("article")], self.backend.shards)
-        self.rows[shard].append(values)
         self.added += 1
+
+    def _end_article(self) -> None:
+        """The article's rows into its shard's batch (an article's passages are rows of one
+        shard: ``shard_of`` its key)."""
+        values = article_rows(self.article)
+        self.article = []
+        shard = shard_of(values[0][COLUMNS.index("article")], self.backend.shards)
+        self.rows[shard] += values
         if len(self.rows[shard]) >= INSERT_ROWS:
             self._flush(shard)
 
-    def _end_article(self) -> None:
-        values = article_row(self.article)
-        self.article = []
-        shard = shard_of(values[0], self.backend.shards)
-        self.article_rows[shard].append(values)
-        if len(self.article_rows[shard]) >= INSERT_ROWS:
-            self._flush(shard)
-
     def _flush(self, shard: int) -> None:
-        """Send a shard's rows (a place tuple goes as a multi-value list: ``(1, 2)``)."""
-        for index, columns, rows in ((INDEX, COLUMNS, self.rows),
-                                     (ARTICLES, ARTICLE_COLUMNS, self.article_rows)):
-            batch, rows[shard] = rows[shard], []
-            if batch:
-                one = "(" + ", ".join(["%s"] * len(columns)) + ")"
-                self.backend.write(shard, f"INSERT INTO {index} ({', '.join(columns)}) VALUES "
-                                   + ", ".join([one] * len(batch)), [v for r in batch for v in r])
+        batch, self.rows[shard] = self.rows[shard], []
+        if batch:
+            values = ", ".join("(" + ", ".join(map(literal, row)) + ")" for row in batch)
+            self.sender.send(shard, f"INSERT INTO {INDEX} ({', '.join(COLUMNS)}) "
+                                    f"VALUES {values}")
 
     def commit(self, quick: bool = False, last: bool = False) -> None:
         if self.article:
             self._end_article()
         for shard in range(self.backend.shards):
             self._flush(shard)
+        self.sender.finish()
         self.backend.unmark("pending", self.pending)
         self.pending = set()
 
     def cancel(self) -> None:
         """Drop the rows not yet sent; what was sent stays pending (written again next run)."""
         self.rows = [[] for _ in range(self.backend.shards)]
-        self.article_rows = [[] for _ in range(self.backend.shards)]
         self.article = []
+        self.sender.finish(drop=True)
+
+
+class _Sender:
+    """A thread that runs a transaction's writes in their order, so that searchd indexes
+    one batch while the indexer analyses the next (searchd works on another core, and
+    pymysql lets go of Python's lock while it waits); at most ``SENDS_AHEAD`` wait. A write
+    that fails is raised by the next ``send`` or by ``finish``; the writes after it are not
+    made."""
+
+    def __init__(self, backend: ClusterBackend):
+        self.backend = backend
+        self.waiting: queue.Queue = queue.Queue(maxsize=SENDS_AHEAD)
+        self.error: BaseException | None = None
+        self.thread: threading.Thread | None = None
+
+    def send(self, shard: int, statement: str) -> None:
+        self._raise()
+        if self.thread is None:
+            self.thread = threading.Thread(target=self._run, name="cluster-writes", daemon=True)
+            self.thread.start()
+        self.waiting.put((shard, statement))
+
+    def _run(self) -> None:
+        while (item := self.waiting.get()) is not None:
+            try:
+                if self.error is None:
+                    self.backend.write(*item)
+            except BaseException as error:  # raised again in the indexer's thread
+                self.error = error
+
+    def finish(self, drop: bool = False) -> None:
+        """Wait for every write to be made (``drop``: only the one being made), then raise
+        the one that failed."""
+        if self.thread is None:
+            return
+        if drop:
+            with contextlib.suppress(queue.Empty):
+                while True:
+                    self.waiting.get_nowait()
+        self.waiting.put(None)
+        self.thread.join()
+        self.thread = None
+        if not drop:
+            self._raise()
+
+    def _raise(self) -> None:
+        if self.error is not None:
+            error, self.error = self.error, None
+            raise error
 
 
 def candidates(limit: int, per_article: int | None) -> int:

@@ -34,7 +34,9 @@ CHARSET = ("0..9, a..z, _, A..Z->a..z, U+21..U+2F, U+3A..U+40, U+5B..U+5E, U+60,
            "U+80..U+10FFFF")
 # What a passage is in a shard (``sphinxql/rows.py``): its token fields (as ``Record.tokens``,
 # joined by spaces; pairs marked, see rows.py), ``units``, what filters and facets need as
-# attributes, and what answers need as strings. What the cluster holds besides passages
+# attributes, what answers need as strings, and on an article's first passage (``opens``)
+# the length of its longest heading path, which the article's term in the ranking takes
+# (``rows.article_rows``). What the cluster holds besides passages
 # (its nodes, files being written, the indexer's lock) is in the aggregator's ``meta``.
 FIELDS = ("text", "title", "section", "bigram", "heading_bigram", "units")
 ATTRIBUTES = (("rt_attr_bigint", "article"), ("rt_attr_bigint", "file"),
@@ -43,9 +45,8 @@ ATTRIBUTES = (("rt_attr_bigint", "article"), ("rt_attr_bigint", "file"),
               ("rt_attr_multi", "counties"), ("rt_attr_string", "source"),
               ("rt_attr_string", "passage_id"), ("rt_attr_string", "article_id"),
               ("rt_attr_string", "path"), ("rt_attr_string", "file_hash"),
-              ("rt_attr_string", "stored"))
-ARTICLES = "articles"  # each article as one document: what its passages' ranking adds
-ARTICLE_FIELDS = ("text", "title", "section", "bigram")
+              ("rt_attr_string", "stored"), ("rt_attr_uint", "opens"),
+              ("rt_attr_uint", "article_section_len"))
 META = "meta"
 META_ATTRIBUTES = (("rt_attr_string", "kind"), ("rt_attr_string", "path"),
                    ("rt_attr_string", "value"))
@@ -124,16 +125,12 @@ def load(folder: Path) -> Cluster:
 
 
 def _shard_index(cluster: Cluster, node: Node) -> str:
-    """A shard's RT indexes: ``passages`` and ``articles`` (with field lengths, which BM25F
-    needs)."""
+    """A shard's RT index ``passages`` (with field lengths, which BM25F needs)."""
     data = cluster.folder / node.name / "data"
     passages = [f"path = {data / INDEX}", *_rt_settings("256M")]
     passages += [f"rt_field = {name}" for name in FIELDS]
     passages += [f"{kind} = {name}" for kind, name in ATTRIBUTES]
-    articles = [f"path = {data / ARTICLES}", *_rt_settings("64M")]
-    articles += [f"rt_field = {name}" for name in ARTICLE_FIELDS]
-    articles += ["rt_attr_bigint = file"]
-    return _section(f"index {INDEX}", passages) + _section(f"index {ARTICLES}", articles)
+    return _section(f"index {INDEX}", passages)
 
 
 def _rt_settings(memory: str) -> list[str]:
@@ -143,12 +140,12 @@ def _rt_settings(memory: str) -> list[str]:
 
 def _aggregator_index(cluster: Cluster) -> str:
     """The aggregator's ``meta`` RT index, and a distributed index over every shard's
-    ``passages`` and ``articles``."""
+    ``passages``."""
     meta = [f"path = {cluster.folder / AGGREGATOR / 'data' / META}", *_rt_settings("16M"),
             "rt_field = key"]
     meta += [f"{kind} = {name}" for kind, name in META_ATTRIBUTES]
-    return _section(f"index {META}", meta) + "".join(
-        _section(f"index {name}", _distributed(cluster, name)) for name in (INDEX, ARTICLES))
+    return _section(f"index {META}", meta) + _section(f"index {INDEX}",
+                                                     _distributed(cluster, INDEX))
 
 
 def _distributed(cluster: Cluster, name: str) -> list[str]:

@@ -55,11 +55,23 @@ def place_names(level: str) -> dict[int, str]:
 
 COLUMNS = ("id", "text", "title", "section", "bigram", "heading_bigram", "units", "article",
            "file", "line", "year", "day", "cities", "provinces", "counties", "source",
-           "passage_id", "article_id", "path", "file_hash", "stored")
+           "passage_id", "article_id", "path", "file_hash", "stored", "opens",
+           "article_section_len")
 
 
-def row(record: Record) -> tuple:
-    """The values of ``COLUMNS`` for a record."""
+def article_rows(records: list[Record]) -> list[tuple]:
+    """The values of ``COLUMNS`` for an article's passages. The first ``opens`` the article
+    and holds the length of its longest heading path: the field lengths the embedded scorer
+    gives an article (``scoring.ArticleTerm``: its passages' text and pairs, its title once,
+    its longest heading path) are sums over the passages (``backend._averages``)."""
+    longest = max(len(record.tokens["section"]) for record in records)
+    return [row(record, (1, longest) if n == 0 else (0, 0))
+            for n, record in enumerate(records)]
+
+
+def row(record: Record, opening: tuple[int, int] = (0, 0)) -> tuple:
+    """The values of ``COLUMNS`` for a record; ``opening``: ``opens`` and
+    ``article_section_len``."""
     stored, tokens, keys = record.stored, record.tokens, record.keys
     return (
         document_id(stored),
@@ -70,25 +82,7 @@ def row(record: Record) -> tuple:
         stored["line_start"] or 0, int(keys.get("year", 0)), keys.get("day", 0),
         _places(stored["cities"]), _places(stored["provinces"]), _places(stored["counties"]),
         keys.get("source_key", ""), stored["passage_id"], stored["article_id"], stored["path"],
-        stored["file_hash"], json.dumps(stored, ensure_ascii=False),
-    )
-
-
-ARTICLE_COLUMNS = ("id", "text", "title", "section", "bigram", "file")
-
-
-def article_row(records: list[Record]) -> tuple:
-    """The values of ``ARTICLE_COLUMNS`` for an article, from its passages' records: its
-    text and pairs are theirs, its title once, and its longest heading path, so that its
-    field lengths are those the embedded scorer gives an article (``scoring.ArticleTerm``)."""
-    first = records[0]
-    longest = max((record.tokens["section"] for record in records), key=len)
-    return (
-        article_key(first.stored["path"], first.stored["article_id"]),
-        " ".join(_joined(record.tokens["text"]) for record in records),
-        _joined(first.tokens["title"]), _joined(longest),
-        " ".join(_pairs(record.tokens["bigram"]) for record in records),
-        file_key(first.stored["path"]),
+        stored["file_hash"], json.dumps(stored, ensure_ascii=False), *opening,
     )
 
 
