@@ -34,7 +34,8 @@ class Record:
     stored: dict  # passage_id, article_id, path, title, section, text, offsets, lines, metadata
     tokens: dict  # field name -> list of (term, position) or list of terms (position = index)
     keys: dict = field(default_factory=dict)  # what filters and facets match, derived from
-    # the stored fields: source_key (the folded source), year ("2023"), day (20230105)
+    # the stored fields: source_key (the folded source), year ("2023"), month ("2023-01"),
+    # day (20230105)
 
 
 FIRST_ORDER = 1  # an article's first passage's ``order``
@@ -47,7 +48,8 @@ def passage_id(article_id: str, order: int) -> str:
 
 FACETS = ("city", "province", "source", "year")
 FACET_LABELS = {"city": "cities", "province": "provinces", "county": "counties",
-                "source": "sources", "year": "years"}  # every facet, with its plural
+                "source": "sources", "year": "years", "month": "months"}  # every facet,
+# with its plural; months ("2023-01") draw the web page's timeline
 
 
 @dataclass

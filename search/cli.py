@@ -350,22 +350,24 @@ def quote_command(choice: IndexChoice, passage_ids: tuple[str, ...], fmt: str, c
 def print_quotes(engine: Engine, passage_ids: list[str], fmt: str, context: int,
                  raw: bool, choice: IndexChoice) -> None:
     """Each passage as a quote; a source that changed since indexing gets a warning."""
-    from .quote import as_json, as_markdown, as_text, raw_slice, source_problem, source_raw
+    from .quote import as_json, as_markdown, as_text, raw_slice, source_raw
 
     for n, passage_id in enumerate(passage_ids):
-        stored = engine.passage(passage_id)
-        reindex = f"`search {choice.option}index {stored['path']}`"
         if raw:
+            stored = engine.passage(passage_id)
             source = source_raw(stored)
             if source.problem:
                 raise SearchError(f"{passage_id}: {source.problem}; the recorded span may no "
-                                  f"longer hold it: run {reindex}")
+                                  f"longer hold it: run `search {choice.option}index "
+                                  f"{stored['path']}`")
             click.echo(raw_slice(stored, source), nl=False)
             continue
-        if problem := source_problem(stored):
-            _note(f"warning: {problem}; this is the text as indexed: run {reindex} to "
-                  "update it")
-        before, after = engine.context(stored, context)
+        quotation = engine.quotation(passage_id, context)
+        stored, problem = quotation["passage"], quotation["warning"]
+        before, after = quotation["before"], quotation["after"]
+        if problem:
+            _note(f"warning: {problem}; this is the text as indexed: run "
+                  f"`search {choice.option}index {stored['path']}` to update it")
         if fmt == "json":
             quote = as_json(stored, before + after)
             if problem:
@@ -518,6 +520,47 @@ def stats_command(choice: IndexChoice, as_json: bool) -> None:
         click.echo(f"{stats['index']}: {counted(stats['files'], 'file')}, "
                    f"{counted(stats['articles'], 'article')}, "
                    f"{counted(stats['passages'], 'passage')}")
+
+
+@cli.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Where to listen; another host than this machine's lets others read the index.")
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
+@click.option("--open", "open_browser", is_flag=True, help="Open the page in a browser.")
+@index_dir_option
+@click.pass_obj
+def serve_command(choice: IndexChoice, host: str, port: int, open_browser: bool) -> None:
+    """A search page in the browser, with a JSON API beside it (read-only).
+
+    Example: search serve --open   (then http://127.0.0.1:8000/?q=小巨人)
+    """
+    import uvicorn
+
+    from .web import create_app
+
+    _open_engine(choice).close()  # the index must be there (the default one is built)
+    app = create_app(choice.path)
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        _note(f"warning: listening on {host}: anyone who can reach it can read the index")
+    url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}/"
+    _note(f"serving {choice.path} at {url} (Ctrl-C stops)")
+    if open_browser:
+        import webbrowser
+
+        threading_timer(1.0, lambda: webbrowser.open(url))
+    try:
+        uvicorn.run(app, host=host, port=port, log_level="warning")
+    except SystemExit as error:  # uvicorn exits when it cannot bind
+        raise SearchError(f"cannot listen on {host}:{port} (in use, or not this machine's); "
+                          "choose another with --port") from error
+
+
+def threading_timer(seconds: float, action) -> None:
+    import threading
+
+    timer = threading.Timer(seconds, action)
+    timer.daemon = True
+    timer.start()
 
 
 @cli.group("cluster")

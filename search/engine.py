@@ -15,7 +15,7 @@ from .errors import QueryError, SearchError
 from .highlight import highlight
 from .places import gazetteer
 from .query import parse, positive_needles
-from .quote import Mismatch, SourceReader, check, lines_of
+from .quote import Mismatch, SourceReader, check, lines_of, source_problem
 from .sources import Sources
 
 HIT_FIELDS = ("passage_id", "article_id", "title", "section", "text", "path", "line_start",
@@ -173,6 +173,16 @@ class Engine:
         siblings = [self.located(p) for p in self.backend.passages_of(stored["article_id"])]
         i = next(n for n, p in enumerate(siblings) if p["passage_id"] == stored["passage_id"])
         return siblings[max(0, i - size):i], siblings[i + 1:i + 1 + size]
+
+    def quotation(self, passage_id: str, context: int = 0) -> dict:
+        """What a quote of a passage is made of (``quote.as_markdown``, ``as_text``,
+        ``as_json``): ``{"passage", "before", "after", "warning"}``, the passage's stored
+        fields, the ``context`` passages around it in its article, and what changed in its
+        source since it was indexed ("" when nothing did). Both front ends quote from it."""
+        stored = self.passage(passage_id)
+        before, after = self.context(stored, context)
+        return {"passage": stored, "before": before, "after": after,
+                "warning": source_problem(stored)}
 
     def outline(self, article_id: str) -> list[dict]:
         """An article's passages in order; an unknown id raises SearchError with a hint."""

@@ -60,12 +60,14 @@ class IndexReport:
 
 
 def _keys(stored: dict) -> dict:
-    """What filters and facets match (``Record.keys``): the folded source, year and day."""
+    """What filters and facets match (``Record.keys``): the folded source, year, month and
+    day."""
     keys = {}
     if stored["source"]:
         keys["source_key"] = fold(stored["source"])
     if stored["date"]:
         keys["year"] = stored["date"][:4]
+        keys["month"] = stored["date"][:7]
         keys["day"] = int(stored["date"].replace("-", ""))
     return keys
 

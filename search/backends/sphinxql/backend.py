@@ -34,7 +34,7 @@ from .cluster import INDEX, META
 from .rows import COLUMNS, PLACE_ATTRIBUTES, article_rows, file_key, place_names, stored_fields
 from .sql import Address, NodeDown, connect, key, literal, run, warnings
 
-FACET_ATTRIBUTE = {**PLACE_ATTRIBUTES, "source": "source", "year": "year"}
+FACET_ATTRIBUTE = {**PLACE_ATTRIBUTES, "source": "source", "year": "year", "month": "month"}
 FACET_LIMIT = 100_000  # values of a facet, or files (all of them: a cluster of more files
 # would count only these)
 MAX_MATCHES = 10_000  # ranked candidates a query may ask for
@@ -583,6 +583,8 @@ def _facet(name: str, rows: list[tuple]) -> dict[str, int]:
     if name in PLACE_ATTRIBUTES:
         names = place_names(name)
         found = [(names.get(value, str(value)), count) for value, count in rows]
+    elif name == "month":  # 202301 -> 2023-01
+        found = [(f"{value // 100}-{value % 100:02d}", count) for value, count in rows if value]
     else:
         found = [(str(value), count) for value, count in rows if value not in ("", 0)]
     return dict(sorted(found, key=lambda item: (-item[1], item[0])))

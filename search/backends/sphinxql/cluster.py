@@ -40,7 +40,8 @@ CHARSET = ("0..9, a..z, _, A..Z->a..z, U+21..U+2F, U+3A..U+40, U+5B..U+5E, U+60,
 # (its nodes, files being written, the indexer's lock) is in the aggregator's ``meta``.
 FIELDS = ("text", "title", "section", "bigram", "heading_bigram", "units")
 ATTRIBUTES = (("rt_attr_bigint", "article"), ("rt_attr_bigint", "file"),
-              ("rt_attr_uint", "line"), ("rt_attr_uint", "year"), ("rt_attr_uint", "day"),
+              ("rt_attr_uint", "line"), ("rt_attr_uint", "year"), ("rt_attr_uint", "month"),
+              ("rt_attr_uint", "day"),
               ("rt_attr_multi", "cities"), ("rt_attr_multi", "provinces"),
               ("rt_attr_multi", "counties"), ("rt_attr_string", "source"),
               ("rt_attr_string", "passage_id"), ("rt_attr_string", "article_id"),

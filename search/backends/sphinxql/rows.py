@@ -54,7 +54,7 @@ def place_names(level: str) -> dict[int, str]:
 
 
 COLUMNS = ("id", "text", "title", "section", "bigram", "heading_bigram", "units", "article",
-           "file", "line", "year", "day", "cities", "provinces", "counties", "source",
+           "file", "line", "year", "month", "day", "cities", "provinces", "counties", "source",
            "passage_id", "article_id", "path", "file_hash", "stored", "opens",
            "article_section_len")
 
@@ -79,7 +79,8 @@ def row(record: Record, opening: tuple[int, int] = (0, 0)) -> tuple:
         _pairs(tokens["bigram"]), _pairs(tokens["heading_bigram"]),
         _units(tokens["bigram"] + tokens["heading_bigram"]),
         article_key(stored["path"], stored["article_id"]), file_key(stored["path"]),
-        stored["line_start"] or 0, int(keys.get("year", 0)), keys.get("day", 0),
+        stored["line_start"] or 0, int(keys.get("year", 0)),
+        int(keys.get("month", "0").replace("-", "")), keys.get("day", 0),
         _places(stored["cities"]), _places(stored["provinces"]), _places(stored["counties"]),
         keys.get("source_key", ""), stored["passage_id"], stored["article_id"], stored["path"],
         stored["file_hash"], json.dumps(stored, ensure_ascii=False), *opening,

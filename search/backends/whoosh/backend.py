@@ -52,7 +52,7 @@ from .postings import (
 )
 from .scoring import ArticleTerm, Phrase, Scorer, Word, scored_clauses, top
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 INDEX_NAME = "MAIN"  # Whoosh's name of the index in a generation folder
 META_FILE = "search-meta.json"
 ARRAYS_FILE = "search-arrays.npz"  # a commit's facet arrays and article numbers
@@ -66,7 +66,8 @@ ARTICLE_STORED = ("title", "format", "content_hash", "file_hash", "source", "aut
 LIST_FIELDS = ("cities", "provinces", "counties")
 ARTICLES_KEPT = 10_000  # articles' stored fields remembered by a backend while it reads
 FIELD_OF = {"city": "cities", "province": "provinces", "county": "counties",
-            "source": "source_key", "year": "year"}  # facet or filter -> Whoosh field
+            "source": "source_key", "year": "year", "month": "month"}  # facet or filter
+# -> Whoosh field
 HOLDING_FIELDS = ("bigram", "heading_bigram")  # where a passage holds a query's needles
 WORD_FIELDS = ("text", "title", "section")  # its words
 
@@ -142,6 +143,7 @@ def make_schema() -> Schema:
         counties=KEYWORD(commas=True, scorable=False),
         source_key=ID(),  # the folded source, for filters and facets
         year=ID(),
+        month=ID(),  # 2023-01
         day=NUMERIC(int, bits=32, signed=True),  # yyyymmdd, for --since/--until
         passage=STORED(),  # PASSAGE_STORED
         article=STORED(),  # ARTICLE_STORED, with an article's first passage
@@ -698,7 +700,7 @@ def filter_queries(filters: Filters) -> list[wq.Query]:
     """Queries a passage must match for the filters (any value of a field, every field)."""
     queries = []
     for facet, fieldname in FIELD_OF.items():
-        if values := getattr(filters, facet):
+        if values := getattr(filters, facet, None):  # (months filter as since/until)
             queries.append(wq.Or([wq.Term(fieldname, value) for value in values]))
     if filters.since or filters.until:
         low = int(filters.since.replace("-", "")) if filters.since else None
