@@ -1,5 +1,5 @@
 """Load: ``python -m bench.load INDEX_DIR [--clients 50] [--seconds 30] [--queries 100]
-[--name NAME]``.
+[--name NAME] [--results DIR]``.
 
 Starts ``search serve`` on INDEX_DIR (a process of its own, on a free loopback port) and
 runs CLIENTS concurrent clients for SECONDS, each on its own keep-alive connection, asking
@@ -166,15 +166,16 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--queries", type=int, default=100)
     parser.add_argument("--name", help="write bench/results/NAME.md and NAME.json")
+    parser.add_argument("--results", type=Path, default=RESULTS, help="where results go")
     args = parser.parse_args()
     result = run(args.index, args.clients, args.seconds, args.queries)
     command = "python -m bench.load " + " ".join(sys.argv[1:])
     text = markdown(result, command)
     print(text)
     if args.name:
-        RESULTS.mkdir(parents=True, exist_ok=True)
-        (RESULTS / f"{args.name}.md").write_text(text, encoding="utf-8")
-        (RESULTS / f"{args.name}.json").write_text(json.dumps(result, indent=1), "utf-8")
+        args.results.mkdir(parents=True, exist_ok=True)
+        (args.results / f"{args.name}.md").write_text(text, encoding="utf-8")
+        (args.results / f"{args.name}.json").write_text(json.dumps(result, indent=1), "utf-8")
     if result["errors"]:
         sys.exit(1)
 

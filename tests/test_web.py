@@ -323,3 +323,17 @@ def test_no_request_the_api_describes_gets_a_500(client, data):
     response = client.get(path, params={k: v for k, v in values.items() if v != ""})
     assert response.status_code < 500, (path, values, response.text[:300])
     assert "error" in response.json() or response.status_code == 200
+
+
+def test_the_page_and_the_api_over_a_cluster(seed_cluster, seed_workspace, client):
+    with chdir(seed_workspace), TestClient(create_app(seed_cluster)) as cluster:
+        for params in ({"q": "小巨人", "city": "株洲"}, {"q": "黑灯工厂"}, {"q": "企业", "page": 2}):
+            on_cluster = cluster.get("/api/query", params=params).json()
+            embedded = client.get("/api/query", params=params).json()
+            assert on_cluster["total"] == embedded["total"]
+            assert on_cluster["facets"] == embedded["facets"]
+            assert on_cluster["pages"] == embedded["pages"]
+        html = page(cluster, "/", q="企业")
+        assert total_shown(html) == client.get("/api/query", params={"q": "企业"}).json()["total"]
+        months = cluster.get("/api/facets/month", params={"q": "企业"}).json()
+        assert months == client.get("/api/facets/month", params={"q": "企业"}).json()
