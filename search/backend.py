@@ -141,6 +141,12 @@ class Backend(Protocol):
     def doc_count(self) -> int:
         """Passages the index holds."""
 
+    def word_frequency(self, word: str) -> int:
+        """Passages holding ``word`` as a word of their text (query rewrites)."""
+
+    def sounds(self):
+        """The index's words by their pinyin (``rewrite.Sounds``), or None without them."""
+
     def close(self) -> None:
         """Let go of what the index holds open."""
 

@@ -203,11 +203,14 @@ def _open_engine(choice: IndexChoice, build: bool = True) -> Engine:
 @click.option("--per-article", type=click.IntRange(1), help="At most N passages per article.")
 @click.option("--quote", "as_quotes", is_flag=True,
               help="Print the hits as quotes with citations (Markdown block quotes).")
+@click.option("--exact", is_flag=True,
+              help="Search only what was typed: no pinyin, sound-alike or other names.")
 @filter_options
 @index_dir_option
 @click.pass_obj
 def query_command(choice: IndexChoice, words: tuple[str, ...], limit: int, as_json: bool,
-                  batch, per_article: int | None, as_quotes: bool, filters) -> None:
+                  batch, per_article: int | None, as_quotes: bool, exact: bool,
+                  filters) -> None:
     """Ranked passages for WORDS, best first, matched words highlighted.
 
     The words are one query: any may match, passages with more of them rank higher.
@@ -227,7 +230,7 @@ def query_command(choice: IndexChoice, words: tuple[str, ...], limit: int, as_js
     engine = _open_engine(choice)
     try:
         engine.check_filters(filters)
-        options = {"filters": filters, "per_article": per_article}
+        options = {"filters": filters, "per_article": per_article, "exact": exact}
         if batch is not None:
             run_batch(engine, batch, limit, options)
         else:

@@ -16,6 +16,7 @@ from .highlight import highlight
 from .places import gazetteer
 from .query import parse, positive_needles
 from .quote import Mismatch, SourceReader, check, lines_of, source_problem
+from .rewrite import Rewriter
 from .sources import Sources
 
 HIT_FIELDS = ("passage_id", "article_id", "title", "section", "text", "path", "line_start",
@@ -101,13 +102,13 @@ def _day(value: str, option: str, first: bool) -> str:
 
 
 def answer(text: str | None, total: int, hits: list[dict], facets: dict,
-           missing: list[str] = ()) -> dict:
+           missing: list[str] = (), rewrites: list[dict] = ()) -> dict:
     """A query's answer as the JSON contract (README, JSON output) has it. ``rewrites`` lists
-    what the query was rewritten to (none yet); ``partial`` is true when part of the index did
-    not answer (a cluster's shard with no live mirror; an embedded index always answers
-    whole), and then ``missing`` says what."""
-    found = {"query": text, "total": total, "hits": hits, "facets": facets, "rewrites": [],
-             "partial": bool(missing)}
+    what the query also searched (``{"from", "to", "why"}``: rewrite.py); ``partial`` is true
+    when part of the index did not answer (a cluster's shard with no live mirror; an embedded
+    index always answers whole), and then ``missing`` says what."""
+    found = {"query": text, "total": total, "hits": hits, "facets": facets,
+             "rewrites": list(rewrites), "partial": bool(missing)}
     return {**found, "missing": list(missing)} if missing else found
 
 
@@ -120,15 +121,23 @@ class Engine:
         self.sources = Sources(index_dir)
 
     def query(self, text: str | None, limit: int = 10, filters: Filters | None = None,
-              per_article: int | None = None, facets: tuple[str, ...] = FACETS) -> dict:
+              per_article: int | None = None, facets: tuple[str, ...] = FACETS,
+              exact: bool = False) -> dict:
         """``{"query", "total", "hits", "facets", "rewrites", "partial"}`` (``answer``) for a
-        typed query, best passages first.
+        typed query, best passages first; unless ``exact``, the query is met halfway first
+        (pinyin, slips of the input method, other names: rewrite.py) and ``rewrites`` says
+        how.
 
         ``text`` None matches every passage (the filters still apply).
         """
         node = parse(text) if text is not None else None
         if text is not None and node is None:  # nothing searchable: only punctuation
             return answer(text, 0, [], {facet: {} for facet in facets})
+        rewrites: list[dict] = []
+        if node is not None and not exact:
+            rewriter = Rewriter(self.backend.word_frequency, self.backend.sounds)
+            node = rewriter.rewrite(node)
+            rewrites = rewriter.rewrites
         result = self.backend.search(node, limit, filters, facets, per_article)
         needles = positive_needles(node)
         hits = []
@@ -141,7 +150,7 @@ class Engine:
             entry["title_matches"] = highlight(entry["title"], needles)
             entry["section_matches"] = highlight(entry["section"], needles)
             hits.append(entry)
-        return answer(text, result.total, hits, result.facets, result.missing)
+        return answer(text, result.total, hits, result.facets, result.missing, rewrites)
 
     def passage(self, passage_id: str) -> dict:
         """A passage's stored fields; an unknown id raises SearchError with a hint."""

@@ -156,13 +156,35 @@ def _level(code: str) -> str:
 
 
 @cache
-def gazetteer() -> Gazetteer:
-    """The gazetteer, loaded once."""
+def _nations_pattern() -> re.Pattern:
     data = resources.files("search") / "data"
     nations = [row["nation"].removesuffix("族") for row in
                csv.DictReader(data.joinpath("nations.csv").open(encoding="utf-8"))]
     nations.sort(key=len, reverse=True)
-    ethnic_name = _ethnic_name(nations)
+    return _ethnic_name(nations)
+
+
+@cache
+def _official_names() -> str:
+    """Every official name of ``data/adcodes.csv``, a line each, between newlines."""
+    text = (resources.files("search") / "data" / "adcodes.csv").read_text(encoding="utf-8")
+    return "\n" + "\n".join(line.partition(",")[2] for line in text.splitlines()[1:]) + "\n"
+
+
+def short_name(official: str) -> str | None:
+    """A place's short name from its official one (株洲市 -> 株洲, 新疆维吾尔自治区 -> 新疆),
+    without building the gazetteer (a query asks this); None for a name that is no place's."""
+    if f"\n{official}\n" not in _official_names():
+        return None
+    forms = _short_forms(official, _nations_pattern())
+    return forms[0] if forms else None
+
+
+@cache
+def gazetteer() -> Gazetteer:
+    """The gazetteer, loaded once."""
+    data = resources.files("search") / "data"
+    ethnic_name = _nations_pattern()
     rows = [(row["adcode"], row["name"]) for row in
             csv.DictReader(data.joinpath("adcodes.csv").open(encoding="utf-8"))
             if not row["name"].endswith("直辖") and not row["adcode"].startswith("99")]

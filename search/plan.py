@@ -65,14 +65,14 @@ class Phrase:
     boost: float = 1.0
 
 
-def word(text: str) -> Word:
+def word(text: str, weight: float = 1.0) -> Word:
     """A word in the passage text, the title and the heading path, and as its unit pairs in
     the text (a share of WRITTEN_BOOST each): 供应链 then ranks a passage where jieba cut
-    供应/链 or 应链 differently as one that has the word."""
+    供应/链 or 应链 differently as one that has the word. ``weight`` scales every field's."""
     written_pairs = pairs(units(text))
-    return Word((Term(TEXT, text), Term(TITLE, text, TITLE_BOOST),
-                 Term(SECTION, text, SECTION_BOOST),
-                 *(Term(PAIRS, pair, WRITTEN_BOOST / len(written_pairs))
+    return Word((Term(TEXT, text, weight), Term(TITLE, text, TITLE_BOOST * weight),
+                 Term(SECTION, text, SECTION_BOOST * weight),
+                 *(Term(PAIRS, pair, WRITTEN_BOOST * weight / len(written_pairs))
                    for pair in written_pairs)))
 
 
@@ -80,14 +80,15 @@ def ranking(node: Node):
     """What ranks the passages a parsed query matches: its words, their unit pairs, phrase
     and join bonuses; nothing under NOT."""
     if isinstance(node, Words):
-        clauses = [word(text) for text in node.content_terms]
+        weight = node.weight
+        clauses = [word(text, weight) for text in node.content_terms]
         if len(node.terms) > 1:  # found as written, it counts about as much as one word
             run = tuple(units(node.text))
-            clauses.append(Phrase(run, PHRASE_BOOST / max(len(run) - 1, 1)))
-        clauses += [Term(PAIRS, pair, JOIN_BOOST) for pair in node.joins]
+            clauses.append(Phrase(run, weight * PHRASE_BOOST / max(len(run) - 1, 1)))
+        clauses += [Term(PAIRS, pair, weight * JOIN_BOOST) for pair in node.joins]
         return Or(tuple(clauses)) if len(clauses) > 1 else clauses[0]
     if isinstance(node, TypedPhrase):
-        return Phrase(tuple(node.units))
+        return Phrase(tuple(node.units), node.weight)
     if isinstance(node, And):
         return And(tuple(ranking(child) for child in node.children))
     if isinstance(node, Or):

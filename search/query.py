@@ -35,10 +35,13 @@ Needle = tuple[str, ...]  # units (analysis.units) a passage must hold in a row
 
 @dataclass(frozen=True)
 class Words:
-    """A run of typed words: ``terms`` are its analysed words, ``text`` what was typed."""
+    """A run of typed words: ``terms`` are its analysed words, ``text`` what was typed;
+    ``weight`` scales what they add to a passage's score (another name of what was typed
+    counts less: rewrite.py)."""
 
     text: str
     terms: tuple[str, ...]
+    weight: float = 1.0
 
     @property
     def content_terms(self) -> tuple[str, ...]:
@@ -85,10 +88,12 @@ def is_character(needle: Needle) -> bool:
 
 @dataclass(frozen=True)
 class Phrase:
-    """A quoted phrase; ``units`` are its folded characters and ASCII runs."""
+    """A quoted phrase; ``units`` are its folded characters and ASCII runs; ``weight`` as
+    ``Words.weight``."""
 
     text: str
     units: tuple[str, ...]
+    weight: float = 1.0
 
     @property
     def needles(self) -> tuple[Needle, ...]:

@@ -62,6 +62,9 @@ def print_result(result: dict) -> None:
     plain = not console.is_terminal  # piped: no colours, no wrapping, [brackets] for matches
     if plain:
         console = Console(highlight=False, soft_wrap=True, no_color=True)
+    for rewrite in result.get("rewrites", []):  # what the query also searched, and why
+        console.print(f"{rewrite['from']} → {' '.join(rewrite['to'])}  ({rewrite['why']}; "
+                      "--exact searches only what was typed)", markup=False, style="dim")
     if not result["hits"]:
         console.print(result.get("why_empty") or f"no passages match {result['query']}",
                       markup=False)

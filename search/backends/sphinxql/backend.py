@@ -32,7 +32,7 @@ from . import cluster, rerank
 from . import compile as sphinxql
 from .cluster import INDEX, META
 from .rows import COLUMNS, PLACE_ATTRIBUTES, article_rows, file_key, place_names, stored_fields
-from .sql import Address, NodeDown, connect, key, literal, run, warnings
+from .sql import Address, NodeDown, connect, escape, key, literal, run, warnings
 
 FACET_ATTRIBUTE = {**PLACE_ATTRIBUTES, "source": "source", "year": "year", "month": "month"}
 FACET_LIMIT = 100_000  # values of a facet, or files (all of them: a cluster of more files
@@ -351,6 +351,14 @@ class ClusterBackend:
         found = self._select(f"SELECT line FROM {INDEX} WHERE file = {file_key(path)} "
                              "ORDER BY line DESC LIMIT 1")[0]
         return found[0][0] if found else 0
+
+    def sounds(self) -> None:
+        """None: a cluster keeps no pinyin of its words (no "sounds like" rewrites)."""
+        return None
+
+    def word_frequency(self, word: str) -> int:
+        """Passages holding ``word`` as a word of their text."""
+        return self._counts("COUNT(*)", [f"@text {escape(word)}"])[f"@text {escape(word)}"]
 
     def doc_count(self) -> int:
         return self._select(f"SELECT COUNT(*) FROM {INDEX}")[0][0][0]

@@ -56,6 +56,7 @@ SCHEMA_VERSION = 8
 INDEX_NAME = "MAIN"  # Whoosh's name of the index in a generation folder
 META_FILE = "search-meta.json"
 ARRAYS_FILE = "search-arrays.npz"  # a commit's facet arrays and article numbers
+SOUNDS_FILE = "search-sounds.tsv"  # the pinyin of the text's words (rewrite.py)
 ARTICLE = ArticleTerm(weight=plan.ARTICLE_WEIGHT, k1=plan.ARTICLE_K1, b=plan.ARTICLE_B)
 # Stored, as two tuples (Whoosh pickles a dict's names with every document): each passage's
 # own fields, and its article's, with the article's first passage only
@@ -219,6 +220,7 @@ class WhooshBackend:
         self.index_dir, self.ix, self.generation = index_dir, ix, generation
         self._searcher = None
         self._facet_values: dict[str, tuple] = {}  # field -> _values()
+        self._sounds = None  # sounds()
         self._arrays: dict[str, np.ndarray] | None = None  # _recorded(), once read
         self._scorer: Scorer | None = None  # per searcher
         self._articles: dict[tuple[str, str], dict] = {}  # (path, article id) -> _article()
@@ -499,6 +501,41 @@ class WhooshBackend:
         np.savez(temporary, **arrays)
         os.replace(temporary, self.generation / ARRAYS_FILE)
 
+    def record_sounds(self) -> None:
+        """Write the pinyin of every Chinese word of the text field with the passages holding
+        it (``rewrite.write_sounds``), for the query rewrites; words a commit before already
+        had are not worked out again."""
+        from ...rewrite import read_sounds, write_sounds
+
+        path = self.generation / SOUNDS_FILE
+        known = {sound.word: sound for sound in read_sounds(path.read_text("utf-8"))} \
+            if path.exists() else {}
+        vocabulary = ((term.decode("utf-8"), info.doc_frequency())
+                      for term, info in self.searcher().reader().iter_field("text")) \
+            if self.doc_count() else ()
+        temporary = self.generation / ("tmp-" + SOUNDS_FILE)
+        temporary.write_text(write_sounds(vocabulary, known), encoding="utf-8")
+        os.replace(temporary, path)
+        self._sounds = None
+
+    def sounds(self):
+        """The index's words by their pinyin (``rewrite.Sounds``), read once; None when the
+        index has no record of them."""
+        from ...rewrite import Sounds, read_sounds
+
+        if self._sounds is None:
+            try:
+                text = (self.generation / SOUNDS_FILE).read_text("utf-8")
+            except OSError:
+                return None
+            self._sounds = Sounds(read_sounds(text))
+        return self._sounds
+
+    @_reads_index
+    def word_frequency(self, word: str) -> int:
+        """Passages holding ``word`` as a word of their text (deleted ones included)."""
+        return self.searcher().reader().doc_frequency("text", word)
+
     @_reads_index
     def stored(self, docnum: int) -> dict:
         """A passage's stored fields, its article's included."""
@@ -613,6 +650,7 @@ class WhooshBackend:
         self.close()  # a searcher that sees the commit
         store.record_counts(self.generation, self._counted())
         self.record_arrays()
+        self.record_sounds()
         store.record_files(self.generation)
 
     def _counted(self) -> dict[str, int]:
@@ -627,6 +665,7 @@ class WhooshBackend:
             self._searcher.close()
             self._searcher = None
         self._facet_values, self._scorer, self._arrays, self._articles = {}, None, None, {}
+        self._sounds = None
         self._stored_columns = None
 
 

@@ -1,0 +1,253 @@
+"""Rewrites: a query met halfway, and told how.
+
+Before searching, each typed word (not a quoted phrase, nothing under NOT) may also search:
+
+- **what it sounds like, typed in pinyin** (``pinyin``): a word of Latin letters that is the
+  pinyin of words of the index (``zhuzhou``, ``Zhūzhōu``, ``zhu1zhou1``) also searches the
+  most frequent of them (株洲), unless the index has the Latin word itself;
+- **what it sounds like, for a slip of the input method** (``sounds like``): a Chinese word
+  of two or more characters that no passage holds as a word (株州, 银航) also searches the
+  most frequent index word with the same pinyin (株洲, 银行), or, failing that, one syllable
+  off; a word the index holds is never rewritten;
+- **its other names** (``also called``): a name of the curated table ``data/short_names.tsv``
+  (工信部 and 工业和信息化部), or a place's official name (株洲市 also searches 株洲), also
+  searches the other forms, at ``OTHER_NAME_WEIGHT``.
+
+The pinyin of the index's words is worked out when the index is written (``sounds``, from
+the backend's vocabulary; pypinyin), so any word of any corpus can be found so. Each rewrite
+is reported (``{"from", "to", "why"}``, the answer's ``rewrites``); ``--exact`` asks for none.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from importlib import resources
+
+from .analysis import fold, query_words, units
+from .query import And, Node, Or, Phrase, Words
+
+PINYIN, SOUNDS_LIKE, ALSO_CALLED = "pinyin", "sounds like", "also called"
+OTHER_NAME_WEIGHT = 0.5  # an other name's terms count this much of the typed name's
+_CJK_WORD = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\U00020000-\U0002ffff]{2,}")
+_LATIN_WORD = re.compile(r"[a-zü]+(?:[1-5]?[a-zü]+)*[1-5]?")
+_TONE_NUMBER = re.compile(r"(?<=[a-zü])[1-5]")
+
+
+@dataclass(frozen=True)
+class Sound:
+    """A word of the index with its pinyin syllables and how many passages hold it."""
+
+    word: str
+    syllables: tuple[str, ...]
+    passages: int
+
+    @property
+    def key(self) -> str:
+        return "".join(self.syllables)
+
+
+def syllables(word: str) -> tuple[str, ...] | None:
+    """The toneless pinyin syllables of a Chinese word (株洲 -> zhu zhou; ü as v), or None for
+    a word that is not two or more Chinese characters."""
+    if not _CJK_WORD.fullmatch(word):
+        return None
+    from pypinyin import Style, lazy_pinyin
+
+    return tuple(lazy_pinyin(word, style=Style.NORMAL, v_to_u=False))
+
+
+def sound_key(word: str) -> str | None:
+    """A Chinese word's pinyin as one key (株洲 -> zhuzhou), as a typed word's (``typed_key``)."""
+    found = syllables(word)
+    return "".join(found) if found else None
+
+
+def typed_key(text: str) -> str | None:
+    """A typed Latin word as a pinyin key (tone marks and tone numbers dropped, ü as v), or
+    None when it is no word of Latin letters."""
+    plain = "".join(c for c in unicodedata.normalize("NFD", fold(text))
+                    if not unicodedata.combining(c) or c == "\u0308")
+    plain = unicodedata.normalize("NFC", plain).replace("'", "")
+    if not _LATIN_WORD.fullmatch(plain):
+        return None
+    return _TONE_NUMBER.sub("", plain).replace("ü", "v")
+
+
+class Sounds:
+    """The index's words by their pinyin (``sound_key``), most held first."""
+
+    def __init__(self, sounds: Iterable[Sound]):
+        self.by_key: dict[str, list[Sound]] = {}
+        for sound in sounds:
+            self.by_key.setdefault(sound.key, []).append(sound)
+        for found in self.by_key.values():
+            found.sort(key=lambda s: (-s.passages, s.word))
+
+    def like(self, key: str) -> list[Sound]:
+        return self.by_key.get(key, [])
+
+    def one_syllable_off(self, word: str) -> list[Sound]:
+        """Words of as many syllables as ``word`` (three or more) that differ from it in one,
+        most held first (looked through only when no word sounds the same)."""
+        typed = syllables(word)
+        if typed is None or len(typed) < 3:  # two syllables, one off: too many words
+            return []
+        found = [sound for sounds in self.by_key.values() for sound in sounds
+                 if len(sound.syllables) == len(typed) and sound.word != word
+                 and sum(a != b for a, b in zip(typed, sound.syllables, strict=True)) == 1]
+        return sorted(found, key=lambda s: (-s.passages, s.word))
+
+
+def write_sounds(vocabulary: Iterable[tuple[str, int]], known: dict[str, Sound]) -> str:
+    """The sounds of an index's words as lines ``word TAB syllables TAB passages`` (its
+    Chinese words of two or more characters; ``known`` words' pinyin is not worked out
+    again: pypinyin takes 40 µs a word)."""
+    lines = []
+    for word, passages in vocabulary:
+        found = known[word].syllables if word in known else syllables(word)
+        if found:
+            lines.append(f"{word}\t{' '.join(found)}\t{passages}")
+    return "\n".join(lines) + "\n"
+
+
+def read_sounds(text: str) -> list[Sound]:
+    found = []
+    for line in text.splitlines():
+        word, spoken, passages = line.split("\t")
+        found.append(Sound(word, tuple(spoken.split(" ")), int(passages)))
+    return found
+
+
+@functools.cache
+def other_names() -> dict[str, tuple[str, ...]]:
+    """Each name of ``data/short_names.tsv`` (folded) -> the other names of its entity."""
+    groups: dict[str, list[str]] = {}
+    text = (resources.files("search") / "data" / "short_names.tsv").read_text("utf-8")
+    for line in text.splitlines():
+        if line.strip() and not line.startswith("#"):
+            short, full = line.split("\t")[:2]
+            group = groups.setdefault(fold(full), [fold(full)])
+            group.append(fold(short))
+    names: dict[str, tuple[str, ...]] = {}
+    for group in groups.values():
+        for name in group:
+            names[name] = tuple(other for other in dict.fromkeys(group) if other != name)
+    return names
+
+
+@dataclass
+class Rewriter:
+    """Rewrites a parsed query with what the index knows: ``frequency(word)`` (passages
+    holding the word) and ``sounds()`` (the index's words by pinyin, None when it has none),
+    asked only when a word may be rewritten."""
+
+    frequency: Callable[[str], int]
+    sounds: Callable[[], Sounds | None]
+
+    def __post_init__(self):
+        self.rewrites: list[dict] = []
+
+    def rewrite(self, node: Node) -> Node:
+        if isinstance(node, Words):
+            return self._words(node)
+        if isinstance(node, And):
+            return And(tuple(self.rewrite(child) for child in node.children))
+        if isinstance(node, Or):
+            joined = self._spaced_pinyin(node.children)
+            return Or(tuple(self.rewrite(child) for child in node.children) + joined)
+        return node  # a phrase is as written; nothing under NOT is rewritten (Not, Phrase)
+
+    def _spaced_pinyin(self, children: tuple) -> tuple[Words, ...]:
+        """Index words whose pinyin is typed as syllables apart (``zhu zhou``, ``chang sha
+        yin hang``): runs of two to four Latin words side by side, read as one."""
+        keys = [typed_key(child.text) if isinstance(child, Words) else None
+                for child in children]
+        found: list[Words] = []
+        for start in range(len(children)):
+            for end in range(min(len(children), start + 4), start + 1, -1):
+                run = keys[start:end]
+                if None in run:
+                    continue
+                typed = " ".join(child.text for child in children[start:end])
+                for word in self._pinyin("".join(run), "".join(run)):
+                    found.append(Words(word, tuple(query_words(word))))
+                    self._report(typed, word, PINYIN)
+        return tuple(dict.fromkeys(found))
+
+    def _words(self, node: Words) -> Node:
+        """The typed words, or them and what they also search (``_as_name``)."""
+        alternatives: list[Node] = []
+        typed = fold(node.text.strip())
+        for fixed, why, weight in self._other_forms(typed, node):
+            words = _as_name(Words(fixed, tuple(query_words(fixed)), weight))
+            if words not in alternatives and (not isinstance(words, Words) or words.terms):
+                alternatives.append(words)
+                self._report(node.text, fixed, why)
+        return Or((_as_name(node), *alternatives)) if alternatives else node
+
+    def _other_forms(self, typed: str, node: Words) -> list[tuple[str, str, float]]:
+        """(text, why, weight) of what the typed words also search."""
+        found = [(typed.replace(name, other), ALSO_CALLED, OTHER_NAME_WEIGHT)
+                 for name in self._names_in(typed) for other in other_names()[name]]
+        if (key := typed_key(typed)) is not None:
+            return found + [(word, PINYIN, 1.0) for word in self._pinyin(typed, key)]
+        found += [(short, ALSO_CALLED, OTHER_NAME_WEIGHT) for short in _place_short(typed)]
+        for term in node.terms:
+            if (fix := self._slip(term)) is not None:
+                found.append((typed.replace(term, fix), SOUNDS_LIKE, 1.0))
+        return found
+
+    def _pinyin(self, typed: str, key: str) -> list[str]:
+        if len(key) < 4 or self.frequency(typed):  # an English word or code of the index
+            return []
+        sounds = self.sounds()
+        found = sounds.like(key) if sounds else []
+        return [found[0].word] if found else []
+
+    @staticmethod
+    def _names_in(typed: str) -> list[str]:
+        names = other_names()
+        if typed in names:
+            return [typed]
+        return [name for name in names if len(name) >= 3 and not name.isascii()
+                and name in typed]
+
+    def _slip(self, term: str) -> str | None:
+        """The index word a Chinese word not in the index was probably meant as (its pinyin
+        is worked out only then: pypinyin takes 0.3 s to load)."""
+        if not _CJK_WORD.fullmatch(term) or self.frequency(term):
+            return None
+        sounds = self.sounds()
+        if sounds is None:
+            return None
+        same = [s for s in sounds.like(sound_key(term)) if s.word != term]
+        found = same or sounds.one_syllable_off(term)
+        return found[0].word if found else None
+
+    def _report(self, typed: str, to: str, why: str) -> None:
+        for rewrite in self.rewrites:
+            if rewrite["from"] == typed and rewrite["why"] == why:
+                rewrite["to"].append(to)
+                return
+        self.rewrites.append({"from": typed, "to": [to], "why": why})
+
+
+def _as_name(node: Words) -> Node:
+    """A name of the table of several words is found as written, like a quoted phrase
+    (工业和信息化部, not any of 工业, 信息化, 部)."""
+    typed = fold(node.text.strip())
+    if typed in other_names() and len(node.terms) > 1:
+        return Phrase(node.text, tuple(units(typed)), node.weight)
+    return node
+
+
+def _place_short(typed: str) -> list[str]:
+    """A place's short name, when ``typed`` is its official name (株洲市 -> 株洲)."""
+    from .places import short_name
+
+    found = short_name(typed)
+    return [found] if found and found != typed else []
