@@ -503,18 +503,21 @@ class WhooshBackend:
 
     def record_sounds(self) -> None:
         """Write the pinyin of every Chinese word of the text field with the passages holding
-        it (``rewrite.write_sounds``), for the query rewrites; words a commit before already
-        had are not worked out again."""
+        it (``rewrite.write_sounds``), for the query rewrites; words a run before already
+        had are not worked out again. Written by a run's last commit: a run stopped before
+        it leaves the last run's (a new word is found as typed, not by its sound)."""
         from ...rewrite import read_sounds, write_sounds
 
         path = self.generation / SOUNDS_FILE
         known = {sound.word: sound for sound in read_sounds(path.read_text("utf-8"))} \
             if path.exists() else {}
-        vocabulary = ((term.decode("utf-8"), info.doc_frequency())
-                      for term, info in self.searcher().reader().iter_field("text")) \
-            if self.doc_count() else ()
+        vocabulary: Counter = Counter()
+        if self.doc_count():  # each segment's terms in turn (Whoosh's merged walk: 5x slower)
+            for leaf, _ in self.searcher().reader().leaf_readers():
+                for term, info in leaf.iter_field("text"):
+                    vocabulary[term.decode("utf-8")] += info.doc_frequency()
         temporary = self.generation / ("tmp-" + SOUNDS_FILE)
-        temporary.write_text(write_sounds(vocabulary, known), encoding="utf-8")
+        temporary.write_text(write_sounds(vocabulary.items(), known), encoding="utf-8")
         os.replace(temporary, path)
         self._sounds = None
 
@@ -644,13 +647,15 @@ class WhooshBackend:
         last commit recorded them (``record_commit``) or, when it did not, counted."""
         return store.recorded_counts(self.generation) or self._counted()
 
-    def record_commit(self) -> None:
+    def record_commit(self, sounds: bool = True) -> None:
         """Write what the commit holds, with the commit it belongs to: the counts and the
-        facet arrays; after a commit that did not record them, they are read again."""
+        facet arrays, and (``sounds``: a run's last commit) the pinyin of its words; after a
+        commit that did not record them, they are read again."""
         self.close()  # a searcher that sees the commit
         store.record_counts(self.generation, self._counted())
         self.record_arrays()
-        self.record_sounds()
+        if sounds:
+            self.record_sounds()
         store.record_files(self.generation)
 
     def _counted(self) -> dict[str, int]:
@@ -699,7 +704,7 @@ class Transaction:
         segments; ``last`` (a run's last commit): merge every segment into one when there
         are many (``merge.merge_policy``)."""
         self.writer.commit(mergetype=merge_policy(not quick, last))
-        self.backend.record_commit()
+        self.backend.record_commit(sounds=last)
 
     def cancel(self) -> None:
         """Drop everything added and deleted since ``begin``. A commit that failed half-way
