@@ -99,6 +99,7 @@ class Search:
     until: str = ""
     page: int = 1
     per_article: bool = False
+    exact: bool = False  # no rewrites (rewrite.py)
 
     def params(self, **changes) -> list[tuple[str, str]]:
         state = {**self.__dict__, **changes}
@@ -108,6 +109,8 @@ class Search:
         pairs += [(name, state[name]) for name in ("since", "until") if state[name]]
         if state["per_article"]:
             pairs.append(("per_article", "1"))
+        if state["exact"]:
+            pairs.append(("exact", "1"))
         if state["page"] > 1:
             pairs.append(("page", str(state["page"])))
         return pairs
@@ -145,7 +148,7 @@ class Search:
 def search_params(q: str = "", city: list[str] = Query([]), province: list[str] = Query([]),
                   county: list[str] = Query([]), source: list[str] = Query([]),
                   year: list[str] = Query([]), since: str = "", until: str = "",
-                  page: int = 1, per_article: bool = False) -> Search:
+                  page: int = 1, per_article: bool = False, exact: bool = False) -> Search:
     """The search's state from the URL's parameters (FastAPI reads them): a query of at
     most MAX_QUERY characters, a page from 1 to MAX_PAGE."""
     if len(q) > MAX_QUERY:
@@ -155,7 +158,7 @@ def search_params(q: str = "", city: list[str] = Query([]), province: list[str] 
     filters = {"city": city, "province": province, "county": county, "source": source,
                "year": year}
     return Search(q, {name: [v for v in values if v.strip()] for name, values in
-                      filters.items()}, since.strip(), until.strip(), page, per_article)
+                      filters.items()}, since.strip(), until.strip(), page, per_article, exact)
 
 
 def run_search(engine: Engine, state: Search, facets: tuple[str, ...]) -> dict:
@@ -166,7 +169,8 @@ def run_search(engine: Engine, state: Search, facets: tuple[str, ...]) -> dict:
     engine.check_filters(filters)
     text = state.q if state.q.strip() else None
     result = engine.query(text, state.page * PAGE_SIZE, filters,
-                          per_article=1 if state.per_article else None, facets=facets)
+                          per_article=1 if state.per_article else None, facets=facets,
+                          exact=state.exact)
     pages = max(1, -(-min(result["total"], MAX_PAGE * PAGE_SIZE) // PAGE_SIZE))
     if state.page > pages:
         raise BadRequest(f"page {state.page} is past the last page of this search "
@@ -284,7 +288,8 @@ def create_app(location) -> FastAPI:
         with current as engine:
             engine.check_filters(filters)
             text = state.q if state.q.strip() else None
-            return engine.query(text, 1, filters, facets=(field,))["facets"][field]
+            return engine.query(text, 1, filters, facets=(field,),
+                                exact=state.exact)["facets"][field]
 
     @app.get("/api/quote/{passage_id:path}", summary="A passage as a quote with its citation "
                                                      "(search quote --format json)")

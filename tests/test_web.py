@@ -337,3 +337,15 @@ def test_the_page_and_the_api_over_a_cluster(seed_cluster, seed_workspace, clien
         assert total_shown(html) == client.get("/api/query", params={"q": "企业"}).json()["total"]
         months = cluster.get("/api/facets/month", params={"q": "企业"}).json()
         assert months == client.get("/api/facets/month", params={"q": "企业"}).json()
+
+
+def test_the_page_says_what_the_query_also_searched_and_can_search_only_it(client):
+    html = page(client, "/", q="株州 小巨人")
+    assert "株州 → 株洲 (sounds like)" in unescape(html)
+    exact = unescape(re.search(r'<a href="([^"]+)">search only what was typed</a>', html).group(1))
+    assert "exact=1" in exact
+    narrowed = page(client, exact)
+    assert "→" not in re.search(r'id="total">.*?</p>', narrowed, re.S).group(0)
+    assert total_shown(narrowed) < total_shown(html)
+    api = client.get("/api/query", params={"q": "zhuzhou"}).json()
+    assert api["rewrites"] == [{"from": "zhuzhou", "to": ["株洲"], "why": "pinyin"}]
