@@ -349,3 +349,18 @@ def test_the_page_says_what_the_query_also_searched_and_can_search_only_it(clien
     assert total_shown(narrowed) < total_shown(html)
     api = client.get("/api/query", params={"q": "zhuzhou"}).json()
     assert api["rewrites"] == [{"from": "zhuzhou", "to": ["株洲"], "why": "pinyin"}]
+
+
+def test_the_article_page_warns_when_its_source_changed(tmp_path):
+    (tmp_path / "news").mkdir()
+    source = tmp_path / "news" / "000.txt"
+    shutil.copy(ROOT / "seeds" / "000_afc4210ba7f2fd67.txt", source)
+    index_paths(tmp_path / "index", [tmp_path / "news"], rebuild=True)
+    with chdir(tmp_path), TestClient(create_app(tmp_path / "index")) as client:
+        article_id = client.get("/api/query", params={"q": "小巨人"}).json()["hits"][0][
+            "article_id"]
+        assert 'class="warning"' not in page(client, f"/articles/{article_id}")
+        source.write_text(source.read_text("utf-8").replace("株洲", "湘潭"), "utf-8")
+        html = page(client, f"/articles/{article_id}")
+        assert 'class="warning"' in html and "index the file again" in html
+        assert client.get(f"/api/articles/{article_id}").json()["warning"]
