@@ -67,7 +67,9 @@ class Current:
         try:
             stamp = _commit_stamp(self.location)
             if self._engine is None or stamp != self._stamp:
-                self._engine = Engine(self.location)  # the old one's files close with it
+                if self._engine is not None:  # no request uses it: this one holds the lock
+                    self._engine.close()
+                self._engine = Engine(self.location)
                 self._stamp = stamp
             return self._engine
         except BaseException:
