@@ -537,6 +537,8 @@ class WhooshBackend:
     @_reads_index
     def word_frequency(self, word: str) -> int:
         """Passages holding ``word`` as a word of their text (deleted ones included)."""
+        if not self.doc_count():  # an index without segments has no field to ask
+            return 0
         return self.searcher().reader().doc_frequency("text", word)
 
     @_reads_index
