@@ -138,7 +138,7 @@ def write_sounds(vocabulary: Iterable[tuple[str, int]], known: dict[str, Sound])
         found = known[word].syllables if word in known else syllables(word)
         if found:
             lines.append(f"{word}\t{' '.join(found)}\t{passages}")
-    return "\n".join(lines) + "\n"
+    return "".join(line + "\n" for line in lines)
 
 
 def read_sounds(text: str) -> list[Sound]:
