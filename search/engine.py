@@ -8,13 +8,13 @@ import difflib
 import re
 from collections.abc import Callable
 
-from .analysis import fold
+from .analysis import fold, units
 from .backend import FACETS, Filters
 from .backends import backend_type
 from .errors import QueryError, SearchError
 from .highlight import highlight
 from .places import gazetteer
-from .query import parse, positive_needles
+from .query import Phrase, parse, positive_needles
 from .quote import Mismatch, SourceReader, check, lines_of, source_problem
 from .rewrite import Rewriter
 from .sources import Sources
@@ -135,7 +135,7 @@ class Engine:
             return answer(text, 0, [], {facet: {} for facet in facets})
         rewrites: list[dict] = []
         if node is not None and not exact:
-            rewriter = Rewriter(self.backend.word_frequency, self.backend.sounds)
+            rewriter = Rewriter(self.backend.word_frequency, self.backend.sounds, self._holding)
             node = rewriter.rewrite(node)
             rewrites = rewriter.rewrites
         result = self.backend.search(node, limit, filters, facets, per_article)
@@ -151,6 +151,10 @@ class Engine:
             entry["section_matches"] = highlight(entry["section"], needles)
             hits.append(entry)
         return answer(text, result.total, hits, result.facets, result.missing, rewrites)
+
+    def _holding(self, text: str) -> int:
+        """Passages holding ``text`` as written (as a quoted phrase)."""
+        return self.backend.search(Phrase(text, tuple(units(text))), 1, facets=()).total
 
     def passage(self, passage_id: str) -> dict:
         """A passage's stored fields; an unknown id raises SearchError with a hint."""

@@ -34,6 +34,8 @@ PINYIN, SOUNDS_LIKE, ALSO_CALLED = "pinyin", "sounds like", "also called"
 OTHER_NAME_WEIGHT = 0.5  # an other name's terms count this much of the typed name's
 SLIP_MIN_PASSAGES = 2  # a word held by one passage is as likely a slip as the word typed
 _CJK_WORD = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\U00020000-\U0002ffff]{2,}")
+_CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\U00020000-\U0002ffff]+")
+MAX_SPELLED = 4  # index words a typed pinyin word may be read as, in a row (xiaojuren: 小 巨人)
 _LATIN_WORD = re.compile(r"[a-zü]+(?:[1-5]?[a-zü]+)*[1-5]?")
 _TONE_NUMBER = re.compile(r"(?<=[a-zü])[1-5]")
 
@@ -53,11 +55,11 @@ class Sound:
 
 def syllables(word: str) -> tuple[str, ...] | None:
     """The toneless pinyin syllables of a Chinese word (株洲 -> zhu zhou, 银行 -> yin hang; ü
-    as v), or None for a word that is not two or more Chinese characters. pypinyin's
+    as v), or None for a word that is not Chinese characters. pypinyin's
     dictionaries, read as its ``lazy_pinyin`` reads them for a word (the longest phrase of
     its phrase dictionary from each character on, else the character's first reading), 20
     times faster: an index's vocabulary is read at each build."""
-    if not _CJK_WORD.fullmatch(word):
+    if not _CJK_RUN.fullmatch(word):
         return None
     from pypinyin.constants import PHRASES_DICT, PINYIN_DICT
 
@@ -117,6 +119,25 @@ class Sounds:
     def like(self, key: str) -> list[Sound]:
         return self.by_key.get(key, [])
 
+    def spelled(self, key: str) -> str | None:
+        """A run of two to ``MAX_SPELLED`` index words whose pinyin, one after the other, is
+        ``key`` (xiaojuren: 小 巨人, where the index holds no word 小巨人): the fewest words,
+        then the most held, each the most held of its sound."""
+        best: list[tuple[int, int, list[str]] | None] = [None] * (len(key) + 1)
+        best[0] = (0, 0, [])
+        for start in range(len(key)):
+            if best[start] is None or best[start][0] == MAX_SPELLED:
+                continue
+            count, rarest, words = best[start]
+            for end in range(start + 1, len(key) + 1):
+                if sounds := self.by_key.get(key[start:end]):
+                    held = min(-rarest, sounds[0].passages) if words else sounds[0].passages
+                    found = (count + 1, -held, [*words, sounds[0].word])
+                    if best[end] is None or found[:2] < best[end][:2]:
+                        best[end] = found
+        found = best[len(key)]
+        return "".join(found[2]) if found and found[0] >= 2 else None
+
     def one_syllable_off(self, word: str) -> list[Sound]:
         """Words of as many syllables as ``word`` (three or more) that differ from it in one,
         most held first (looked through only when no word sounds the same)."""
@@ -169,11 +190,13 @@ def other_names() -> dict[str, tuple[str, ...]]:
 @dataclass
 class Rewriter:
     """Rewrites a parsed query with what the index knows: ``frequency(word)`` (passages
-    holding the word) and ``sounds()`` (the index's words by pinyin, None when it has none),
-    asked only when a word may be rewritten."""
+    holding the word), ``sounds()`` (the index's words by pinyin, None when it has none) and
+    ``holds(text)`` (passages holding a text as written), asked only when a word may be
+    rewritten."""
 
     frequency: Callable[[str], int]
     sounds: Callable[[], Sounds | None]
+    holds: Callable[[str], int]  # passages holding a text as written
 
     def __post_init__(self):
         self.rewrites: list[dict] = []
@@ -239,11 +262,17 @@ class Rewriter:
         return found
 
     def _pinyin(self, typed: str, key: str) -> list[str]:
+        """The index word a pinyin word reads as (the most held of that sound), or else the
+        run of index words it reads as, when the index holds that run as written."""
         if len(key) < 4 or self.frequency(typed):  # an English word or code of the index
             return []
         sounds = self.sounds()
-        found = sounds.like(key) if sounds else []
-        return [found[0].word] if found else []
+        if sounds is None:
+            return []
+        if found := [s for s in sounds.like(key) if len(s.word) > 1]:
+            return [found[0].word]
+        spelled = sounds.spelled(key)
+        return [spelled] if spelled and self.holds(spelled) else []
 
     @staticmethod
     def _names_in(typed: str) -> list[str]:

@@ -44,7 +44,7 @@ def test_the_set_covers_each_kind_of_rewrite():
 
 
 @pytest.mark.parametrize("query", ["株洲", "小巨人", "长沙银行", "POF", "UniIOS", "5G线缆",
-                                   "zhuzhouribao", "专精特新"])
+                                   "专精特新", "china", "change"])
 def test_what_the_index_holds_is_never_rewritten(embedded, query):
     assert embedded.query(query, 3)["rewrites"] == []
 
@@ -92,7 +92,7 @@ def test_typed_pinyin_keys():
     assert [typed_key(t) for t in ("zhuzhou", "Zhūzhōu", "zhu1zhou1", "lü", "xi'an", "5G")] \
         == ["zhuzhou", "zhuzhou", "zhuzhou", "lv", "xian", None]
     assert [sound_key(w) for w in ("株洲", "银行", "重庆", "长沙", "5G", "株")] \
-        == ["zhuzhou", "yinhang", "chongqing", "changsha", None, None]
+        == ["zhuzhou", "yinhang", "chongqing", "changsha", None, "zhu"]
 
 
 def test_sounds_written_and_read_back():
@@ -102,6 +102,15 @@ def test_sounds_written_and_read_back():
     assert sounds.like("pof") == [] and sounds.like("yinhang")[0].passages == 3
     again = write_sounds([("株洲", 10)], {s.word: s for s in read_sounds(text)})
     assert again == "株洲\tzhu zhou\t10\n"
+
+
+def test_pinyin_spelled_by_several_index_words():
+    sounds = Sounds(read_sounds(write_sounds([("小", 9), ("晓", 2), ("巨人", 5), ("企业", 7),
+                                              ("巨", 1)], {})))
+    assert sounds.spelled("xiaojuren") == "小巨人"  # fewest words, each the most held
+    assert sounds.spelled("xiaojurenqiye") == "小巨人企业"
+    assert sounds.spelled("juren") is None  # one word: like() finds it
+    assert sounds.spelled("xiaoxiaoxiaoxiaoxiao") is None  # more than MAX_SPELLED words
 
 
 def test_one_syllable_off_for_longer_words():
