@@ -152,8 +152,8 @@ class Sounds:
 
 def write_sounds(vocabulary: Iterable[tuple[str, int]], known: dict[str, Sound]) -> str:
     """The sounds of an index's words as lines ``word TAB syllables TAB passages`` (its
-    Chinese words of two or more characters; ``known`` words' pinyin is not worked out
-    again: pypinyin takes 40 µs a word)."""
+    words of Chinese characters, single characters included; ``known`` words' pinyin is
+    not worked out again)."""
     lines = []
     for word, passages in vocabulary:
         found = known[word].syllables if word in known else syllables(word)
@@ -244,9 +244,9 @@ class Rewriter:
         as written (a word or two between spaces: 株州, 长沙银航) or a name of the table
         (工业和信息化部), within which a name or a slip is replaced. A longer run (a
         question, a headline) is left as it is: its rare words are names and question words
-        far more often than slips (on
-        cmrc2018's questions 哪一年 was read as 十一年, 几层 as 基层), and another name of a
-        word in it found fewer of the passages news-titles asks for."""
+        far more often than slips (on cmrc2018's questions 哪一年 was read as 十一年, 几层 as
+        基层), and another name of a word in it found fewer of the passages news-titles asks
+        for."""
         latin = typed_key(typed)
         if latin is None and typed not in other_names() \
                 and node.needles != (tuple(units(typed)),):
