@@ -60,9 +60,13 @@ class Hit:
     stored: dict
 
 
+FILTER_FACETS = ("city", "province", "county", "source", "year")  # facets that filter too
+
+
 @dataclass
 class Filters:
-    """What a passage must be tied to: any value of a field, every field given."""
+    """What a passage must be tied to: any value of a field, every field given (the
+    ``FILTER_FACETS``, and dates)."""
 
     city: list[str] = field(default_factory=list)  # canonical short names (株洲)
     province: list[str] = field(default_factory=list)

@@ -472,31 +472,36 @@ def check_command(choice: IndexChoice) -> None:
     if not isinstance(choice.path, Path):
         check_cluster(choice, damage, leftovers)
         return
-    for problem in damage:
-        click.echo(f"damaged: {problem}")
-    for name in leftovers:
-        click.echo(f"left over: {choice.path}/{name} (no commit lists it; the next "
-                   f"`search {choice.option}index` removes it)")
-    if damage:
-        problems = counted(len(damage), "problem")
-        raise SearchError(f"the index in {choice.path}/ is damaged ({problems}); rebuild it "
-                          f"from its sources with `search {choice.option}index --rebuild PATH`")
-    click.echo(f"the index in {choice.path}/ is whole: every file as it was written")
+    lines = [f"damaged: {problem}" for problem in damage]
+    lines += [f"left over: {choice.path}/{name} (no commit lists it; the next "
+              f"`search {choice.option}index` removes it)" for name in leftovers]
+    failure = (f"the index in {choice.path}/ is damaged ({counted(len(damage), 'problem')}); "
+               f"rebuild it from its sources with `search {choice.option}index --rebuild PATH`"
+               ) if damage else ""
+    _report_check(lines, failure,
+                  f"the index in {choice.path}/ is whole: every file as it was written")
 
 
 def check_cluster(choice: IndexChoice, down: list[str], pending: list[str]) -> None:
     """`search check` of a cluster: the nodes that do not answer (exit 1), and the files a
     stopped run left pending."""
-    for problem in down:
-        click.echo(f"down: {problem}")
-    for path in pending:
-        click.echo(f"pending: {path} (a run stopped while writing it; the next "
-                   f"`search {choice.option}index` writes it again)")
-    if down:
-        verb, them = ("does", "it") if len(down) == 1 else ("do", "them")
-        raise SearchError(f"{counted(len(down), 'node')} of the cluster at {choice.path} "
-                          f"{verb} not answer; start {them} with `search cluster start DIR`")
-    click.echo(f"the cluster at {choice.path} answers from every node")
+    lines = [f"down: {problem}" for problem in down]
+    lines += [f"pending: {path} (a run stopped while writing it; the next "
+              f"`search {choice.option}index` writes it again)" for path in pending]
+    verb, them = ("does", "it") if len(down) == 1 else ("do", "them")
+    failure = (f"{counted(len(down), 'node')} of the cluster at {choice.path} {verb} not "
+               f"answer; start {them} with `search cluster start DIR`") if down else ""
+    _report_check(lines, failure, f"the cluster at {choice.path} answers from every node")
+
+
+def _report_check(lines: list[str], failure: str, whole: str) -> None:
+    """What `search check` found, a line each; then the failure (exit 1), or that all is
+    well."""
+    for line in lines:
+        click.echo(line)
+    if failure:
+        raise SearchError(failure)
+    click.echo(whole)
 
 
 @cli.command("stats")
@@ -547,23 +552,16 @@ def serve_command(choice: IndexChoice, host: str, port: int, open_browser: bool)
         _note(f"warning: listening on {host}: anyone who can reach it can read the index")
     url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}/"
     _note(f"serving {choice.path} at {url} (Ctrl-C stops)")
-    if open_browser:
+    if open_browser:  # once the server listens
+        import threading
         import webbrowser
 
-        threading_timer(1.0, lambda: webbrowser.open(url))
+        threading.Timer(1.0, webbrowser.open, [url]).start()
     try:
         uvicorn.run(app, host=host, port=port, log_level="warning")
     except SystemExit as error:  # uvicorn exits when it cannot bind
         raise SearchError(f"cannot listen on {host}:{port} (in use, or not this machine's); "
                           "choose another with --port") from error
-
-
-def threading_timer(seconds: float, action) -> None:
-    import threading
-
-    timer = threading.Timer(seconds, action)
-    timer.daemon = True
-    timer.start()
 
 
 @cli.group("cluster")

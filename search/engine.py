@@ -169,18 +169,18 @@ class Engine:
         if not order.isdigit():
             raise SearchError(f"{passage_id} is not a passage id (they look like ARTICLE:N, "
                               "e.g. seeds/003_87c9261d10d2c016:12); find one with `search query`")
-        hint = did_you_mean(passage_id, self._known_ids(lambda ids: ids))
+        hint = did_you_mean(passage_id, self._known_ids())
         raise SearchError(f"no passage {passage_id} in {self.index_dir}/; "
                           f"{hint or 'find one with `search query`'}")
 
-    def _known_ids(self, which: Callable[[list[str]], list[str]]) -> list[str]:
-        """The ids an unknown one is compared with for a "did you mean" hint: none in an
-        index of more than HINT_PASSAGES passages, where reading and comparing every id
+    def _known_ids(self) -> list[str]:
+        """The passage ids an unknown id is compared with for a "did you mean" hint: none in
+        an index of more than HINT_PASSAGES passages, where reading and comparing every id
         takes longer than the hint is worth (0.45 s on 80,000 passages; a web page asked
         for unknown ids would be kept busy)."""
         if self.backend.doc_count() > HINT_PASSAGES:
             return []
-        return which(self.backend.passage_ids())
+        return self.backend.passage_ids()
 
     def located(self, stored: dict) -> dict:
         """A passage's stored fields with ``path`` as shown to the user (relative to the working
@@ -212,7 +212,7 @@ class Engine:
         passages = self.backend.passages_of(article_id)
         if passages:
             return [self.located(p) for p in passages]
-        articles = self._known_ids(lambda ids: sorted({pid.rpartition(":")[0] for pid in ids}))
+        articles = sorted({pid.rpartition(":")[0] for pid in self._known_ids()})
         hint = did_you_mean(article_id, articles) or "find one with `search query`"
         raise SearchError(f"no article {article_id} in {self.index_dir}/; {hint}")
 

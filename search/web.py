@@ -28,7 +28,7 @@ from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
 from starlette.exceptions import HTTPException
 
-from .backend import FACET_LABELS, FACETS
+from .backend import FACET_LABELS, FACETS, FILTER_FACETS
 from .backends import backend_type
 from .engine import Engine, make_filters
 from .errors import IndexUnavailable, QueryError, SearchError
@@ -37,7 +37,6 @@ from .quote import as_json, as_markdown, citation, source_problem
 PAGE_SIZE = 10
 MAX_PAGE = 100  # the CLI's --limit goes to 1,000 too
 MAX_QUERY = 500  # characters
-FILTERS = ("city", "province", "county", "source", "year")
 SHOWN_FACETS = FACETS  # beside the results: city, province, source, year
 TIMELINE = "month"
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
@@ -96,7 +95,7 @@ class Search:
     """The search page's state, as its URL holds it."""
 
     q: str = ""
-    filters: dict[str, list[str]] = field(default_factory=dict)  # FILTERS -> values
+    filters: dict[str, list[str]] = field(default_factory=dict)  # FILTER_FACETS -> values
     since: str = ""
     until: str = ""
     page: int = 1
@@ -106,7 +105,7 @@ class Search:
     def params(self, **changes) -> list[tuple[str, str]]:
         state = {**self.__dict__, **changes}
         pairs = [("q", state["q"])] if state["q"] else []
-        for name in FILTERS:
+        for name in FILTER_FACETS:
             pairs += [(name, value) for value in state["filters"].get(name, [])]
         pairs += [(name, state[name]) for name in ("since", "until") if state[name]]
         if state["per_article"]:
@@ -138,7 +137,7 @@ class Search:
     def chips(self) -> list[tuple[str, str, str]]:
         """(label, value, URL without it) for each active filter."""
         found = [(name, value, self.removing(name, value))
-                 for name in FILTERS for value in self.filters.get(name, [])]
+                 for name in FILTER_FACETS for value in self.filters.get(name, [])]
         found += [(name, getattr(self, name), self.removing(name))
                   for name in ("since", "until") if getattr(self, name)]
         return found

@@ -177,8 +177,7 @@ class ClusterBackend:
             missing = list(dict.fromkeys(missing + failed))
         ranked = [(doc_id, 0.0, article) for doc_id, _, article in found[0]]
         if node is not None:
-            ranked = self._ranked(node, found[0],
-                                  limit * RERANK)
+            ranked = self._ranked(node, found[0], limit * RERANK)
         if per_article:
             ranked = _per_article(ranked, per_article)
         ranked = ranked[:limit]

@@ -37,7 +37,16 @@ from whoosh.scoring import BM25F
 
 from ... import plan
 from ...analysis import ANALYZER_VERSION, first_unit, is_ascii, pairs
-from ...backend import FACETS, FIRST_ORDER, Filters, Hit, Record, SearchResult, passage_id
+from ...backend import (
+    FACETS,
+    FILTER_FACETS,
+    FIRST_ORDER,
+    Filters,
+    Hit,
+    Record,
+    SearchResult,
+    passage_id,
+)
 from ...errors import WRITE_ERRORS, IndexDamaged, IndexUnavailable
 from ...query import And, Needle, Node, Not, Or, Words, is_character
 from ...query import Phrase as TypedPhrase
@@ -745,9 +754,9 @@ def _document(record: Record) -> dict:
 def filter_queries(filters: Filters) -> list[wq.Query]:
     """Queries a passage must match for the filters (any value of a field, every field)."""
     queries = []
-    for facet, fieldname in FIELD_OF.items():
-        if values := getattr(filters, facet, None):  # (months filter as since/until)
-            queries.append(wq.Or([wq.Term(fieldname, value) for value in values]))
+    for facet in FILTER_FACETS:
+        if values := getattr(filters, facet):
+            queries.append(wq.Or([wq.Term(FIELD_OF[facet], value) for value in values]))
     if filters.since or filters.until:
         low = int(filters.since.replace("-", "")) if filters.since else None
         high = int(filters.until.replace("-", "")) if filters.until else None
