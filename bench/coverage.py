@@ -26,10 +26,10 @@ import bisect
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from search.clean import Block, clean
 from search.errors import ReadError
-from search.readers import Document, iter_files, read_file
-from search.segment import Article, _demote_trailing_headings, segment
+from search.ingest.clean import Block, clean
+from search.ingest.readers import Document, iter_files, read_file
+from search.ingest.segment import Article, _demote_trailing_headings, segment
 
 
 @dataclass

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import search.indexer as indexer
 from search.engine import Engine
-from search.metadata import ArticlePlaces
+from search.ingest.metadata import ArticlePlaces
 
 
 def sample(path: Path, docs: int | None, out: Path) -> list[dict]:

@@ -8,16 +8,16 @@ import difflib
 import re
 from collections.abc import Callable
 
-from .analysis import fold, units
-from .backend import FACETS, Filters
 from .backends import backend_type
+from .backends.seam import FACETS, Filters
 from .errors import QueryError, SearchError
-from .highlight import highlight
-from .places import gazetteer
-from .query import Phrase, parse, positive_needles
+from .ingest.sources import Sources
+from .query.highlight import highlight
+from .query.parse import Phrase, parse, positive_needles
+from .query.rewrite import Rewriter
 from .quote import Mismatch, SourceReader, check, lines_of, source_problem
-from .rewrite import Rewriter
-from .sources import Sources
+from .text.analysis import fold, units
+from .text.places import gazetteer
 
 HIT_FIELDS = ("passage_id", "article_id", "title", "section", "text", "path", "line_start",
               "line_end", "char_start", "char_end", "cities", "provinces", "source", "author",

@@ -20,14 +20,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .analysis import Token, bigrams, fold, folded_bigrams, folded_words, words
-from .backend import IN_FILE_BATCH, Backend, Record
 from .backends import backend_type
+from .backends.seam import IN_FILE_BATCH, Backend, Record
 from .errors import ReadError, SearchError, ignore
-from .metadata import article_places, describe, passage_places
-from .readers import MAX_FILE_MB, digest, iter_files, read_bytes, read_file, unreadable
-from .segment import Article, segment
-from .sources import Sources, display_path
+from .ingest.metadata import article_places, describe, passage_places
+from .ingest.readers import MAX_FILE_MB, digest, iter_files, read_bytes, read_file, unreadable
+from .ingest.segment import Article, segment
+from .ingest.sources import Sources, display_path
+from .text.analysis import Token, bigrams, fold, folded_bigrams, folded_words, words
 
 BATCH = 2000  # passages per commit: a killed run keeps all but the last batch
 PARALLEL_BATCH = 8000  # passages per parallel commit: bounds the memory of the in-memory pools

@@ -12,9 +12,9 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from .clean import clean_text
 from .errors import ReadError
-from .readers import decode_file, digest, jsonl_lines
+from .ingest.clean import clean_text
+from .ingest.readers import decode_file, digest, jsonl_lines
 
 
 @dataclass

@@ -11,14 +11,14 @@ from pathlib import Path
 
 import pytest
 
-from search.analysis import units, words
 from search.backends.sphinxql import cluster
 from search.backends.sphinxql.sql import Address
 from search.engine import Engine
 from search.indexer import index_paths
-from search.query import And, Not, Or, Phrase, Words, is_character
-from search.readers import read_file
-from search.segment import segment
+from search.ingest.readers import read_file
+from search.ingest.segment import segment
+from search.query.parse import And, Not, Or, Phrase, Words, is_character
+from search.text.analysis import units, words
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"

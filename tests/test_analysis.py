@@ -2,7 +2,7 @@
 
 import pytest
 
-from search.analysis import bigrams, first_unit, fold, query_words, unit_spans, words
+from search.text.analysis import bigrams, first_unit, fold, query_words, unit_spans, words
 
 FOLD = [
     ("長沙銀行", "长沙银行"),

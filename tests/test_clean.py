@@ -2,7 +2,7 @@
 
 import pytest
 
-from search.clean import Text, clean, clean_text, ends_sentence, has_sentence_end, undouble
+from search.ingest.clean import Text, clean, clean_text, ends_sentence, has_sentence_end, undouble
 
 
 def blocks(raw, fmt):

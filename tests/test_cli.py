@@ -163,7 +163,7 @@ def test_query_builds_the_seed_index_when_there_is_none(tmp_path):
     (["--json"], ["--json"]),
 ])
 def test_words_may_start_with_a_dash(args, split):
-    from search.commandline import split_words
+    from search.cli.options import split_words
     assert split_words(args, {"-n": True, "--limit": True, "--json": False}) == split
 
 
@@ -201,7 +201,7 @@ def test_index_dir_after_the_index_command(tmp_path):
     (1, 1, "1 passage matches:"),
 ])
 def test_how_many_match(total, shown, line):
-    from search.render import _matched
+    from search.cli.render import _matched
     assert _matched(total, shown) == line
 
 
@@ -323,7 +323,7 @@ def test_an_index_that_holds_nothing(tmp_path):
     (0, "unreadable", "0 unreadable"),
 ])
 def test_skip_reasons_are_counted_in_the_right_number(n, reason, text):
-    from search.render import _reason
+    from search.cli.render import _reason
     assert _reason(n, reason) == text
 
 

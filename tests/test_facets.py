@@ -175,7 +175,7 @@ def test_facet_arrays_are_recorded_at_commit_and_checked(seed_index, engine, mon
     commit are not believed, and both give the counts read from the postings."""
     from search.backends.whoosh import backend as whoosh_backend
     from search.backends.whoosh.backend import WhooshBackend
-    from search.query import parse
+    from search.query.parse import parse
 
     expected = engine.query("企业", 1)["facets"]  # from the recorded arrays
     backend = WhooshBackend.open(seed_index)

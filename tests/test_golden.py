@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from search.highlight import mark
+from search.query.highlight import mark
 
 GOLDEN = yaml.safe_load((Path(__file__).parent / "data" / "golden_queries.yaml").read_text("utf-8"))
 

@@ -2,8 +2,8 @@
 
 import pytest
 
-from search.highlight import highlight, mark
-from search.query import parse, positive_needles
+from search.query.highlight import highlight, mark
+from search.query.parse import parse, positive_needles
 
 
 @pytest.mark.parametrize("query, text, marked", [

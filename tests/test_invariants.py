@@ -10,14 +10,14 @@ import opencc
 import pytest
 import yaml
 
-from search.analysis import unit_spans, words
 from search.backends.whoosh.backend import WhooshBackend
-from search.clean import clean, clean_text
 from search.engine import Engine
 from search.indexer import index_paths, records_for
-from search.query import is_character, parse, positive_needles
-from search.readers import read_file
-from search.segment import _demote_trailing_headings, segment
+from search.ingest.clean import clean, clean_text
+from search.ingest.readers import read_file
+from search.ingest.segment import _demote_trailing_headings, segment
+from search.query.parse import is_character, parse, positive_needles
+from search.text.analysis import unit_spans, words
 from tests.conftest import SEEDS, holds
 
 QUERIES = ["长沙银行 供应链金融", "小巨人", '"黑灯工厂"', "智能制造 数字化转型", "专精特新 中小企业",

@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from search import analysis
-from search.analysis import fold
-from search.lexicon import FILE, Lexicon, Segmenter, build
+from search.text import analysis
+from search.text.analysis import fold
+from search.text.lexicon import FILE, Lexicon, Segmenter, build
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = sorted((ROOT / "seeds").iterdir())
@@ -86,7 +86,7 @@ def run_python(code: str) -> str:
 def test_a_query_does_not_build_the_whole_dictionary():
     out = run_python(
         "import json\n"
-        "from search import analysis\n"
+        "from search.text import analysis\n"
         "runs = analysis.word_runs('黑灯工厂，长沙银行的供应链金融？')\n"
         "print(json.dumps([runs, analysis._full_jieba.cache_info().currsize]))\n")
     assert json.loads(out) == [[["黑灯", "工厂"], ["长沙", "银行", "的", "供应链", "金融"]], 0]
@@ -96,7 +96,7 @@ def test_long_texts_go_to_the_whole_dictionary():
     text = SEEDS[0].read_text(encoding="utf-8")[:analysis.SMALL_TEXTS + 1]
     out = run_python(
         "import json, sys\n"
-        "from search import analysis\n"
+        "from search.text import analysis\n"
         "words = [t.text for t in analysis.words(sys.argv[1])]\n"
         "print(json.dumps([words, analysis._full_jieba.cache_info().currsize]))\n"
         .replace("sys.argv[1]", repr(text)))

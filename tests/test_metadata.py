@@ -2,9 +2,9 @@
 
 import pytest
 
-from search.metadata import describe
-from search.readers import Document
-from search.segment import segment
+from search.ingest.metadata import describe
+from search.ingest.readers import Document
+from search.ingest.segment import segment
 
 SEED_META = [
     # article id suffix, source, author, date

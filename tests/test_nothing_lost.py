@@ -13,11 +13,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bench.coverage import measure
-from search.clean import clean_text
 from search.engine import Engine
 from search.indexer import index_paths
-from search.readers import read_file
-from search.segment import segment
+from search.ingest.clean import clean_text
+from search.ingest.readers import read_file
+from search.ingest.segment import segment
 from tests.conftest import SEEDS, run_search
 
 # ---------------------------------------------------------------- what the issue saw

@@ -2,8 +2,8 @@
 
 import pytest
 
-from search.analysis import fold, word_bounds, words
-from search.places import extract, gazetteer, summarize
+from search.text.analysis import fold, word_bounds, words
+from search.text.places import extract, gazetteer, summarize
 
 SHORT_FORMS = [
     ("株洲市", "株洲"), ("嘉善县", "嘉善"), ("新疆维吾尔自治区", "新疆"), ("内蒙古自治区", "内蒙古"),
@@ -99,7 +99,7 @@ SEED_PLACES = {
 
 @pytest.mark.parametrize("seed", sorted(SEED_PLACES))
 def test_seed_places(seed_articles, seed):
-    from search.metadata import article_places
+    from search.ingest.metadata import article_places
     cities, provinces = SEED_PLACES[seed]
     found = {"city": set(), "province": set(), "county": set()}
     _, articles = seed_articles[seed]

@@ -19,9 +19,9 @@ from search.backends.whoosh.merge import SMALL_SEGMENTS, merge_segments, merge_s
 from search.backends.whoosh.parallel import ParallelWriter
 from search.backends.whoosh.postings import FastSegmentWriter, decode_tokens
 from search.indexer import index_paths, records_for
-from search.query import parse
-from search.readers import read_file
-from search.segment import segment
+from search.ingest.readers import read_file
+from search.ingest.segment import segment
+from search.query.parse import parse
 
 COPIES = 3  # each seed passage added three times: common terms then span several blocks
 

@@ -4,11 +4,11 @@ inside the text, and the invariants hold."""
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from search.analysis import bigrams, first_unit, fold, unit_spans, units, words
-from search.clean import clean, clean_text
-from search.highlight import highlight
-from search.readers import Document
-from search.segment import segment
+from search.ingest.clean import clean, clean_text
+from search.ingest.readers import Document
+from search.ingest.segment import segment
+from search.query.highlight import highlight
+from search.text.analysis import bigrams, first_unit, fold, unit_spans, units, words
 
 PIECES = st.sampled_from([
     "長沙銀行", "长沙银行", "供應鏈金融", "５Ｇ", "0.01度", "58家", "小巨人", "「", "」", "“", "”",
@@ -63,7 +63,7 @@ def test_passages_cover_their_spans_and_quote_exactly(text, fmt):
 @FAST
 @given(TEXTS, TEXTS)
 def test_highlights_lie_inside_the_text(text, query):
-    from search.query import parse, positive_needles
+    from search.query.parse import parse, positive_needles
 
     for start, end in highlight(text, positive_needles(parse(query))):
         assert 0 <= start < end <= len(text)

@@ -2,8 +2,8 @@
 
 import pytest
 
-from search.analysis import units
-from search.query import And, Not, Or, Phrase, Words, parse, positive_needles
+from search.query.parse import And, Not, Or, Phrase, Words, parse, positive_needles
+from search.text.analysis import units
 
 
 def W(text, *terms):

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from search.clean import clean_text
 from search.cli import cli
 from search.indexer import index_paths
+from search.ingest.clean import clean_text
 from tests.conftest import ROOT, run_search
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from search.errors import ReadError
-from search.readers import decode_detected, detect_format, read_file, split_front_matter
+from search.ingest.readers import decode_detected, detect_format, read_file, split_front_matter
 
 SEED_FORMATS = [
     ("000_afc4210ba7f2fd67.txt", "spaced"),
@@ -53,7 +53,7 @@ def test_front_matter_metadata_and_body_offset():
     ("2022-02-08 08:39:08 +0800", "2022-02-08"), ("20220901", "2022-09-01"),
     ("2022年2月8日", "2022-02-08"), ("2022/2/8", "2022-02-08"), ("sometime", None)])
 def test_dates_become_iso(given, iso):
-    from search.readers import _with_iso_date
+    from search.ingest.readers import _with_iso_date
     assert _with_iso_date({"date": given}).get("date") == iso
 
 
@@ -163,8 +163,8 @@ def test_binary_and_undecodable_files_are_still_skipped(tmp_path, data, reason):
 
 
 def test_quote_reads_a_source_as_the_indexer_did(tmp_path, monkeypatch):
+    from search.ingest.segment import segment
     from search.quote import source_raw
-    from search.segment import segment
 
     monkeypatch.chdir(tmp_path)
     for n, (name, data, _, _) in enumerate(DECODING):

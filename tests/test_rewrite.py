@@ -9,9 +9,9 @@ import pytest
 import yaml
 
 from search.engine import Engine
-from search.highlight import mark
-from search.places import gazetteer, short_name
-from search.rewrite import Sounds, read_sounds, sound_key, typed_key, write_sounds
+from search.query.highlight import mark
+from search.query.rewrite import Sounds, read_sounds, sound_key, typed_key, write_sounds
+from search.text.places import gazetteer, short_name
 
 from .conftest import run_search
 

@@ -11,15 +11,15 @@ from collections import defaultdict
 import pytest
 from whoosh import query as wq
 
-from search.analysis import units, words
-from search.backend import Filters
+from search.backends.seam import Filters
 from search.backends.whoosh import backend as whoosh_backend
 from search.backends.whoosh.backend import ARTICLE, filter_queries, to_whoosh
 from search.backends.whoosh.scoring import Phrase, Scorer, Word, scored_clauses
 from search.engine import Engine
 from search.indexer import index_paths
-from search.plan import K1, B
-from search.query import parse
+from search.query.parse import parse
+from search.query.plan import K1, B
+from search.text.analysis import units, words
 from tests.conftest import SEEDS, _contains, holds
 
 QUERIES = ["长沙", "长沙银行 供应链金融", "湖南 OR 重庆", "企业 -湖南", "企业 AND 数字化",

@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from search.readers import Document
-from search.segment import MAX_PASSAGE, segment
+from search.ingest.readers import Document
+from search.ingest.segment import MAX_PASSAGE, segment
 
 TITLES = {
     "000": ["湖南株洲整合技术、市场、管理资源，培育专精特新“小巨人”企业58家龙头企业带动提档升级"
@@ -94,7 +94,7 @@ def test_a_record_of_one_short_line_is_text_not_a_heading():
 
 
 def test_ids_are_stable_across_runs(seed_articles):
-    from search.readers import read_file
+    from search.ingest.readers import read_file
     for doc, articles in seed_articles.values():
         again = segment(read_file(Path(doc.path))[0])
         assert [p.passage_id for a in again for p in a.passages] == \

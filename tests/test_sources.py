@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-import search.sources
+import search.ingest.sources
 from search.cli import cli
 from search.engine import Engine
-from search.sources import Sources
+from search.ingest.sources import Sources
 from tests.conftest import ROOT, SEEDS, run_search
 
 HOLDS = "the index holds 5 files, 7 articles, 145 passages"
@@ -44,7 +44,7 @@ def stats(index_dir: Path) -> dict:
 
 
 def test_the_doctest_of_sources_runs():
-    assert doctest.testmod(search.sources).failed == 0
+    assert doctest.testmod(search.ingest.sources).failed == 0
 
 
 @pytest.mark.parametrize("index_dir, path, stored", [

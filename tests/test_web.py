@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from search.engine import Engine, make_filters
 from search.indexer import index_paths
-from search.web import MAX_PAGE, MAX_QUERY, PAGE_SIZE, create_app
+from search.web.app import MAX_PAGE, MAX_QUERY, PAGE_SIZE, create_app
 
 from .conftest import ROOT, run_search
 

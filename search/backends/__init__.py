@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..backend import BackendType
+from .seam import BackendType
 
 
 def backend_type(location) -> BackendType:

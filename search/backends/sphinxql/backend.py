@@ -24,10 +24,10 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
 
-from ... import plan
-from ...backend import FACETS, Filters, Hit, Record, SearchResult
 from ...errors import IndexUnavailable
-from ...query import Node
+from ...query import plan
+from ...query.parse import Node
+from ..seam import FACETS, Filters, Hit, Record, SearchResult
 from . import cluster, rerank
 from . import compile as sphinxql
 from .cluster import INDEX, META

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import math
 
-from ... import plan
-from ...analysis import pairs
-from ...backend import Filters
-from ...query import And, Needle, Node, Not, Or, Words, is_character
-from ...query import Phrase as TypedPhrase
+from ...query import plan
+from ...query.parse import And, Needle, Node, Not, Or, Words, is_character
+from ...query.parse import Phrase as TypedPhrase
+from ...text.analysis import pairs
+from ..seam import Filters
 from .rows import EVERY, PAIR_MARK, PLACE_ATTRIBUTES, UNIT_MARK, place_key
 from .sql import escape
 

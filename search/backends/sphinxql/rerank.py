@@ -13,9 +13,9 @@ from collections import Counter
 from dataclasses import dataclass
 from math import log
 
-from ... import plan
-from ...analysis import fold, folded_bigrams, folded_units, folded_words, pairs, words
-from ...query import And, Or
+from ...query import plan
+from ...query.parse import And, Or
+from ...text.analysis import fold, folded_bigrams, folded_units, folded_words, pairs, words
 from .compile import WORD_FIELDS
 from .rows import PAIR_MARK
 from .sql import escape

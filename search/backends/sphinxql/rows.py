@@ -16,9 +16,9 @@ import functools
 import json
 import zlib
 
-from ...analysis import first_unit, is_ascii
-from ...backend import Record, passage_id
-from ...places import gazetteer
+from ...text.analysis import first_unit, is_ascii
+from ...text.places import gazetteer
+from ..seam import Record, passage_id
 from .sql import key
 
 PAIR_MARK = "%"

@@ -35,9 +35,12 @@ from whoosh.index import TOC, clean_files
 from whoosh.reading import TermNotFound
 from whoosh.scoring import BM25F
 
-from ... import plan
-from ...analysis import ANALYZER_VERSION, first_unit, is_ascii, pairs
-from ...backend import (
+from ...errors import WRITE_ERRORS, IndexDamaged, IndexUnavailable
+from ...query import plan
+from ...query.parse import And, Needle, Node, Not, Or, Words, is_character
+from ...query.parse import Phrase as TypedPhrase
+from ...text.analysis import ANALYZER_VERSION, first_unit, is_ascii, pairs
+from ..seam import (
     FACETS,
     FILTER_FACETS,
     FIRST_ORDER,
@@ -47,9 +50,6 @@ from ...backend import (
     SearchResult,
     passage_id,
 )
-from ...errors import WRITE_ERRORS, IndexDamaged, IndexUnavailable
-from ...query import And, Needle, Node, Not, Or, Words, is_character
-from ...query import Phrase as TypedPhrase
 from . import store
 from .merge import merge_policy
 from .parallel import ParallelWriter
@@ -515,7 +515,7 @@ class WhooshBackend:
         it (``rewrite.write_sounds``), for the query rewrites; words a run before already
         had are not worked out again. Written by a run's last commit: a run stopped before
         it leaves the last run's (a new word is found as typed, not by its sound)."""
-        from ...rewrite import read_sounds, write_sounds
+        from ...query.rewrite import read_sounds, write_sounds
 
         path = self.generation / SOUNDS_FILE
         known = {sound.word: sound for sound in read_sounds(path.read_text("utf-8"))} \
@@ -533,7 +533,7 @@ class WhooshBackend:
     def sounds(self):
         """The index's words by their pinyin (``rewrite.Sounds``), read once; None when the
         index has no record of them."""
-        from ...rewrite import Sounds, read_sounds
+        from ...query.rewrite import Sounds, read_sounds
 
         if self._sounds is None:
             try:

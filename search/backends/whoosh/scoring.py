@@ -34,8 +34,8 @@ from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
 from whoosh.matching import ListMatcher
 from whoosh.util.numeric import byte_to_length
 
-from ...analysis import fold, folded_units, is_ascii, pairs
-from ...plan import bm25, idf
+from ...query.plan import bm25, idf
+from ...text.analysis import fold, folded_units, is_ascii, pairs
 
 _LENGTH_OF_BYTE = np.array([byte_to_length(b) if b else 0 for b in range(256)], dtype=float)
 PAIRS_FIELD = "bigram"  # where a Word's unit pairs are

@@ -28,11 +28,11 @@ from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
 from starlette.exceptions import HTTPException
 
-from .backend import FACET_LABELS, FACETS, FILTER_FACETS
-from .backends import backend_type
-from .engine import Engine, make_filters
-from .errors import IndexUnavailable, QueryError, SearchError
-from .quote import as_json, as_markdown, citation, source_problem
+from ..backends import backend_type
+from ..backends.seam import FACET_LABELS, FACETS, FILTER_FACETS
+from ..engine import Engine, make_filters
+from ..errors import IndexUnavailable, QueryError, SearchError
+from ..quote import as_json, as_markdown, citation, source_problem
 
 PAGE_SIZE = 10
 MAX_PAGE = 100  # the CLI's --limit goes to 1,000 too
@@ -84,7 +84,7 @@ def _commit_stamp(location):
     contents (an embedded index); a cluster answers from its latest writes anyway."""
     if not isinstance(location, Path):
         return None
-    from .backends.whoosh import store
+    from ..backends.whoosh import store
 
     folder = store.live(location)
     return (str(folder), store.latest_commit(folder)) if folder else None

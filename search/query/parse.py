@@ -18,7 +18,7 @@ import itertools
 import re
 from dataclasses import dataclass
 
-from .analysis import is_ascii, pairs, query_words, sub_words, units, word_runs
+from ..text.analysis import is_ascii, pairs, query_words, sub_words, units, word_runs
 
 _QUOTES = {'"': '"', "“": "”", "「": "」", "『": "』", "”": "”"}
 _LEXER = re.compile(r'(?P<quote>["“”「『])|(?P<open>\()|(?P<close>\))|(?P<word>[^\s"“”「『()]+)')

@@ -11,9 +11,11 @@ from typing import TYPE_CHECKING
 import click
 from click.core import ParameterSource
 
-from .backend import FACET_LABELS, IN_FILE_BATCH
-from .backends import backend_type
-from .commandline import (
+from ..backends import backend_type
+from ..backends.seam import FACET_LABELS, IN_FILE_BATCH
+from ..errors import IndexUnavailable, ReadError, SearchError, ignore
+from ..ingest.readers import MAX_FILE_MB, UNREADABLE_PATH
+from .options import (
     DEFAULT_INDEX,
     IndexChoice,
     OneLineError,
@@ -25,12 +27,10 @@ from .commandline import (
     index_dir_option,
     usage_message,
 )
-from .errors import IndexUnavailable, ReadError, SearchError, ignore
-from .readers import MAX_FILE_MB, UNREADABLE_PATH
 
 if TYPE_CHECKING:
-    from .engine import Engine
-    from .indexer import IndexReport
+    from ..engine import Engine
+    from ..indexer import IndexReport
 
 # The engine, the indexer and rich are imported by the commands that use them: `search
 # stats` needs none of them (0.35 s of imports).
@@ -130,8 +130,8 @@ def build_index(index_dir: Path, paths: list[Path], rebuild: bool,
         TransferSpeedColumn,
     )
 
-    from .indexer import Progress as IndexProgress
-    from .indexer import index_paths
+    from ..indexer import Progress as IndexProgress
+    from ..indexer import index_paths
     from .render import summary
 
     say = _note if verbosity else ignore
@@ -171,7 +171,7 @@ def build_index(index_dir: Path, paths: list[Path], rebuild: bool,
 def _open_engine(choice: IndexChoice, build: bool = True) -> Engine:
     """Open the index. A named index must exist. The default index/, when absent or empty, is
     built from ./seeds/ first if that exists (``build``)."""
-    from .engine import Engine
+    from ..engine import Engine
 
     exists = backend_type(choice.path).claimed(choice.path)
     if choice.named and not exists:
@@ -250,7 +250,7 @@ def query_command(choice: IndexChoice, words: tuple[str, ...], limit: int, as_js
 def _require_words(text: str) -> None:
     """A usage error for a query with nothing to find: no words, punctuation only, or only
     words to exclude."""
-    from .query import parse
+    from ..query.parse import parse
 
     if not text.strip():
         raise click.UsageError(f"give a query, {QUERY_EXAMPLE}, or --batch FILE")
@@ -353,7 +353,7 @@ def quote_command(choice: IndexChoice, passage_ids: tuple[str, ...], fmt: str, c
 def print_quotes(engine: Engine, passage_ids: list[str], fmt: str, context: int,
                  raw: bool, choice: IndexChoice) -> None:
     """Each passage as a quote; a source that changed since indexing gets a warning."""
-    from .quote import as_json, as_markdown, as_text, raw_slice, source_raw
+    from ..quote import as_json, as_markdown, as_text, raw_slice, source_raw
 
     for n, passage_id in enumerate(passage_ids):
         if raw:
@@ -544,7 +544,7 @@ def serve_command(choice: IndexChoice, host: str, port: int, open_browser: bool)
     """
     import uvicorn
 
-    from .web import create_app
+    from ..web.app import create_app
 
     _open_engine(choice).close()  # the index must be there (the default one is built)
     app = create_app(choice.path)
@@ -585,7 +585,7 @@ def cluster_init(folder: Path, shards: int, replicas: int, port: int) -> None:
 
     Example: search cluster init cluster/ --shards 2 --replicas 2
     """
-    from .backends.sphinxql import cluster
+    from ..backends.sphinxql import cluster
 
     made = cluster.init(folder, shards, replicas, port)
     click.echo(f"{folder}/: {counted(shards, 'shard')} × {counted(replicas, 'replica')} and an "
@@ -600,7 +600,7 @@ def cluster_start(folder: Path) -> None:
 
     Example: search cluster start cluster/
     """
-    from .backends.sphinxql import cluster
+    from ..backends.sphinxql import cluster
 
     found = cluster.load(folder)
     cluster.start(found)
@@ -615,7 +615,7 @@ def cluster_stop(folder: Path) -> None:
 
     Example: search cluster stop cluster/
     """
-    from .backends.sphinxql import cluster
+    from ..backends.sphinxql import cluster
 
     stopped = cluster.stop(cluster.load(folder))
     click.echo(f"{folder}/: {counted(len(stopped), 'node')} stopped")
@@ -629,7 +629,7 @@ def cluster_status(folder: Path) -> None:
 
     Example: search cluster status cluster/
     """
-    from .backends.sphinxql import cluster
+    from ..backends.sphinxql import cluster
 
     states = cluster.status(cluster.load(folder))
     for node, state in states:

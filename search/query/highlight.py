@@ -8,8 +8,8 @@ character in place, offsets into the folded text are offsets into the original t
 
 from __future__ import annotations
 
-from .analysis import unit_spans, words
-from .query import Needle, is_character
+from ..text.analysis import unit_spans, words
+from .parse import Needle, is_character
 
 
 def highlight(text: str, needles: set[Needle]) -> list[list[int]]:

@@ -17,8 +17,8 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from .analysis import Token, fold, word_bounds, words
-from .places import Mention, Place, extract, summarize
+from ..text.analysis import Token, fold, word_bounds, words
+from ..text.places import Mention, Place, extract, summarize
 from .segment import Article
 
 _NAME = r"[\u4e00-\u9fff·]{2,4}"

@@ -28,7 +28,7 @@ import zlib
 from array import array
 from pathlib import Path
 
-FILE = Path(__file__).parent / "data" / "jieba_dict.bin"
+FILE = Path(__file__).parent.parent / "data" / "jieba_dict.bin"
 MAGIC = b"jieba-dict 1\n"
 # Holds the rest of the total frequency; no text holds it (private-use characters).
 _FILLER = "\ue000\ue001\ue002"

@@ -27,8 +27,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from importlib import resources
 
-from .analysis import fold, query_words, units
-from .query import And, Node, Or, Phrase, Words
+from ..text.analysis import fold, query_words, units
+from .parse import And, Node, Or, Phrase, Words
 
 PINYIN, SOUNDS_LIKE, ALSO_CALLED = "pinyin", "sounds like", "also called"
 OTHER_NAME_WEIGHT = 0.5  # an other name's terms count this much of the typed name's
@@ -314,7 +314,7 @@ def _as_name(node: Words) -> Node:
 
 def _place_short(typed: str) -> list[str]:
     """A place's short name, when ``typed`` is its official name (株洲市 -> 株洲)."""
-    from .places import short_name
+    from ..text.places import short_name
 
     found = short_name(typed)
     return [found] if found and found != typed else []

@@ -10,13 +10,13 @@ from typing import TYPE_CHECKING
 from rich.console import Console
 from rich.text import Text
 
-from .backend import FACET_LABELS
-from .commandline import counted
-from .highlight import mark
-from .quote import lines_of
+from ..backends.seam import FACET_LABELS
+from ..query.highlight import mark
+from ..quote import lines_of
+from .options import counted
 
 if TYPE_CHECKING:
-    from .indexer import IndexReport
+    from ..indexer import IndexReport
 
 HIGHLIGHT_STYLE = "bold black on yellow"
 SHOWN_FACET_VALUES = 8

@@ -31,7 +31,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from .errors import ReadError
+from ..errors import ReadError
 from .sources import display_path
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from .query import Node
+from ..query.parse import Node
 
 # Searchable fields and what their tokens are (see analysis.py).
 TOKEN_FIELDS = {

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from .errors import SearchError
+from ..errors import SearchError
 
 DEFAULT_INDEX = Path("index")
 
@@ -37,7 +37,7 @@ def choose_index(path: Path, given: bool, backend: str | None = None) -> IndexCh
     """The index a command works on: the cluster at ``backend`` when one is given (a usage
     error when it is no ``sphinxql://HOST:PORT``), else the folder ``path``."""
     if backend:
-        from .backends.sphinxql.sql import parse_address
+        from ..backends.sphinxql.sql import parse_address
 
         try:
             return IndexChoice(parse_address(backend), True)
@@ -145,7 +145,7 @@ def filter_options(command):
 
     @functools.wraps(command)
     def wrapper(*args, city, province, county, source, year, since, until, **kwargs):
-        from .engine import make_filters  # here: `search stats` need not load the engine
+        from ..engine import make_filters  # here: `search stats` need not load the engine
 
         filters = make_filters(city, province, county, source, year, since, until)
         return command(*args, filters=filters, **kwargs)

@@ -13,9 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from math import log
 
-from .analysis import pairs, units
-from .query import And, Node, Not, Or, Words
-from .query import Phrase as TypedPhrase
+from ..text.analysis import pairs, units
+from .parse import And, Node, Not, Or, Words
+from .parse import Phrase as TypedPhrase
 
 TEXT, TITLE, SECTION, PAIRS = "text", "title", "section", "bigram"  # scored fields
 TITLE_BOOST = 3.0

@@ -22,9 +22,9 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from .backend import FIRST_ORDER, passage_id
+from ..backends.seam import FIRST_ORDER, passage_id
+from ..errors import ReadError, ignore
 from .clean import Block, clean, ends_clause, has_sentence_end, sentence_bounds
-from .errors import ReadError, ignore
 from .readers import Document, digest
 
 MIN_PASSAGE = 60  # characters; shorter paragraphs are merged with the next one
