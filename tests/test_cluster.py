@@ -284,22 +284,3 @@ def _some_passages(address: Address) -> bool:
         return backend.doc_count() > 0
     finally:
         backend.close()
-
-
-@needs_searchd
-def test_the_cluster_ranks_the_best_passages_as_the_embedded_index(seed_cluster, seed_index,
-                                                                   seed_workspace):
-    """The best candidates are scored again with the embedded scorer's formulas: the best
-    passage is the same, and the embedded index's best three are among the cluster's best
-    five (scores still differ, by up to a quarter on 小巨人: not yet explained)."""
-    with contextlib.chdir(seed_workspace):
-        cluster_engine, embedded = Engine(seed_cluster), Engine(seed_index)
-        try:
-            for text in ("小巨人", "株洲 企业", "长沙银行 供应链金融", "专精特新 中小企业",
-                         "\"小巨人\" 企业", "技术创新 -株洲"):
-                ours = [hit["passage_id"] for hit in cluster_engine.query(text, 5)["hits"]]
-                theirs = [hit["passage_id"] for hit in embedded.query(text, 5)["hits"]]
-                assert ours[0] == theirs[0] and set(theirs[:3]) <= set(ours), text
-        finally:
-            cluster_engine.close()
-            embedded.close()

@@ -88,11 +88,13 @@ def reference_scores(backend, query) -> dict[int, float]:
 
 
 def add_bm25(searcher, term, scores: dict[int, float], where: set[int] | None = None) -> None:
-    """Whoosh's BM25 of a term in one field, times its boost (only ``where``, if given)."""
+    """BM25 of a term in one field, times its boost (only ``where``, if given); its IDF
+    counts the live passages that have it."""
     k1, b = K1, B
     average = searcher.avg_field_length(term.fieldname)
-    idf = searcher.idf(term.fieldname, term.text)
-    for docnum, tf in term_postings(searcher, term):
+    postings, size = term_postings(searcher, term), searcher.doc_count()
+    idf = math.log(1 + (size - len(postings) + 0.5) / (len(postings) + 0.5))
+    for docnum, tf in postings:
         if where is None or docnum in where:
             length = searcher.doc_field_length(docnum, term.fieldname)
             scores[docnum] = scores.get(docnum, 0) + term.boost * idf * tf * (k1 + 1) / (

@@ -9,11 +9,12 @@ with ranked hits. Whoosh (``backends/whoosh/backend.py``) is the embedded defaul
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from ..query.parse import Node
 
@@ -86,6 +87,56 @@ class SearchResult:
     facets: dict[str, dict[str, int]]  # field -> value -> passages, over all matches
     missing: list[str] = field(default_factory=list)  # what did not answer (a cluster's
     # shard without a live mirror): the answer is partial
+
+
+NO_COUNTS = {"files": 0, "articles": 0, "passages": 0}  # what an empty index holds
+SCORE_DECIMALS = 6  # scores equal to this many decimals are a tie, broken by ``place``
+TIED_KEPT = 1_000  # a tie of more passages (a query of only NOT) stays in index order
+Item = TypeVar("Item")
+
+
+def place(stored: dict) -> tuple[str, int, int]:
+    """Where a passage stands: its file (as stored), its first line there and its order in
+    its article (a JSONL record's passages share a line). Passages with the same score
+    rank in this order on every backend."""
+    return stored["path"], stored["line_start"] or 0, stored["order"]
+
+
+def tie_key(score: float) -> float:
+    """What passages are ranked by before their ``place``: the score, to SCORE_DECIMALS."""
+    return -round(score, SCORE_DECIMALS)
+
+
+def settled(groups: Iterable[list[Item]], place_of: Callable[[Item], tuple]) -> Iterator[Item]:
+    """The items of groups of equal score (best group first), each group in ``place``
+    order; a group of more than TIED_KEPT is left in the backend's own order."""
+    for group in groups:
+        if 1 < len(group) <= TIED_KEPT:
+            group = sorted(group, key=place_of)
+        yield from group
+
+
+def best(ordered: Iterable[Item], limit: int, per_article: int | None,
+         article_of: Callable[[Item], Hashable]) -> list[Item]:
+    """The first ``limit`` items, best first, at most ``per_article`` of one article."""
+    taken: Counter = Counter()
+    found = []
+    for item in ordered:
+        if len(found) == limit:
+            break
+        if per_article:
+            article = article_of(item)
+            if taken[article] >= per_article:
+                continue
+            taken[article] += 1
+        found.append(item)
+    return found
+
+
+def facet_counts(found: Iterable[tuple[str, int]]) -> dict[str, int]:
+    """Facet values with their passage counts, most first, then by name; none counted 0."""
+    return dict(sorted(((name, count) for name, count in found if count),
+                       key=lambda item: (-item[1], item[0])))
 
 
 IN_FILE_BATCH = 50_000  # passages per commit inside one JSONL file: a stopped run resumes

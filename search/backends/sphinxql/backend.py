@@ -15,39 +15,43 @@ next run deletes what is there of it and writes it again.
 from __future__ import annotations
 
 import contextlib
-import json
-import os
+import itertools
 import queue
-import socket
 import threading
-from collections import Counter
 from collections.abc import Iterator
-from contextlib import closing, contextmanager
+from contextlib import closing
 
 from ...errors import IndexUnavailable
 from ...query import plan
 from ...query.parse import Node
-from ..seam import FACETS, Filters, Hit, Record, SearchResult
-from . import cluster, rerank
+from ..seam import (
+    FACETS,
+    NO_COUNTS,
+    Filters,
+    Hit,
+    Record,
+    SearchResult,
+    best,
+    facet_counts,
+    settled,
+    tie_key,
+)
 from . import compile as sphinxql
-from .cluster import INDEX, META
+from .cluster import INDEX
+from .meta import Marks, indexer_lock, nodes
+from .rerank import Reranker
 from .rows import COLUMNS, PLACE_ATTRIBUTES, article_rows, file_key, place_names, stored_fields
-from .sql import Address, NodeDown, connect, escape, key, literal, run, warnings
+from .sql import Address, NodeDown, connect, escape, literal, run, warnings
 
 FACET_ATTRIBUTE = {**PLACE_ATTRIBUTES, "source": "source", "year": "year", "month": "month"}
 FACET_LIMIT = 100_000  # values of a facet, or files (all of them: a cluster of more files
 # would count only these)
 MAX_MATCHES = 10_000  # ranked candidates a query may ask for
-CANDIDATES = 200  # passages Sphinx ranks for a query, at least
+CANDIDATES = 200  # passages Sphinx ranks for a query, at least; all are scored again
 INSERT_ROWS = 200  # rows per INSERT statement
 SENDS_AHEAD = 4  # statements made and waiting to be sent, at most
 PAGE = 5_000  # rows per read when walking every passage
-LOCK_ID = key("lock")
 ASKS = 3  # times a query is asked while a shard does not answer
-MULTI_QUERIES = 32  # statements in one batch, at most (Sphinx 2.2.11)
-ANALYSED_KEPT = 50_000  # passages analysed for reranking, remembered while open
-RERANKED = 30  # candidates scored again by the embedded scorer, at least
-RERANK = 3  # candidates scored again: this many times the limit, at least RERANKED
 
 
 class ClusterIndex:
@@ -60,8 +64,8 @@ class ClusterIndex:
 
     @staticmethod
     def claimed(location: Address) -> bool:
-        with _connection(location) as connection:
-            return bool(_nodes(connection, location))
+        with closing(connect(location)) as connection:
+            return bool(nodes(connection, location))
 
     @staticmethod
     def recorded_counts(location: Address) -> dict[str, int] | None:
@@ -70,7 +74,7 @@ class ClusterIndex:
 
     @staticmethod
     def lock(location: Address):
-        return _indexer_lock(location)
+        return indexer_lock(location)
 
     @staticmethod
     def open(location: Address) -> ClusterBackend:
@@ -98,66 +102,45 @@ class ClusterIndex:
                     connect(address, name).close()
                 except NodeDown as error:
                     damage.append(str(error))
-            return damage, sorted(backend.marks("pending"))
+            return damage, sorted(backend.marks.of("pending"))
         finally:
             backend.close()
-
-
-@contextmanager
-def _connection(address: Address, what: str = "the cluster"):
-    connection = connect(address, what)
-    try:
-        yield connection
-    finally:
-        connection.close()
-
-
-def _nodes(connection, location: Address) -> list[dict]:
-    """The shards' mirrors as `search cluster start` registered them in ``meta``."""
-    try:
-        found = run(connection, f"SELECT value FROM {META} WHERE kind = 'node' "
-                    f"LIMIT {FACET_LIMIT} OPTION max_matches={FACET_LIMIT}")[0]
-    except NodeDown as error:
-        raise IndexUnavailable(f"{location} is not a cluster made by `search cluster init` "
-                               f"({error})") from None
-    return sorted((json.loads(value) for (value,) in found),
-                  key=lambda node: (node["shard"], node["replica"]))
 
 
 class ClusterBackend:
     """An open connection to a cluster's aggregator, and to its shards' mirrors to write."""
 
-    def __init__(self, location: Address, connection, nodes: list[dict]):
-        self.location, self.connection, self.nodes = location, connection, nodes
-        self.shards = 1 + max(node["shard"] for node in nodes)
+    def __init__(self, location: Address, connection, found: list[dict]):
+        self.location, self.connection, self.nodes = location, connection, found
+        self.shards = 1 + max(node["shard"] for node in found)
         self._writers: dict[str, object] = {}  # node name -> connection
-        self._means: tuple[tuple[int, dict], tuple[int, dict]] | None = None  # _averages()
-        self._analysed: dict[int, rerank.Passage] = {}  # _article_passages()
+        self.reranker = Reranker(self)
+        self.marks = Marks(self.select)
 
     @classmethod
     def open(cls, location: Address) -> ClusterBackend:
         connection = connect(location)
-        nodes = _nodes(connection, location)
-        if not nodes:
+        found = nodes(connection, location)
+        if not found:
             connection.close()
             raise IndexUnavailable(f"the cluster at {location} has no shards registered; start "
                                    "it with `search cluster start DIR`")
-        return cls(location, connection, nodes)
+        return cls(location, connection, found)
 
     def node_addresses(self) -> list[tuple[str, Address]]:
         return [(node["name"], Address(node["host"], node["sql_port"])) for node in self.nodes]
 
     # ------------------------------------------------------------ reading
 
-    def _select(self, statement: str, args=None) -> list[list[tuple]]:
+    def select(self, statement: str, args=None) -> list[list[tuple]]:
         return run(self.connection, statement, args, what=f"the cluster at {self.location}")
 
     def search(self, node: Node | None, limit: int, filters: Filters | None = None,
                facets: tuple[str, ...] = FACETS, per_article: int | None = None) -> SearchResult:
         """Two statements: one counts the passages that hold the query (and its facets),
-        matching only; one ranks them by BM25F in Sphinx, the best of which are then scored
+        matching only; one ranks them by BM25F in Sphinx, and those candidates are scored
         again as the embedded backend scores them, their articles' term included
-        (``_ranked``)."""
+        (``rerank.py``), and ordered as every backend orders hits (``seam.settled``)."""
         conditions, args = sphinxql.where(filters)
         held = sphinxql.matching(node) if node is not None else None
         where = " AND ".join((["MATCH(%s)"] if held else []) + conditions)
@@ -168,21 +151,22 @@ class ClusterBackend:
                               f" LIMIT {FACET_LIMIT}" for name in facets))
         counted, total, missing = self._answer(counting, where_args)
         if node is None:  # every passage (filtered): in index order
-            found = self._select(f"SELECT id, 0, article FROM {INDEX}"
-                                 + (f" WHERE {where}" if where else "")
-                                 + f" ORDER BY id ASC LIMIT 0, {max(limit, 1)}", where_args)
+            found = self.select(f"SELECT id, 0, article FROM {INDEX}"
+                                + (f" WHERE {where}" if where else "")
+                                + f" ORDER BY id ASC LIMIT 0, {max(limit, 1)}", where_args)
+            ranked = [(doc_id, 0.0, article, ()) for doc_id, _, article in found[0]]
         else:
             found, _, failed = self._answer(self._ranking(node, conditions, limit, per_article),
                                             [sphinxql.match(node), *args])
             missing = list(dict.fromkeys(missing + failed))
-        ranked = [(doc_id, 0.0, article) for doc_id, _, article in found[0]]
-        if node is not None:
-            ranked = self._ranked(node, found[0], limit * RERANK)
-        if per_article:
-            ranked = _per_article(ranked, per_article)
-        ranked = ranked[:limit]
-        stored = self._stored([doc_id for doc_id, _, _ in ranked])
-        hits = [Hit(score, stored[doc_id]) for doc_id, score, _ in ranked if doc_id in stored]
+            ranked = self.reranker.ranked(node, found[0])
+        ranked.sort(key=lambda item: tie_key(item[1]))
+        groups = (list(group) for _, group in itertools.groupby(
+            ranked, key=lambda item: tie_key(item[1])))
+        ranked = best(settled(groups, lambda item: item[3]), limit, per_article,
+                      lambda item: item[2])
+        stored = self.stored([doc_id for doc_id, _, _, _ in ranked])
+        hits = [Hit(score, stored[doc_id]) for doc_id, score, _, _ in ranked if doc_id in stored]
         counts = {name: _facet(name, rows) for name, rows in zip(facets, counted[1:], strict=True)}
         return SearchResult(total, hits, counts, missing)
 
@@ -192,97 +176,19 @@ class ClusterBackend:
         after MAYBE, and BM25F (``compile.ranker``)."""
         wanted = candidates(limit, per_article)
         ranker = sphinxql.ranker(plan.K1, plan.B, sphinxql.FIELD_WEIGHTS,
-                                 self._averages()[0][1][plan.TEXT])
+                                 self.reranker.averages()[0][1][plan.TEXT])
         return (f"SELECT id, WEIGHT(), article FROM {INDEX} WHERE "
                 + " AND ".join(["MATCH(%s)", *conditions])
                 + f" ORDER BY WEIGHT() DESC, id ASC LIMIT 0, {wanted}"
                 + f" OPTION max_matches={max(wanted, 1000)}, {ranker}")
-
-    def _ranked(self, node: Node, found: list[tuple], best: int
-                ) -> list[tuple[int, float, int]]:
-        """(id, score, article) of the candidates ``found``, best first: Sphinx's order, and
-        the ``best`` of them (at least ``RERANKED``) scored again as the embedded backend
-        scores a passage and its article (``rerank.py``)."""
-        passages = self._averages()[0][0]
-        ranked = [(doc_id, sphinxql.score(weight, passages), article)
-                  for doc_id, weight, article in found]
-        top, rest = ranked[:max(best, RERANKED)], ranked[max(best, RERANKED):]
-        exact, articles = self._rescored(node, top)
-        top = [(doc_id, exact[doc_id] + articles[article], article)
-               for doc_id, _, article in top]
-        top.sort(key=lambda item: (-item[1], item[0]))
-        return top + rest
-
-    def _rescored(self, node: Node, top: list[tuple]
-                  ) -> tuple[dict[int, float], dict[int, float]]:
-        """The embedded scorer's score of each passage, and of each one's article."""
-        found = rerank.clauses(plan.ranking(node))
-        texts = rerank.counting(found)
-        holders = self._counts("COUNT(*)", texts)
-        article_holders = self._counts("COUNT(DISTINCT article)", texts)
-        ids, keys = [doc_id for doc_id, _, _ in top], {article for _, _, article in top}
-        articles: dict[int, list] = {}
-        for doc_id, article in self._article_passages(keys):
-            articles.setdefault(article, []).append(self._analysed[doc_id])
-        passages = {doc_id: self._analysed[doc_id] for doc_id in ids}
-        (size, averages), (count, article_averages) = self._averages()
-        return (rerank.scores(found, passages, holders, size, averages),
-                rerank.article_scores(found, articles, article_holders, count,
-                                      article_averages))
-
-    def _article_passages(self, keys: set[int]) -> list[tuple[int, int]]:
-        """(id, article) of every passage of these articles, each analysed once
-        (``_analysed``, which keeps at most ``ANALYSED_KEPT``)."""
-        if not keys:
-            return []
-        found = self._select(f"SELECT id, article FROM {INDEX} WHERE article IN "
-                             f"({', '.join(map(str, keys))}) LIMIT 0, {MAX_MATCHES} "
-                             f"OPTION max_matches={MAX_MATCHES}")[0]
-        missing = [doc_id for doc_id, _ in found if doc_id not in self._analysed]
-        if len(self._analysed) + len(missing) > ANALYSED_KEPT:
-            self._analysed.clear()
-            missing = [doc_id for doc_id, _ in found]
-        self._analysed.update({doc_id: rerank.analysed(stored)
-                               for doc_id, stored in self._stored(missing).items()})
-        return found
-
-    def _counts(self, what: str, texts: list[str]) -> dict[str, int]:
-        """``what`` (a count) of the passages matching each MATCH() text."""
-        counts = {}
-        for chunk in _chunks(texts, MULTI_QUERIES):
-            rows = self._select("; ".join([f"SELECT {what} FROM {INDEX} WHERE MATCH(%s)"]
-                                          * len(chunk)), chunk)
-            counts.update({text: result[0][0] if result else 0
-                           for text, result in zip(chunk, rows, strict=True)})
-        return counts
-
-    def _averages(self) -> tuple[tuple[int, dict], tuple[int, dict]]:
-        """Passages and the mean length of each scored field, then articles and theirs: an
-        article's text and pairs are its passages', its title counted once and its heading
-        path the longest (``rows.article_rows``); read once."""
-        if self._means is None:
-            fields = rerank.FIELDS
-            article_sums = {plan.TITLE: "SUM(IF(opens = 1, title_len, 0))",
-                            plan.SECTION: "SUM(article_section_len)"}
-            sums = ["COUNT(*)", *(f"SUM({name}_len)" for name in fields), "SUM(opens)",
-                    *(article_sums.get(name, f"SUM({name}_len)") for name in fields)]
-            found = self._select("SELECT " + ", ".join(f"{sum} AS s{n}"
-                                                       for n, sum in enumerate(sums))
-                                 + f" FROM {INDEX}")[0][0]
-            passages, articles = found[:len(fields) + 1], found[len(fields) + 1:]
-            self._means = tuple(
-                (count, {name: total / (count or 1)
-                         for name, total in zip(fields, totals, strict=True)})
-                for count, *totals in (passages, articles))
-        return self._means
 
     def _answer(self, statement: str, args) -> tuple[list[list[tuple]], int, list[str]]:
         """(result sets, total found, what did not answer): an agent that failed is asked
         again (Sphinx 2.2.11 moves no failed query to another mirror, but the next query
         goes to one that answers), then reported."""
         for _ in range(ASKS):
-            found = self._select(statement, args)
-            meta = dict(self._select("SHOW META")[0])
+            found = self.select(statement, args)
+            meta = dict(self.select("SHOW META")[0])
             failed = warnings(self.connection)
             if not failed:
                 break
@@ -298,19 +204,19 @@ class ClusterBackend:
                         f"{node['host']}:{node['api_port']}: {reason})")
         return warning
 
-    def _stored(self, ids: list[int]) -> dict[int, dict]:
+    def stored(self, ids: list[int]) -> dict[int, dict]:
         if not ids:
             return {}
-        found = self._select(f"SELECT id, stored FROM {INDEX} WHERE id IN "
+        found = self.select(f"SELECT id, stored FROM {INDEX} WHERE id IN "
                              f"({', '.join(map(str, ids))}) LIMIT 0, {len(ids)} "
                              f"OPTION max_matches={max(len(ids), 1000)}")[0]
         return {doc_id: stored_fields(value) for doc_id, value in found}
 
-    def _where(self, condition: str, args=None, columns: str = "stored") -> list[tuple]:
+    def where(self, condition: str, args=None, columns: str = "stored") -> list[tuple]:
         """Every row meeting a condition (read ``PAGE`` rows at a time, by id)."""
         rows, last = [], 0
         while True:
-            page = self._select(f"SELECT id, {columns} FROM {INDEX} WHERE {condition} AND "
+            page = self.select(f"SELECT id, {columns} FROM {INDEX} WHERE {condition} AND "
                                 f"id > {last} ORDER BY id ASC LIMIT 0, {PAGE} "
                                 f"OPTION max_matches={PAGE}", args)[0]
             rows += page
@@ -319,35 +225,35 @@ class ClusterBackend:
             last = page[-1][0]
 
     def passage(self, passage_id: str) -> dict | None:
-        found = self._select(f"SELECT stored FROM {INDEX} WHERE passage_id = %s LIMIT 1",
+        found = self.select(f"SELECT stored FROM {INDEX} WHERE passage_id = %s LIMIT 1",
                              (passage_id,))[0]
         return stored_fields(found[0][0]) if found else None
 
     def passages_of(self, article_id: str) -> list[dict]:
         found = [stored_fields(value) for _, value in
-                 self._where("article_id = %s", (article_id,))]
+                 self.where("article_id = %s", (article_id,))]
         return sorted(found, key=lambda p: (p["path"], p["order"]))
 
     def passage_ids(self) -> list[str]:
-        return sorted({value for _, value in self._where("id > 0", columns="passage_id")})
+        return sorted({value for _, value in self.where("id > 0", columns="passage_id")})
 
     def passages(self) -> Iterator[dict]:
         """Every passage, a file's together."""
         for path in sorted(self.file_hashes()):
             found = [stored_fields(value) for _, value in
-                     self._where(f"file = {file_key(path)}")]
+                     self.where(f"file = {file_key(path)}")]
             yield from sorted(found, key=lambda p: (p["line_start"] or 0, p["order"]))
 
     def file_hashes(self) -> dict[str, str]:
         """Each file with the hash it was indexed with; a pending file's is "" (changed)."""
-        found = self._select(f"SELECT path, file_hash FROM {INDEX} GROUP BY file "
+        found = self.select(f"SELECT path, file_hash FROM {INDEX} GROUP BY file "
                              f"LIMIT 0, {FACET_LIMIT} OPTION max_matches={FACET_LIMIT}")[0]
         hashes = dict(found)
-        hashes.update(dict.fromkeys(self.marks("pending"), ""))
+        hashes.update(dict.fromkeys(self.marks.of("pending"), ""))
         return hashes
 
     def last_line(self, path: str) -> int:
-        found = self._select(f"SELECT line FROM {INDEX} WHERE file = {file_key(path)} "
+        found = self.select(f"SELECT line FROM {INDEX} WHERE file = {file_key(path)} "
                              "ORDER BY line DESC LIMIT 1")[0]
         return found[0][0] if found else 0
 
@@ -357,50 +263,34 @@ class ClusterBackend:
 
     def word_frequency(self, word: str) -> int:
         """Passages holding ``word`` as a word of their text."""
-        return self._counts("COUNT(*)", [f"@text {escape(word)}"])[f"@text {escape(word)}"]
+        text = f"@text {escape(word)}"
+        return self.reranker.counts("COUNT(*)", [text])[text]
 
     def doc_count(self) -> int:
-        return self._select(f"SELECT COUNT(*) FROM {INDEX}")[0][0][0]
+        return self.select(f"SELECT COUNT(*) FROM {INDEX}")[0][0][0]
 
     def counts(self) -> dict[str, int]:
         passages = self.doc_count()
         if not passages:
-            return {"files": 0, "articles": 0, "passages": 0}
-        files = len(self._select(f"SELECT file FROM {INDEX} GROUP BY file LIMIT 0, "
+            return dict(NO_COUNTS)
+        files = len(self.select(f"SELECT file FROM {INDEX} GROUP BY file LIMIT 0, "
                                  f"{FACET_LIMIT} OPTION max_matches={FACET_LIMIT}")[0])
         # each shard counts its own articles (an article's passages are on one shard; a
         # file's may be on several, and a distributed COUNT(DISTINCT) adds the shards' up)
-        articles = self._select(f"SELECT COUNT(DISTINCT article) FROM {INDEX}")[0][0][0]
+        articles = self.select(f"SELECT COUNT(DISTINCT article) FROM {INDEX}")[0][0][0]
         return {"files": files, "articles": articles, "passages": passages}
 
     # ------------------------------------------------------------ marks in meta
 
-    def marks(self, kind: str) -> dict[str, str]:
-        """The files marked ``kind`` (pending, partial), with their values."""
-        found = self._select(f"SELECT path, value FROM {META} WHERE kind = %s LIMIT 0, "
-                             f"{FACET_LIMIT} OPTION max_matches={FACET_LIMIT}", (kind,))[0]
-        return dict(found)
-
-    def mark(self, kind: str, paths: dict[str, str]) -> None:
-        for chunk in _chunks(list(paths.items()), INSERT_ROWS):
-            values = ", ".join(["(%s, %s, %s, %s, %s)"] * len(chunk))
-            args = [item for path, value in chunk
-                    for item in (key(kind, path), kind, kind, path, value)]
-            self._select(f"REPLACE INTO {META} (id, key, kind, path, value) VALUES {values}",
-                         args)
-
-    def unmark(self, kind: str, paths) -> None:
-        for chunk in _chunks([key(kind, path) for path in paths], INSERT_ROWS):
-            self._select(f"DELETE FROM {META} WHERE id IN ({', '.join(map(str, chunk))})")
-
     def partial_files(self) -> dict[str, str]:
-        return self.marks("partial")
+        return self.marks.of("partial")
 
     def mark_partial(self, path: str, file_hash: str) -> None:
-        self.mark("partial", {path: file_hash})
+        self.marks.add("partial", {path: file_hash})
 
     def clear_partial(self, finished: set[str]) -> None:
-        self.unmark("partial", [path for path in self.marks("partial") if path in finished])
+        self.marks.remove("partial", [path for path in self.marks.of("partial")
+                                      if path in finished])
 
     # ------------------------------------------------------------ writing
 
@@ -424,7 +314,7 @@ class ClusterBackend:
         for shard in range(self.shards):
             self.write(shard, f"TRUNCATE RTINDEX {INDEX}")
         for kind in ("pending", "partial"):
-            self.unmark(kind, self.marks(kind))
+            self.marks.remove(kind, self.marks.of(kind))
 
     def begin(self, procs: int = 1) -> Transaction:
         return Transaction(self)
@@ -460,7 +350,7 @@ class Transaction:
 
     def _touch(self, path: str) -> None:
         if path not in self.pending:
-            self.backend.mark("pending", {path: ""})
+            self.backend.marks.add("pending", {path: ""})
             self.pending.add(path)
 
     def delete(self, path: str) -> None:
@@ -498,7 +388,7 @@ class Transaction:
         for shard in range(self.backend.shards):
             self._flush(shard)
         self.sender.finish()
-        self.backend.unmark("pending", self.pending)
+        self.backend.marks.remove("pending", self.pending)
         self.pending = set()
 
     def cancel(self) -> None:
@@ -571,21 +461,6 @@ def _article_of(record: Record) -> tuple[str, str]:
     return record.stored["path"], record.stored["article_id"]
 
 
-def _chunks(items: list, size: int) -> Iterator[list]:
-    for start in range(0, len(items), size):
-        yield items[start:start + size]
-
-
-def _per_article(ranked: list[tuple], per_article: int) -> list[tuple]:
-    taken: Counter = Counter()
-    best = []
-    for item in ranked:
-        if taken[item[2]] < per_article:
-            taken[item[2]] += 1
-            best.append(item)
-    return best
-
-
 def _facet(name: str, rows: list[tuple]) -> dict[str, int]:
     if name in PLACE_ATTRIBUTES:
         names = place_names(name)
@@ -594,31 +469,4 @@ def _facet(name: str, rows: list[tuple]) -> dict[str, int]:
         found = [(f"{value // 100}-{value % 100:02d}", count) for value, count in rows if value]
     else:
         found = [(str(value), count) for value, count in rows if value not in ("", 0)]
-    return dict(sorted(found, key=lambda item: (-item[1], item[0])))
-
-
-@contextmanager
-def _indexer_lock(location: Address):
-    """The cluster's indexer lock: a row of ``meta`` that only one run can add (a second
-    INSERT of its id fails); a run on this machine whose process is gone left it stale."""
-    me = {"host": socket.gethostname(), "pid": os.getpid()}
-    with _connection(location) as connection:
-        statement = f"INSERT INTO {META} (id, key, kind, path, value) VALUES (%s, 'lock', " \
-                    "'lock', '', %s)"
-        try:
-            run(connection, statement, (LOCK_ID, json.dumps(me)))
-        except NodeDown:
-            holder = run(connection, f"SELECT value FROM {META} WHERE id = {LOCK_ID}")[0]
-            held = json.loads(holder[0][0]) if holder else {}
-            if held.get("host") == me["host"] and not cluster.alive(held.get("pid", 0)):
-                run(connection, statement.replace("INSERT", "REPLACE"),
-                    (LOCK_ID, json.dumps(me)))
-            else:
-                raise IndexUnavailable(
-                    f"another `search index` (pid {held.get('pid', '?')} on "
-                    f"{held.get('host', '?')}) is writing the cluster at {location}; wait for "
-                    "it to finish, then run again") from None
-        try:
-            yield
-        finally:
-            run(connection, f"DELETE FROM {META} WHERE id = {LOCK_ID}")
+    return facet_counts(found)

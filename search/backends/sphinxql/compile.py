@@ -35,7 +35,7 @@ def match(node: Node | None) -> str | None:
     """The MATCH() text of a query (None: every passage)."""
     if node is None:
         return None
-    ranked = _ranking_terms(plan.ranking(node))
+    ranked = ranking_terms(plan.ranking(node))
     held = matching(node)
     return f"({held}) MAYBE ({' | '.join(ranked)})" if ranked else held
 
@@ -72,10 +72,10 @@ def _needle(needle: Needle) -> str:
     return f'{PAIR_FIELDS} "{keywords}"'
 
 
-def _ranking_terms(ranking) -> list[str]:
+def ranking_terms(ranking) -> list[str]:
     """The plan's terms and phrases (none under NOT), each limited to its field."""
     if isinstance(ranking, plan.Word):
-        return [term for item in ranking.terms for term in _ranking_terms(item)]
+        return [term for item in ranking.terms for term in ranking_terms(item)]
     if isinstance(ranking, plan.Term):
         if ranking.field == plan.PAIRS:
             return [f"(@bigram {escape(PAIR_MARK + ranking.text)})"]
@@ -84,7 +84,7 @@ def _ranking_terms(ranking) -> list[str]:
         keywords = " ".join(escape(PAIR_MARK + pair) for pair in pairs(ranking.units))
         return [f'(@bigram "{keywords}")'] if keywords else []
     if isinstance(ranking, And | Or):
-        return [term for child in ranking.children for term in _ranking_terms(child)]
+        return [term for child in ranking.children for term in ranking_terms(child)]
     return []  # Not
 
 

@@ -1,37 +1,64 @@
-"""The best candidates ranked again by the embedded backend's passage scorer.
+"""The cluster's candidates ranked as the embedded backend ranks them (``query/bm25f.py``).
 
 Sphinx's BM25F scores each unit pair as a keyword of its own; the embedded scorer
-(``backends/whoosh/scoring.py``) folds a word's pairs into the word's BM25F and adds a bonus
-for a typed run found as written. Here the best candidates' passages are analysed again (the
-same analysis the indexer ran) and scored with the embedded formulas, from the cluster's
-statistics: passages, mean field lengths, and the passages that hold each word or pair.
+(``backends/whoosh/scoring.py``) folds a word's pairs into the word's BM25F, adds a bonus
+for a typed run found as written, and adds each passage's article term. Here every
+candidate Sphinx found is scored again with the same formulas, from the cluster's
+statistics: passages and articles, mean field lengths, the passages and articles that
+hold each word or pair, and for the article term each candidate article's field lengths
+(from the rows' lengths) and the terms of its passages that hold a word of the query. The
+passages looked at are analysed again as the indexer analysed them (remembered while the
+backend is open).
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
-from math import log
+from dataclasses import dataclass, field
 
 from ...query import plan
-from ...query.parse import And, Or
+from ...query.bm25f import (
+    article_length,
+    bm25,
+    field_frequency,
+    idf,
+    joined,
+    kept_length,
+    term_score,
+)
+from ...query.parse import And, Node, Or
 from ...text.analysis import fold, folded_bigrams, folded_units, folded_words, pairs, words
-from .compile import WORD_FIELDS
+from ..seam import place
+from .cluster import INDEX
+from .compile import WORD_FIELDS, ranking_terms
 from .rows import PAIR_MARK
-from .sql import escape
+from .sql import chunks, escape
 
 FIELDS = (plan.TEXT, plan.TITLE, plan.SECTION, plan.PAIRS)
-REPEATED = (plan.TITLE, plan.SECTION)  # the same in many passages of an article
+ANALYSED_KEPT = 50_000  # passages analysed for reranking, remembered while open
+MULTI_QUERIES = 32  # statements in one batch, at most (Sphinx 2.2.11)
+LENGTHS = 100_000  # distinct field lengths read, at most
 
 
 @dataclass
 class Passage:
-    """A passage's terms per field, its fields' lengths in terms, and its text's units
-    joined (``_joined``), where a phrase is looked for."""
+    """A passage's terms per field, its fields' lengths in terms (as the embedded index keeps
+    them: ``bm25f.kept_length``), its text's units joined (``bm25f.joined``), where a
+    phrase is looked for, and its ``seam.place``."""
 
     terms: dict[str, Counter]
     lengths: dict[str, int]
     units: str = ""
+    place: tuple = field(default=())
+
+
+@dataclass
+class Article:
+    """An article as its term sees it: the passages of it that hold a term of the query,
+    and its field lengths (``bm25f.article_length`` of its passages')."""
+
+    passages: list[Passage]
+    lengths: dict[str, int]
 
 
 def analysed(stored: dict) -> Passage:
@@ -42,8 +69,105 @@ def analysed(stored: dict) -> Passage:
              plan.SECTION: [token.text for token in words(stored["section"])],
              plan.PAIRS: folded_bigrams(folded)}
     return Passage({name: Counter(terms) for name, terms in found.items()},
-                   {name: len(terms) for name, terms in found.items()},
-                   _joined(folded_units(folded)))
+                   {name: kept_length(len(terms)) for name, terms in found.items()},
+                   joined(folded_units(folded)), place(stored))
+
+
+class Reranker:
+    """Scores a cluster's candidates; ``rows`` is the open backend, whose ``select``,
+    ``where`` and ``stored`` read the cluster."""
+
+    def __init__(self, rows):
+        self.rows = rows
+        self._means: tuple[tuple[int, dict], tuple[int, dict]] | None = None  # averages()
+        self._analysed: dict[int, Passage] = {}
+
+    def ranked(self, node: Node, found: list[tuple]) -> list[tuple[int, float, int, tuple]]:
+        """(id, score, article, place) of each candidate ``found`` (id, weight, article):
+        the embedded scorer's score of the passage plus its article's term."""
+        scored = clauses(plan.ranking(node))
+        texts = counting(scored)
+        holders = self.counts("COUNT(*)", texts)
+        article_holders = self.counts("COUNT(DISTINCT article)", texts)
+        ids = [doc_id for doc_id, _, _ in found]
+        passages = self.analysed(ids)
+        (size, averages), (count, article_averages) = self.averages()
+        own = scores(scored, passages, holders, size, averages)
+        keys = {article for _, _, article in found}
+        whole = self.articles(keys, " | ".join(ranking_terms(plan.ranking(node))))
+        theirs = article_scores(scored, whole, article_holders, count, article_averages)
+        return [(doc_id, own[doc_id] + theirs.get(article, 0.0), article,
+                 passages[doc_id].place) for doc_id, _, article in found]
+
+    def articles(self, keys: set[int], terms: str) -> dict[int, Article]:
+        """Each article's field lengths (from every one of its rows) and those of its
+        passages that hold a term of ``terms`` (a MATCH() text)."""
+        if not keys:
+            return {}
+        within = f"article IN ({', '.join(map(str, sorted(keys)))})"
+        lengths: dict[int, dict[str, list[int]]] = {key: {name: [] for name in FIELDS}
+                                                   for key in keys}
+        columns = ", ".join(f"{name}_len" for name in FIELDS)
+        for _, article, *found in self.rows.where(within, columns=f"article, {columns}"):
+            for name, length in zip(FIELDS, found, strict=True):
+                lengths[article][name].append(kept_length(int(length)))
+        holding = self.rows.where(f"MATCH(%s) AND {within}", [terms], columns="article") \
+            if terms else []
+        passages = self.analysed([doc_id for doc_id, _ in holding])
+        members: dict[int, list[Passage]] = {key: [] for key in keys}
+        for doc_id, article in holding:
+            members[article].append(passages[doc_id])
+        return {key: Article(members[key], {name: article_length(name, found)
+                                            for name, found in lengths[key].items()})
+                for key in keys}
+
+    def analysed(self, ids: list[int]) -> dict[int, Passage]:
+        """The passages of these ids, each analysed once (at most ANALYSED_KEPT kept)."""
+        missing = [doc_id for doc_id in dict.fromkeys(ids) if doc_id not in self._analysed]
+        if len(self._analysed) + len(missing) > ANALYSED_KEPT:
+            self._analysed.clear()
+            missing = list(dict.fromkeys(ids))
+        self._analysed.update({doc_id: analysed(stored)
+                               for doc_id, stored in self.rows.stored(missing).items()})
+        return {doc_id: self._analysed[doc_id] for doc_id in ids}
+
+    def counts(self, what: str, texts: list[str]) -> dict[str, int]:
+        """``what`` (a count) of the passages matching each MATCH() text."""
+        counts = {}
+        for chunk in chunks(texts, MULTI_QUERIES):
+            rows = self.rows.select("; ".join([f"SELECT {what} FROM {INDEX} WHERE MATCH(%s)"]
+                                              * len(chunk)), chunk)
+            counts.update({text: result[0][0] if result else 0
+                           for text, result in zip(chunk, rows, strict=True)})
+        return counts
+
+    def averages(self) -> tuple[tuple[int, dict], tuple[int, dict]]:
+        """Passages and the mean length of each scored field, then articles and theirs: an
+        article's text and pairs are its passages', its title and its longest heading path
+        count once; an article's lengths are made of its passages' as the embedded index
+        keeps them (``kept``). Read once."""
+        if self._means is None:
+            sums = ["COUNT(*)", *(f"SUM({name}_len)" for name in FIELDS), "SUM(opens)"]
+            found = self.rows.select("SELECT " + ", ".join(f"{sum} AS s{n}"
+                                                           for n, sum in enumerate(sums))
+                                     + f" FROM {INDEX}")[0][0]
+            passages, totals, articles = found[0], found[1:-1], found[-1]
+            columns = {plan.TITLE: "title_len", plan.SECTION: "article_section_len"}
+            whole = {name: self.kept(columns.get(name, f"{name}_len"), name in columns)
+                     for name in FIELDS}
+            self._means = ((passages, {name: total / (passages or 1)
+                                       for name, total in zip(FIELDS, totals, strict=True)}),
+                           (articles, {name: whole[name] / (articles or 1) for name in FIELDS}))
+        return self._means
+
+    def kept(self, column: str, opening: bool) -> int:
+        """The sum of a length column over every row (``opening``: over each article's
+        first), each length as the embedded index keeps it (``bm25f.kept_length``)."""
+        where = " WHERE opens = 1" if opening else ""
+        found = self.rows.select(f"SELECT {column} AS length, COUNT(*) AS n FROM {INDEX}"
+                                 f"{where} GROUP BY length LIMIT 0, {LENGTHS} "
+                                 f"OPTION max_matches={LENGTHS}")[0]
+        return sum(kept_length(int(length)) * int(count) for length, count in found)
 
 
 def clauses(ranking) -> list:
@@ -75,30 +199,29 @@ def counting(found: list) -> list[str]:
 
 def scores(found: list, passages: dict[int, Passage], holders: dict[str, int],
            size: int, averages: dict[str, float]) -> dict[int, float]:
-    """Each passage's score: the embedded scorer's sum over the clauses."""
+    """Each passage's score: the embedded scorer's sum over the clauses (``bm25f``)."""
     k1, b = plan.K1, plan.B
     totals = dict.fromkeys(passages, 0.0)
     for terms in _word_terms(found):
-        weight = plan.idf(size, holders[_holding(terms)])
+        weight = idf(size, holders[_holding(terms)])
         for doc, passage in passages.items():
-            frequency = sum(term.boost * passage.terms[term.field][term.text]
-                            / _norm(passage, term.field, averages, b) for term in terms)
+            frequency = sum(field_frequency(passage.terms[term.field][term.text],
+                                            passage.lengths[term.field],
+                                            averages[term.field], b, term.boost)
+                            for term in terms)
             if frequency > 0:
-                totals[doc] += plan.bm25(frequency, weight, k1)
+                totals[doc] += bm25(frequency, weight, k1)
     for clause in found:
         if isinstance(clause, plan.Word):
             continue
-        boost = clause.boost
         for pair in _pair_terms(clause):
-            # Whoosh's own IDF, which the embedded scorer gives pair terms and phrases
-            weight = log(size / (holders[f"@bigram {escape(PAIR_MARK + pair)}"] + 1)) + 1
+            weight = idf(size, holders[f"@bigram {escape(PAIR_MARK + pair)}"])
             for doc, passage in passages.items():
-                if isinstance(clause, plan.Phrase) and not _holds(passage, clause.units):
+                if isinstance(clause, plan.Phrase) and joined(clause.units) not in passage.units:
                     continue
-                tf = passage.terms[plan.PAIRS][pair]
-                if tf:
-                    norm = _norm(passage, plan.PAIRS, averages, b)
-                    totals[doc] += boost * weight * tf * (k1 + 1) / (tf + k1 * norm)
+                if tf := passage.terms[plan.PAIRS][pair]:
+                    totals[doc] += term_score(tf, passage.lengths[plan.PAIRS],
+                                              averages[plan.PAIRS], weight, k1, b, clause.boost)
     return totals
 
 
@@ -117,10 +240,6 @@ def _word_terms(found: list) -> list[list[plan.Term]]:
     return list(grouped.values())
 
 
-def _norm(passage: Passage, field: str, averages: dict[str, float], b: float) -> float:
-    return (1 - b) + b * passage.lengths[field] / (averages[field] or 1)
-
-
 def _pair_terms(clause) -> list[str]:
     """A phrase's pairs (each time it has one, as Whoosh scores a phrase), or a pair term."""
     if isinstance(clause, plan.Phrase):
@@ -128,16 +247,7 @@ def _pair_terms(clause) -> list[str]:
     return [clause.text] if clause.field == plan.PAIRS else []
 
 
-def _holds(passage: Passage, units: tuple[str, ...]) -> bool:
-    """Whether the passage's text holds the units in a row."""
-    return _joined(units) in passage.units
-
-
-def _joined(units) -> str:
-    return "\0" + "\0".join(units) + "\0"
-
-
-def article_scores(found: list, articles: dict[int, list[Passage]], holders: dict[str, int],
+def article_scores(found: list, articles: dict[int, Article], holders: dict[str, int],
                    size: int, averages: dict[str, float]) -> dict[int, float]:
     """Each article's term (``scoring.ArticleTerm``): the BM25F of the query's words over
     the whole article, its passages' text and pairs added up, its title and heading path
@@ -148,24 +258,23 @@ def article_scores(found: list, articles: dict[int, list[Passage]], holders: dic
     wanted: dict[str, set[str]] = {}
     for term in (term for terms in grouped for term in terms):
         wanted.setdefault(term.field, set()).add(term.text)
-    weights = [plan.idf(size, holders[_holding(terms)]) for terms in grouped]
-    for article, passages in articles.items():
-        whole = _article(passages, wanted)
+    weights = [idf(size, holders[_holding(terms)]) for terms in grouped]
+    for key, article in articles.items():
+        whole = _whole(article, wanted)
         for terms, weight in zip(grouped, weights, strict=True):
-            frequency = sum(term.boost * whole.terms[term.field][term.text]
-                            / _norm(whole, term.field, averages, b) for term in terms)
+            frequency = sum(field_frequency(whole[term.field][term.text],
+                                            article.lengths[term.field], averages[term.field],
+                                            b, term.boost) for term in terms)
             if frequency > 0:
-                totals[article] += plan.bm25(frequency, weight, k1)
-    return {article: plan.ARTICLE_WEIGHT * total for article, total in totals.items()}
+                totals[key] += bm25(frequency, weight, k1)
+    return {key: plan.ARTICLE_WEIGHT * total for key, total in totals.items()}
 
 
-def _article(passages: list[Passage], wanted: dict[str, set[str]]) -> Passage:
-    """An article as one passage, for the ``wanted`` terms of each field: text and pairs
-    added up, title and headings at most."""
-    terms, lengths = {}, {}
-    for field in FIELDS:
-        combine = max if field in REPEATED else sum
-        terms[field] = Counter({term: combine(p.terms[field][term] for p in passages)
-                                for term in wanted.get(field, ())})
-        lengths[field] = combine(passage.lengths[field] for passage in passages)
-    return Passage(terms, lengths)
+def _whole(article: Article, wanted: dict[str, set[str]]) -> dict[str, Counter]:
+    """The ``wanted`` terms' frequencies in a whole article, by field: added up over its
+    passages, or the most of any passage in the fields they repeat
+    (``bm25f.article_length``)."""
+    return {name: Counter({term: article_length(name, [p.terms[name][term]
+                                                      for p in article.passages])
+                           for term in wanted.get(name, ())})
+            for name in FIELDS}

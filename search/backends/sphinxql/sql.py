@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from ...errors import IndexUnavailable
@@ -115,3 +116,9 @@ def key(*parts: str) -> int:
     """A positive 63-bit number for a tuple of strings (document ids, article and file keys)."""
     digest = hashlib.blake2b("\0".join(parts).encode("utf-8"), digest_size=8).digest()
     return int.from_bytes(digest, "big") >> 1 or 1
+
+
+def chunks(items: list, size: int) -> Iterator[list]:
+    """``items`` in lists of ``size`` (the last one shorter): rows per statement."""
+    for start in range(0, len(items), size):
+        yield items[start:start + size]

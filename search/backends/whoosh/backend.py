@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import itertools
 import json
 import os
 import pickle
@@ -44,11 +45,17 @@ from ..seam import (
     FACETS,
     FILTER_FACETS,
     FIRST_ORDER,
+    NO_COUNTS,
+    SCORE_DECIMALS,
     Filters,
     Hit,
     Record,
     SearchResult,
+    best,
+    facet_counts,
     passage_id,
+    place,
+    settled,
 )
 from . import store
 from .merge import merge_policy
@@ -59,7 +66,7 @@ from .postings import (
     FastSegmentWriter,
     decode_tokens,
 )
-from .scoring import ArticleTerm, Phrase, Scorer, Word, scored_clauses, top
+from .scoring import ArticleTerm, Phrase, Scorer, Word, scored_clauses
 
 SCHEMA_VERSION = 8
 INDEX_NAME = "MAIN"  # Whoosh's name of the index in a generation folder
@@ -360,11 +367,8 @@ class WhooshBackend:
         for condition in filter_queries(filters) if filters is not None else []:
             matched &= self._mask(self._matches(condition))
         candidates = np.flatnonzero(matched)
-        if per_article:
-            best = self._per_article(scores, candidates, limit, per_article)
-        else:
-            best = top(scores, candidates, limit)
-        hits = [Hit(float(scores[docnum]), self.stored(docnum)) for docnum in best]
+        found = self._best(scores, candidates, limit, per_article)
+        hits = [Hit(float(scores[docnum]), self.stored(docnum)) for docnum in found]
         counts = {name: self._count(name, matched) for name in facets}
         return SearchResult(len(candidates), hits, counts)
 
@@ -420,19 +424,21 @@ class WhooshBackend:
         mask[list(docnums)] = True
         return mask
 
-    def _per_article(self, scores: np.ndarray, candidates: np.ndarray, limit: int,
-                     per_article: int) -> list[int]:
-        """The best ``limit`` docnums with at most ``per_article`` from any one article."""
+    def _best(self, scores: np.ndarray, candidates: np.ndarray, limit: int,
+              per_article: int | None) -> list[int]:
+        """The best ``limit`` candidate docnums, at most ``per_article`` from any one article,
+        in the order of every backend (``seam.settled``): by score, then by place."""
+        rounded = np.round(scores[candidates], SCORE_DECIMALS)
+        if not per_article and len(candidates) > limit:  # all those as good as the limit-th
+            kth = np.partition(rounded, len(rounded) - limit)[len(rounded) - limit]
+            candidates, rounded = candidates[rounded >= kth], rounded[rounded >= kth]
+        order = np.lexsort((candidates, -rounded))
         article_of, _ = self.scorer().articles()
-        taken: Counter = Counter()
-        best = []
-        for docnum in candidates[np.lexsort((candidates, -scores[candidates]))].tolist():
-            if taken[article_of[docnum]] < per_article:
-                taken[article_of[docnum]] += 1
-                best.append(docnum)
-                if len(best) == limit:
-                    break
-        return best
+        return best(settled(_groups(candidates[order], rounded[order]), self._place), limit,
+                    per_article, lambda docnum: article_of[docnum])
+
+    def _place(self, docnum: int) -> tuple[str, int, int]:
+        return place(_passage_fields(self._stored_fields(docnum)))
 
     def _matches(self, query: wq.Query) -> set[int]:
         """Every live docnum matching ``query`` (for AND/NOT queries and filters). Unions and
@@ -457,8 +463,7 @@ class WhooshBackend:
         the facet field's (value, docnum) arrays."""
         names, values, owners = self._values(FIELD_OF[facet])
         counts = np.bincount(values[matched[owners]], minlength=len(names))
-        found = [(names[value], int(counts[value])) for value in np.flatnonzero(counts)]
-        return dict(sorted(found, key=lambda item: (-item[1], item[0])))
+        return facet_counts((names[value], int(counts[value])) for value in np.flatnonzero(counts))
 
     def _values(self, fieldname: str) -> tuple[list[str], np.ndarray, np.ndarray]:
         """A field's indexed values, and for each (value, live docnum) pair in the index the
@@ -671,7 +676,7 @@ class WhooshBackend:
 
     def _counted(self) -> dict[str, int]:
         if not self.doc_count():  # an index without segments has no columns either
-            return {"files": 0, "articles": 0, "passages": 0}
+            return dict(NO_COUNTS)
         _, live_articles = self.scorer().articles()
         return {"files": len(self.file_hashes()), "articles": int(live_articles.sum()),
                 "passages": self.doc_count()}
@@ -728,6 +733,13 @@ class Transaction:
         except (OSError, ValueError):
             self.writer.is_closed = True
             self.writer.writelock.release()
+
+
+def _groups(docnums: np.ndarray, rounded: np.ndarray) -> Iterator[list[int]]:
+    """The docnums (best first) in groups of equal (rounded) score."""
+    starts = [0, *(np.flatnonzero(np.diff(rounded)) + 1).tolist(), len(docnums)]
+    for start, end in itertools.pairwise(starts):
+        yield docnums[start:end].tolist()
 
 
 def _passage_fields(stored: dict) -> dict:

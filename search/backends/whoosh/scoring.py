@@ -34,7 +34,7 @@ from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
 from whoosh.matching import ListMatcher
 from whoosh.util.numeric import byte_to_length
 
-from ...query.plan import bm25, idf
+from ...query.bm25f import REPEATED_FIELDS, bm25, field_frequency, idf, joined, term_score
 from ...text.analysis import fold, folded_units, is_ascii, pairs
 
 _LENGTH_OF_BYTE = np.array([byte_to_length(b) if b else 0 for b in range(256)], dtype=float)
@@ -42,7 +42,6 @@ PAIRS_FIELD = "bigram"  # where a Word's unit pairs are
 PAIR_TEXTS = {"bigram": ("text",), "heading_bigram": ("title", "section")}  # stored texts
 # whose unit pairs a pair field holds (the title's pairs end in END: no phrase crosses it)
 ARTICLE_FIELD = "article_id"  # a sortable field: the article a passage belongs to
-REPEATED_FIELDS = frozenset({"title", "section"})  # the same in many passages of an article
 
 
 @dataclass(frozen=True)
@@ -147,16 +146,16 @@ class Scorer:
                   per_article: np.ndarray | None = None) -> None:
         """BM25F of one word over its fields (each term's boost is its field's weight) into
         ``scores``; with ``per_article``, its BM25F over each whole article there."""
-        k1, b = self.k1, self.b
         found = [(term, *self.all_postings(term.fieldname, term.text)) for term in terms]
         frequency = np.zeros(self.size)  # length-normalised, weighted, summed over fields
         for term, docnums, tf in found:
-            average = self.searcher.avg_field_length(term.fieldname) or 1
             length = self._field_lengths(term.fieldname)[docnums]
-            frequency[docnums] += term.boost * tf / ((1 - b) + b * length / average)
+            frequency[docnums] += field_frequency(tf, length, self._average(term.fieldname),
+                                                  self.b, term.boost)
         scored = (frequency > 0) & self.live
         holders = self._holders(found)
-        scores[scored] += bm25(frequency[scored], idf(self.passages, int(holders.sum())), k1)
+        scores[scored] += bm25(frequency[scored], idf(self.passages, int(holders.sum())),
+                               self.k1)
         matched |= scored
         if per_article is not None:
             per_article += self._article_bm25(found, holders)
@@ -190,7 +189,7 @@ class Scorer:
             else:
                 article_tf = np.bincount(owners, tf, minlength=len(frequency))
             lengths, average = self._article_field_lengths(term.fieldname)
-            frequency += term.boost * article_tf / ((1 - b) + b * lengths / average)
+            frequency += field_frequency(article_tf, lengths, average, b, term.boost)
         count = np.count_nonzero(np.bincount(article_of[holders], minlength=len(frequency)))
         scores = np.zeros(len(frequency))
         some = frequency > 0
@@ -199,18 +198,23 @@ class Scorer:
 
     def _add_term(self, term: wq.Term, scores: np.ndarray, matched: np.ndarray,
                   where: np.ndarray | None = None) -> None:
-        """Whoosh's BM25 of a term in one field, times the term's boost (only ``where``
-        the mask is true, if given)."""
-        idf = self.searcher.idf(term.fieldname, term.text)
-        average = self.searcher.avg_field_length(term.fieldname) or 1
-        k1, b = self.k1, self.b
-        for docnums, tf in self.postings(term.fieldname, term.text):
+        """Single-field BM25 of a term (``bm25f.term_score``), its IDF over the live passages
+        (only ``where`` the mask is true, if given)."""
+        found = list(self.postings(term.fieldname, term.text))
+        holding = sum(int(self.live[docnums].sum()) for docnums, _ in found)
+        weight, average = idf(self.passages, holding), self._average(term.fieldname)
+        for docnums, tf in found:
             if where is not None:
                 docnums, tf = docnums[where[docnums]], tf[where[docnums]]
             length = self._field_lengths(term.fieldname)[docnums]
-            score = idf * ((tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * length / average)))
-            scores[docnums] += score * term.boost
+            scores[docnums] += term_score(tf, length, average, weight, self.k1, self.b,
+                                          term.boost)
             matched[docnums] = True
+
+    def _average(self, field: str) -> float:
+        """The mean length of a field over the index's passages (Whoosh's sum of exact
+        lengths over its documents)."""
+        return self.searcher.avg_field_length(field) or 1
 
     def new_query(self) -> None:
         """Forget the posting lists read for the last query (one query reads a term's list
@@ -281,7 +285,7 @@ class Scorer:
         key = (field, found)
         if key in self._phrases:  # a typed run is both scored and matched as a phrase
             return self._phrases[key]
-        wanted = _joined(found)
+        wanted = joined(found)
         written = None if any(map(is_ascii, found)) else "".join(found)  # CJK characters
         holders: list[int] = []
         for number, (_, offset) in enumerate(self.segments):
@@ -318,8 +322,9 @@ class Scorer:
             matcher.next()
 
     def _article_field_lengths(self, field: str) -> tuple[np.ndarray, float]:
-        """Each article number's length of ``field`` (see ``ArticleTerm``), and the mean
-        over live articles."""
+        """Each article number's length of ``field`` (``bm25f.article_length``: the longest
+        of its passages' for a repeated field, else their sum), and the mean over live
+        articles."""
         if field not in self._article_lengths:
             article_of, live_articles = self.articles()
             lengths = np.zeros(len(live_articles))
@@ -363,15 +368,6 @@ def fixed_bytes(column) -> bytes:
     return column._dbfile.get(column._basepos, column._count)
 
 
-def top(scores: np.ndarray, candidates: np.ndarray, limit: int) -> list[int]:
-    """The ``limit`` best candidate docnums: highest score first, then lowest docnum."""
-    if len(candidates) > limit:
-        kth = np.partition(scores[candidates], len(candidates) - limit)[len(candidates) - limit]
-        candidates = candidates[scores[candidates] >= kth]
-    order = np.lexsort((candidates, -scores[candidates]))
-    return candidates[order[:limit]].tolist()
-
-
 Block = tuple[np.ndarray, np.ndarray, tuple]  # docnums, term frequencies, encoded values
 
 
@@ -405,15 +401,10 @@ def read_blocks(matcher) -> list[Block]:
 
 
 def _holds(folded: str, wanted: str, written: str | None) -> bool:
-    """Whether a folded text holds the units ``wanted`` (``_joined``) in a row: at once when
-    they are CJK characters ``written`` as they stand in it, else among its units (across a
-    line break, a space or punctuation)."""
-    return written is not None and written in folded or wanted in _joined(folded_units(folded))
-
-
-def _joined(found) -> str:
-    """Units joined so that one run of units is found in another as a substring."""
-    return "\0" + "\0".join(found) + "\0"
+    """Whether a folded text holds the units ``wanted`` (``bm25f.joined``) in a row: at once
+    when they are CJK characters ``written`` as they stand in it, else among its units
+    (across a line break, a space or punctuation)."""
+    return written is not None and written in folded or wanted in joined(folded_units(folded))
 
 
 def docnums_of(blocks: list[Block]) -> np.ndarray:

@@ -1,0 +1,75 @@
+"""One ranking for both backends (``query/bm25f.py``): on the same passages, the embedded index
+and a real cluster of searchd nodes give the same total, the same top 10 in the same order and
+the same scores (within 0.1%), with and without a per-article limit, on the seeds and on a
+sample of cmrc2018 (questions over Wikipedia passages). Skips without searchd, and the
+cmrc2018 part without ../shared."""
+
+import contextlib
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from search.backends.sphinxql import cluster
+from search.backends.sphinxql.sql import Address
+from search.engine import Engine
+from search.indexer import index_paths
+from tests.conftest import SHARED, needs_searchd
+
+DATA = Path(__file__).parent / "data"
+SEED_QUERIES = sorted({row["query"] for name in ("golden_queries.yaml", "rewrite_queries.yaml")
+                       for row in yaml.safe_load((DATA / name).read_text("utf-8"))}
+                      | {"长沙", "湖南 OR 重庆", "企业 -湖南", "企业 AND 数字化", '"专精特新"',
+                         "小巨人 的 企业", "企业 企业 数字化", '湖南 OR ("黑灯工厂" AND 企业)',
+                         "5G", "什么是专精特新？", "小巨人", "株洲 企业", "技术创新 -株洲"})
+CMRC = SHARED / "relevance" / "cmrc2018"
+CMRC_PASSAGES, CMRC_QUERIES = 800, 120
+
+
+def agree(first: Engine, second: Engine, text: str, **options) -> None:
+    """The two engines answer ``text`` alike: total, the top 10 in order, scores within 0.1%."""
+    ours, theirs = (engine.query(text, 10, exact=True, **options) for engine in (first, second))
+    assert ours["total"] == theirs["total"], text
+    assert [hit["passage_id"] for hit in ours["hits"]] == \
+        [hit["passage_id"] for hit in theirs["hits"]], text
+    for mine, other in zip(ours["hits"], theirs["hits"], strict=True):
+        assert mine["score"] == pytest.approx(other["score"], rel=0.001), text
+
+
+@needs_searchd
+def test_both_backends_rank_the_seeds_alike(seed_cluster, seed_index, seed_workspace):
+    assert len(SEED_QUERIES) >= 60
+    with contextlib.chdir(seed_workspace):
+        embedded, clustered = Engine(seed_index), Engine(seed_cluster)
+        try:
+            for text in SEED_QUERIES:
+                agree(embedded, clustered, text)
+                agree(embedded, clustered, text, per_article=1)
+        finally:
+            embedded.close()
+            clustered.close()
+
+
+@needs_searchd
+@pytest.mark.skipif(not CMRC.is_dir(), reason="needs ../shared/relevance/cmrc2018")
+def test_both_backends_rank_a_cmrc2018_sample_alike(tmp_path):
+    (tmp_path / "corpus").mkdir()
+    with (CMRC / "corpus.jsonl").open(encoding="utf-8") as lines:
+        sample = [next(lines) for _ in range(CMRC_PASSAGES)]
+    (tmp_path / "corpus" / "cmrc.jsonl").write_text("".join(sample), "utf-8")
+    held = {json.loads(line)["id"] for line in sample}
+    queries = [query["query"] for line in (CMRC / "queries_dev.jsonl").open(encoding="utf-8")
+               if set((query := json.loads(line))["relevant"]) & held][:CMRC_QUERIES]
+    assert len(queries) == CMRC_QUERIES
+    with contextlib.chdir(tmp_path), cluster.temporary(tmp_path / "c") as made:
+        address = Address("127.0.0.1", made.aggregator.sql_port)
+        for location in (Path("index"), address):
+            index_paths(location, [Path("corpus")], rebuild=True)
+        embedded, clustered = Engine(Path("index")), Engine(address)
+        try:
+            for text in queries:
+                agree(embedded, clustered, text)
+        finally:
+            embedded.close()
+            clustered.close()
