@@ -284,3 +284,14 @@ def _some_passages(address: Address) -> bool:
         return backend.doc_count() > 0
     finally:
         backend.close()
+
+
+def test_a_cluster_command_without_the_client_says_what_to_install(tmp_path):
+    """Where pymysql was left out, a cluster command is one line naming the install step."""
+    program = ("import sys; sys.modules['pymysql'] = None; sys.argv = ['search', '--backend', "
+               "'sphinxql://127.0.0.1:9', 'stats']; from search.cli import main; main()")
+    done = subprocess.run([sys.executable, "-c", program], cwd=tmp_path, capture_output=True,
+                          text=True, env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)})
+    assert done.returncode == 1
+    assert done.stderr == ("error: the cluster client is not installed: run "
+                           "`pip install 'zh-news-search[cluster]'` (or `pip install pymysql`)\n")

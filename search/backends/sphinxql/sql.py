@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from ...errors import IndexUnavailable
+from ...errors import IndexUnavailable, SearchError
 
 SCHEME = "sphinxql://"
 DEFAULT_PORT = 9306
@@ -51,9 +51,25 @@ class NodeDown(IndexUnavailable):
     """A node of the cluster does not answer (or failed a statement)."""
 
 
+class ClientMissing(SearchError):
+    """The cluster's client library is not installed."""
+
+
+def _pymysql():
+    """pymysql, the cluster's client (a dependency; ClientMissing says how to install it
+    where it was left out)."""
+    try:
+        import pymysql
+    except ImportError:
+        raise ClientMissing("the cluster client is not installed: run "
+                            "`pip install 'zh-news-search[cluster]'` (or `pip install pymysql`)"
+                            ) from None
+    return pymysql
+
+
 def connect(address: Address, what: str = "the cluster"):
     """A SphinxQL connection (autocommit); NodeDown when nothing answers there."""
-    import pymysql
+    pymysql = _pymysql()
     from pymysql.constants import CLIENT
 
     try:
@@ -67,7 +83,7 @@ def connect(address: Address, what: str = "the cluster"):
 
 def run(connection, statement: str, args=None, what: str = "the cluster") -> list[list[tuple]]:
     """Each result set of a statement; NodeDown with the node's message when it fails."""
-    import pymysql
+    pymysql = _pymysql()
 
     try:
         with connection.cursor() as cursor:
