@@ -50,7 +50,8 @@ def pick_commands(index_dir: Path) -> list[Command]:
     """The commands to time, with query words, filter and ids taken from the index: the
     first passage tied to the most frequent city (or province, year, source), the two
     longest words of its article's title (Chinese before ASCII), and the best hit of them."""
-    from search.engine import Engine, make_filters
+    from search.engine import Engine
+    from search.query.filters import make_filters
     from search.text.analysis import query_words
 
     engine = Engine(index_dir)

@@ -2,104 +2,29 @@
 
 from __future__ import annotations
 
-import calendar
-import datetime
 import difflib
-import re
 from collections.abc import Callable
 
 from .backends import backend_type
-from .backends.seam import FACETS, Filters
 from .errors import QueryError, SearchError
 from .ingest.sources import Sources
+from .query.filters import FACETS, Filters, typed_filters
 from .query.highlight import highlight
 from .query.parse import Phrase, parse, positive_needles
 from .query.rewrite import Rewriter
 from .quote import Mismatch, SourceReader, check, lines_of, source_problem
-from .text.analysis import fold, units
-from .text.places import gazetteer
+from .text.analysis import units
 
 HIT_FIELDS = ("passage_id", "article_id", "title", "section", "text", "path", "line_start",
               "line_end", "char_start", "char_end", "cities", "provinces", "source", "author",
               "date")
 HINT_PASSAGES = 20_000  # an index this large gives unknown ids no "did you mean"
-_PERIOD = re.compile(r"(\d{4})(?:-(\d{1,2}))?(?:-(\d{1,2}))?")
-
-
-def make_filters(city=(), province=(), county=(), source=(), year=(), since=None,
-                 until=None) -> Filters:
-    """Filters from what a user typed: places in any script and form, dates as YYYY[-MM[-DD]].
-
-    Raises QueryError (a usage error) for a value that names nothing.
-    """
-    filters = Filters(source=[fold(value.strip()) for value in source])
-    for level, values in (("city", city), ("province", province), ("county", county)):
-        for value in values:
-            _add_place(filters, level, value)
-    for value in year:
-        if not re.fullmatch(r"\d{4}", value.strip()):
-            raise QueryError(f"--year {value}: give a year such as 2022")
-        filters.year.append(value.strip())
-    filters.since = _day(since, "--since", first=True) if since else None
-    filters.until = _day(until, "--until", first=False) if until else None
-    if filters.since and filters.until and filters.since > filters.until:
-        raise QueryError(f"--since {since} is after --until {until}: no date is in between")
-    return filters
-
-
-def typed_filters(filters: Filters) -> list[tuple[str, Filters]]:
-    """Each filter in use, as typed options (``--year 2020``), with Filters holding only it."""
-    out = []
-    for name in ("city", "province", "county", "source", "year", "since", "until"):
-        value = getattr(filters, name)
-        if value:
-            values = value if isinstance(value, list) else [value]
-            typed = " ".join(f"--{name} {item}" for item in values)
-            out.append((typed, Filters(**{name: value})))
-    return out
 
 
 def did_you_mean(typed: str, known) -> str:
     """``"did you mean X?"`` with the closest of ``known``, or "" when none is close."""
     close = difflib.get_close_matches(typed, list(known), n=1, cutoff=0.6)
     return f"did you mean {close[0]}?" if close else ""
-
-
-def _add_place(filters: Filters, level: str, value: str) -> None:
-    """Add a place filter; a municipality given as a province filters as the city it is."""
-    places = gazetteer().lookup(value)
-    exact = sorted({p.name for p in places if p.level == level})
-    if exact:
-        getattr(filters, level).extend(exact)
-        return
-    if level == "province" and any(p.level == "city" and not p.province for p in places):
-        filters.city.extend(sorted({p.name for p in places if p.level == "city"}))
-        return
-    if places:
-        other = places[0]
-        parent = f" of {other.city or other.province}" if other.level == "county" else ""
-        raise QueryError(f"--{level} {value}: {other.name} is a {other.level}{parent}; "
-                         f"use --{other.level} {other.name}")
-    known = sorted({p.name for p in gazetteer().places.values() if p.level == level})
-    typed = fold(value.strip())
-    close = difflib.get_close_matches(typed, known, n=50, cutoff=0.5)
-    close.sort(key=lambda name: name[0] != typed[:1])  # 株州 -> 株洲 before 随州
-    hint = f"; did you mean {close[0]}?" if close else ""
-    raise QueryError(f"--{level} {value}: no such {level} in the gazetteer{hint}")
-
-
-def _day(value: str, option: str, first: bool) -> str:
-    """YYYY, YYYY-MM or YYYY-MM-DD as the first (or last) day it covers, in ISO form."""
-    match = _PERIOD.fullmatch(value.strip())
-    if not match:
-        raise QueryError(f"{option} {value}: give a date as YYYY, YYYY-MM or YYYY-MM-DD")
-    year, month, day = (int(part) if part else None for part in match.groups())
-    month = month or (1 if first else 12)
-    try:
-        last_day = calendar.monthrange(year, month)[1]
-        return datetime.date(year, month, day or (1 if first else last_day)).isoformat()
-    except ValueError:
-        raise QueryError(f"{option} {value}: no such date") from None
 
 
 def answer(text: str | None, total: int, hits: list[dict], facets: dict,
@@ -111,6 +36,23 @@ def answer(text: str | None, total: int, hits: list[dict], facets: dict,
     found = {"query": text, "total": total, "hits": hits, "facets": facets,
              "rewrites": list(rewrites), "partial": bool(missing)}
     return {**found, "missing": list(missing)} if missing else found
+
+
+class IndexVocabulary:
+    """What the query rewrites ask of an index (``rewrite.Vocabulary``)."""
+
+    def __init__(self, backend):
+        self.backend = backend
+
+    def frequency(self, word: str) -> int:
+        return self.backend.word_frequency(word)
+
+    def sounds(self):
+        return self.backend.sounds()
+
+    def holds(self, text: str) -> int:
+        """Passages holding ``text`` as written (as a quoted phrase)."""
+        return self.backend.search(Phrase(text, tuple(units(text))), 1, facets=()).total
 
 
 class Engine:
@@ -136,7 +78,7 @@ class Engine:
             return answer(text, 0, [], {facet: {} for facet in facets})
         rewrites: list[dict] = []
         if node is not None and not exact:
-            rewriter = Rewriter(self.backend.word_frequency, self.backend.sounds, self._holding)
+            rewriter = Rewriter(IndexVocabulary(self.backend))
             node = rewriter.rewrite(node)
             rewrites = rewriter.rewrites
         result = self.backend.search(node, limit, filters, facets, per_article)
@@ -152,10 +94,6 @@ class Engine:
             entry["section_matches"] = highlight(entry["section"], needles)
             hits.append(entry)
         return answer(text, result.total, hits, result.facets, result.missing, rewrites)
-
-    def _holding(self, text: str) -> int:
-        """Passages holding ``text`` as written (as a quoted phrase)."""
-        return self.backend.search(Phrase(text, tuple(units(text))), 1, facets=()).total
 
     def passage(self, passage_id: str) -> dict:
         """A passage's stored fields; an unknown id raises SearchError with a hint."""

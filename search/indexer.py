@@ -1,4 +1,5 @@
-"""Indexing: files -> Documents -> Articles -> analysed passage records -> the backend.
+"""Indexing: files -> Documents -> Articles -> analysed passage records (``ingest/``) -> the
+backend.
 
 Incremental: a file whose bytes hash the same as when it was indexed is skipped; a new or
 changed file replaces its passages; a file that disappeared from a folder that was read loses
@@ -21,13 +22,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .backends import backend_type
-from .backends.seam import IN_FILE_BATCH, Backend, Record
+from .backends.seam import IN_FILE_BATCH, Backend
 from .errors import ReadError, SearchError, ignore
-from .ingest.metadata import article_places, describe, passage_places
 from .ingest.readers import MAX_FILE_MB, digest, iter_files, read_bytes, read_file, unreadable
-from .ingest.segment import Article, segment
+from .ingest.records import records_for
+from .ingest.segment import segment
 from .ingest.sources import Sources, display_path
-from .text.analysis import Token, bigrams, fold, folded_bigrams, folded_words, words
 
 BATCH = 2000  # passages per commit: a killed run keeps all but the last batch
 PARALLEL_BATCH = 8000  # passages per parallel commit: bounds the memory of the in-memory pools
@@ -57,67 +57,6 @@ class IndexReport:
     def files(self) -> int:
         """Files (re)indexed in this run."""
         return len(self.added) + len(self.updated) + len(self.resumed)
-
-
-def _keys(stored: dict) -> dict:
-    """What filters and facets match (``Record.keys``): the folded source, year, month and
-    day."""
-    keys = {}
-    if stored["source"]:
-        keys["source_key"] = fold(stored["source"])
-    if stored["date"]:
-        keys["year"] = stored["date"][:4]
-        keys["month"] = stored["date"][:7]
-        keys["day"] = int(stored["date"].replace("-", ""))
-    return keys
-
-
-def records_for(article: Article, file_hash: str = "") -> list[Record]:
-    """Backend records (stored fields and tokens) for an article's passages.
-
-    Each passage is folded once for its words, pairs and places; the title and each section
-    are analysed once an article, not once a passage."""
-    describe(article)
-    folded = [fold(passage.text) for passage in article.passages]
-    passage_words = [folded_words(text) for text in folded]
-    places = article_places(article, list(zip(folded, passage_words, strict=True)))
-    title_words = _term_positions(words(article.title))
-    title_bigrams = bigrams(article.title)
-    sections: dict[str, tuple[list, list[str]]] = {}  # section -> its words and pairs
-    meta = article.meta
-    records = []
-    for passage, text, text_words, mentions in zip(article.passages, folded, passage_words,
-                                                   places.passages, strict=True):
-        tied = passage_places(mentions, places.primary)
-        if passage.section not in sections:
-            sections[passage.section] = (_term_positions(words(passage.section)),
-                                         title_bigrams + bigrams(passage.section))
-        section_words, heading_bigrams = sections[passage.section]
-        stored = {
-            "passage_id": passage.passage_id, "article_id": article.article_id,
-            "path": article.path, "order": passage.order, "title": article.title,
-            "section": passage.section, "text": passage.text,
-            "char_start": passage.char_start, "char_end": passage.char_end,
-            "line_start": passage.line_start, "line_end": passage.line_end,
-            "format": article.format, "content_hash": article.content_hash,
-            "file_hash": file_hash,
-            "source": meta.get("source", ""), "author": meta.get("author", ""),
-            "date": meta.get("date", ""), "url": meta.get("url", ""),
-            "cities": tied["city"], "provinces": tied["province"], "counties": tied["county"],
-        }
-        tokens = {
-            "text": _term_positions(text_words),
-            "title": title_words,
-            "section": section_words,
-            "bigram": folded_bigrams(text),
-            "heading_bigram": heading_bigrams,
-        }
-        records.append(Record(stored, tokens, _keys(stored)))
-    return records
-
-
-def _term_positions(tokens: list[Token]) -> list[tuple[str, int]]:
-    return [(token.text, token.pos) for token in tokens]
 
 
 @dataclass

@@ -7,8 +7,8 @@ import pytest
 from click.testing import CliRunner
 
 from search.cli import cli
-from search.engine import make_filters
 from search.errors import QueryError
+from search.query.filters import make_filters
 from tests.test_places import SEED_PLACES
 
 ALL = 1000

@@ -12,9 +12,10 @@ import yaml
 
 from search.backends.whoosh.backend import WhooshBackend
 from search.engine import Engine
-from search.indexer import index_paths, records_for
+from search.indexer import index_paths
 from search.ingest.clean import clean, clean_text
 from search.ingest.readers import read_file
+from search.ingest.records import records_for
 from search.ingest.segment import _demote_trailing_headings, segment
 from search.query.parse import is_character, parse, positive_needles
 from search.text.analysis import unit_spans, words

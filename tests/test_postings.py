@@ -18,8 +18,9 @@ from search.backends.whoosh.backend import (
 from search.backends.whoosh.merge import SMALL_SEGMENTS, merge_segments, merge_small_segments
 from search.backends.whoosh.parallel import ParallelWriter
 from search.backends.whoosh.postings import FastSegmentWriter, decode_tokens
-from search.indexer import index_paths, records_for
+from search.indexer import index_paths
 from search.ingest.readers import read_file
+from search.ingest.records import records_for
 from search.ingest.segment import segment
 from search.query.parse import parse
 

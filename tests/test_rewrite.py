@@ -10,8 +10,8 @@ import yaml
 
 from search.engine import Engine
 from search.query.highlight import mark
-from search.query.rewrite import Sounds, read_sounds, sound_key, typed_key, write_sounds
 from search.text.places import gazetteer, short_name
+from search.text.sounds import Sounds, read_sounds, sound_key, typed_key, write_sounds
 
 from .conftest import run_search
 

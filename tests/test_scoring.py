@@ -11,12 +11,12 @@ from collections import defaultdict
 import pytest
 from whoosh import query as wq
 
-from search.backends.seam import Filters
 from search.backends.whoosh import backend as whoosh_backend
 from search.backends.whoosh.backend import ARTICLE, filter_queries, to_whoosh
 from search.backends.whoosh.scoring import Phrase, Scorer, Word, scored_clauses
 from search.engine import Engine
 from search.indexer import index_paths
+from search.query.filters import Filters
 from search.query.parse import parse
 from search.query.plan import K1, B
 from search.text.analysis import units, words

@@ -18,8 +18,9 @@ from fastapi.testclient import TestClient
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from search.engine import Engine, make_filters
+from search.engine import Engine
 from search.indexer import index_paths
+from search.query.filters import make_filters
 from search.web.app import MAX_PAGE, MAX_QUERY, PAGE_SIZE, create_app
 
 from .conftest import ROOT, run_search

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol, TypeVar
 
+from ..query.filters import FACETS, Filters
 from ..query.parse import Node
 
 # Searchable fields and what their tokens are (see analysis.py).
@@ -47,35 +48,12 @@ def passage_id(article_id: str, order: int) -> str:
     return f"{article_id}:{order}"
 
 
-FACETS = ("city", "province", "source", "year")
-FACET_LABELS = {"city": "cities", "province": "provinces", "county": "counties",
-                "source": "sources", "year": "years", "month": "months"}  # every facet,
-# with its plural; months ("2023-01") draw the web page's timeline
-
-
 @dataclass
 class Hit:
     """One ranked passage."""
 
     score: float
     stored: dict
-
-
-FILTER_FACETS = ("city", "province", "county", "source", "year")  # facets that filter too
-
-
-@dataclass
-class Filters:
-    """What a passage must be tied to: any value of a field, every field given (the
-    ``FILTER_FACETS``, and dates)."""
-
-    city: list[str] = field(default_factory=list)  # canonical short names (株洲)
-    province: list[str] = field(default_factory=list)
-    county: list[str] = field(default_factory=list)
-    source: list[str] = field(default_factory=list)  # folded
-    year: list[str] = field(default_factory=list)
-    since: str | None = None  # ISO dates, inclusive
-    until: str | None = None
 
 
 @dataclass

@@ -145,7 +145,7 @@ def filter_options(command):
 
     @functools.wraps(command)
     def wrapper(*args, city, province, county, source, year, since, until, **kwargs):
-        from ..engine import make_filters  # here: `search stats` need not load the engine
+        from ..query.filters import make_filters
 
         filters = make_filters(city, province, county, source, year, since, until)
         return command(*args, filters=filters, **kwargs)

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from rich.console import Console
 from rich.text import Text
 
-from ..backends.seam import FACET_LABELS
+from ..query.filters import FACET_LABELS
 from ..query.highlight import mark
 from ..quote import lines_of
 from .options import counted

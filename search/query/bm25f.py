@@ -13,10 +13,10 @@ reranker numbers, and both get the same scores (``tests/test_backends_agree.py``
 - a field's length as the embedded index keeps it: in one byte, exact to 10 terms and
   within 10% above (``kept_length``); the cluster rounds its lengths the same way.
 
->>> round(idf(200, 5), 3)
-3.63
->>> round(bm25(1.0, idf(200, 5), 0.9), 3)
-3.63
+>>> round(idf(200, 5), 3)    # a word 5 passages of 200 hold
+3.599
+>>> round(bm25(1.0, 3.599, 0.9), 3), round(bm25(4.0, 3.599, 0.9), 3)  # found once, 4 times
+(3.599, 5.582)
 >>> kept_length(10), kept_length(11), kept_length(50)
 (10, 12, 52)
 """

@@ -13,8 +13,8 @@ Before searching, each typed word (not a quoted phrase, nothing under NOT) may a
   (工信部 and 工业和信息化部), or a place's official name (株洲市 also searches 株洲), also
   searches the other forms, at ``OTHER_NAME_WEIGHT``.
 
-The pinyin of the index's words is worked out when the index is written (``sounds``, from
-the backend's vocabulary; pypinyin), so any word of any corpus can be found so. Each rewrite
+The pinyin of the index's words is worked out when the index is written (``text/sounds.py``,
+from the backend's vocabulary; pypinyin), so any word of any corpus can be found so. Each rewrite
 is reported (``{"from", "to", "why"}``, the answer's ``rewrites``); ``--exact`` asks for none.
 """
 
@@ -22,152 +22,18 @@ from __future__ import annotations
 
 import functools
 import re
-import unicodedata
-from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from importlib import resources
+from typing import Protocol
 
 from ..text.analysis import fold, query_words, units
+from ..text.sounds import Sounds, sound_key, typed_key
 from .parse import And, Node, Or, Phrase, Words
 
 PINYIN, SOUNDS_LIKE, ALSO_CALLED = "pinyin", "sounds like", "also called"
 OTHER_NAME_WEIGHT = 0.5  # an other name's terms count this much of the typed name's
 SLIP_MIN_PASSAGES = 2  # a word held by one passage is as likely a slip as the word typed
 _CJK_WORD = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\U00020000-\U0002ffff]{2,}")
-_CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\U00020000-\U0002ffff]+")
-MAX_SPELLED = 4  # index words a typed pinyin word may be read as, in a row (xiaojuren: 小 巨人)
-_LATIN_WORD = re.compile(r"[a-zü]+(?:[1-5]?[a-zü]+)*[1-5]?")
-_TONE_NUMBER = re.compile(r"(?<=[a-zü])[1-5]")
-
-
-@dataclass(frozen=True)
-class Sound:
-    """A word of the index with its pinyin syllables and how many passages hold it."""
-
-    word: str
-    syllables: tuple[str, ...]
-    passages: int
-
-    @property
-    def key(self) -> str:
-        return "".join(self.syllables)
-
-
-def syllables(word: str) -> tuple[str, ...] | None:
-    """The toneless pinyin syllables of a Chinese word (株洲 -> zhu zhou, 银行 -> yin hang; ü
-    as v), or None for a word that is not Chinese characters. pypinyin's
-    dictionaries, read as its ``lazy_pinyin`` reads them for a word (the longest phrase of
-    its phrase dictionary from each character on, else the character's first reading), 20
-    times faster: an index's vocabulary is read at each build."""
-    if not _CJK_RUN.fullmatch(word):
-        return None
-    from pypinyin.constants import PHRASES_DICT, PINYIN_DICT
-
-    readings: list[str] = []
-    i = 0
-    while i < len(word):
-        for j in range(min(len(word), i + _LONGEST_PHRASE), i + 1, -1):
-            if (phrase := PHRASES_DICT.get(word[i:j])) is not None:
-                readings += [options[0] for options in phrase]
-                i = j
-                break
-        else:
-            if (options := PINYIN_DICT.get(ord(word[i]))) is None:
-                return None
-            readings.append(options.split(",")[0])
-            i += 1
-    return tuple(_toneless(reading) for reading in readings)
-
-
-_LONGEST_PHRASE = 6  # characters: longer phrases of pypinyin's dictionary are rare
-
-
-@functools.cache
-def _toneless(reading: str) -> str:
-    """zhū -> zhu, lǜ -> lv."""
-    plain = unicodedata.normalize("NFD", reading).replace("\u0308", "v").replace("uv", "v")
-    return "".join(c for c in plain if not unicodedata.combining(c))
-
-
-def sound_key(word: str) -> str | None:
-    """A Chinese word's pinyin as one key (株洲 -> zhuzhou), as a typed word's (``typed_key``)."""
-    found = syllables(word)
-    return "".join(found) if found else None
-
-
-def typed_key(text: str) -> str | None:
-    """A typed Latin word as a pinyin key (tone marks and tone numbers dropped, ü as v), or
-    None when it is no word of Latin letters."""
-    plain = "".join(c for c in unicodedata.normalize("NFD", fold(text))
-                    if not unicodedata.combining(c) or c == "\u0308")
-    plain = unicodedata.normalize("NFC", plain).replace("'", "")
-    if not _LATIN_WORD.fullmatch(plain):
-        return None
-    return _TONE_NUMBER.sub("", plain).replace("ü", "v")
-
-
-class Sounds:
-    """The index's words by their pinyin (``sound_key``), most held first."""
-
-    def __init__(self, sounds: Iterable[Sound]):
-        self.by_key: dict[str, list[Sound]] = {}
-        for sound in sounds:
-            self.by_key.setdefault(sound.key, []).append(sound)
-        for found in self.by_key.values():
-            found.sort(key=lambda s: (-s.passages, s.word))
-
-    def like(self, key: str) -> list[Sound]:
-        return self.by_key.get(key, [])
-
-    def spelled(self, key: str) -> str | None:
-        """A run of two to ``MAX_SPELLED`` index words whose pinyin, one after the other, is
-        ``key`` (xiaojuren: 小 巨人, where the index holds no word 小巨人): the fewest words,
-        then the most held, each the most held of its sound."""
-        best: list[tuple[int, int, list[str]] | None] = [None] * (len(key) + 1)
-        best[0] = (0, 0, [])
-        for start in range(len(key)):
-            if best[start] is None or best[start][0] == MAX_SPELLED:
-                continue
-            count, rarest, words = best[start]
-            for end in range(start + 1, len(key) + 1):
-                if sounds := self.by_key.get(key[start:end]):
-                    held = min(-rarest, sounds[0].passages) if words else sounds[0].passages
-                    found = (count + 1, -held, [*words, sounds[0].word])
-                    if best[end] is None or found[:2] < best[end][:2]:
-                        best[end] = found
-        found = best[len(key)]
-        return "".join(found[2]) if found and found[0] >= 2 else None
-
-    def one_syllable_off(self, word: str) -> list[Sound]:
-        """Words of as many syllables as ``word`` (three or more) that differ from it in one,
-        most held first (looked through only when no word sounds the same)."""
-        typed = syllables(word)
-        if typed is None or len(typed) < 3:  # two syllables, one off: too many words
-            return []
-        found = [sound for sounds in self.by_key.values() for sound in sounds
-                 if len(sound.syllables) == len(typed) and sound.word != word
-                 and sum(a != b for a, b in zip(typed, sound.syllables, strict=True)) == 1]
-        return sorted(found, key=lambda s: (-s.passages, s.word))
-
-
-def write_sounds(vocabulary: Iterable[tuple[str, int]], known: dict[str, Sound]) -> str:
-    """The sounds of an index's words as lines ``word TAB syllables TAB passages`` (its
-    words of Chinese characters, single characters included; ``known`` words' pinyin is
-    not worked out again)."""
-    lines = []
-    for word, passages in vocabulary:
-        found = known[word].syllables if word in known else syllables(word)
-        if found:
-            lines.append(f"{word}\t{' '.join(found)}\t{passages}")
-    return "".join(line + "\n" for line in lines)
-
-
-def read_sounds(text: str) -> list[Sound]:
-    found = []
-    for line in text.splitlines():
-        word, spoken, passages = line.split("\t")
-        found.append(Sound(word, tuple(spoken.split(" ")), int(passages)))
-    return found
 
 
 @functools.cache
@@ -187,16 +53,24 @@ def other_names() -> dict[str, tuple[str, ...]]:
     return names
 
 
+class Vocabulary(Protocol):
+    """What the rewriter asks of the index, only when a word may be rewritten."""
+
+    def frequency(self, word: str) -> int:
+        """Passages holding ``word`` as a word of their text."""
+
+    def sounds(self) -> Sounds | None:
+        """The index's words by their pinyin; None when it keeps none."""
+
+    def holds(self, text: str) -> int:
+        """Passages holding ``text`` as written."""
+
+
 @dataclass
 class Rewriter:
-    """Rewrites a parsed query with what the index knows: ``frequency(word)`` (passages
-    holding the word), ``sounds()`` (the index's words by pinyin, None when it has none) and
-    ``holds(text)`` (passages holding a text as written), asked only when a word may be
-    rewritten."""
+    """Rewrites a parsed query with what the index knows (``vocabulary``)."""
 
-    frequency: Callable[[str], int]
-    sounds: Callable[[], Sounds | None]
-    holds: Callable[[str], int]  # passages holding a text as written
+    vocabulary: Vocabulary
 
     def __post_init__(self):
         self.rewrites: list[dict] = []
@@ -264,15 +138,15 @@ class Rewriter:
     def _pinyin(self, typed: str, key: str) -> list[str]:
         """The index word a pinyin word reads as (the most held of that sound), or else the
         run of index words it reads as, when the index holds that run as written."""
-        if len(key) < 4 or self.frequency(typed):  # an English word or code of the index
+        if len(key) < 4 or self.vocabulary.frequency(typed):  # an English word or code of the index
             return []
-        sounds = self.sounds()
+        sounds = self.vocabulary.sounds()
         if sounds is None:
             return []
         if found := [s for s in sounds.like(key) if len(s.word) > 1]:
             return [found[0].word]
         spelled = sounds.spelled(key)
-        return [spelled] if spelled and self.holds(spelled) else []
+        return [spelled] if spelled and self.vocabulary.holds(spelled) else []
 
     @staticmethod
     def _names_in(typed: str) -> list[str]:
@@ -285,9 +159,9 @@ class Rewriter:
     def _slip(self, term: str) -> str | None:
         """The index word a Chinese word not in the index was probably meant as (its pinyin
         is worked out only then: pypinyin takes 0.3 s to load)."""
-        if not _CJK_WORD.fullmatch(term) or self.frequency(term):
+        if not _CJK_WORD.fullmatch(term) or self.vocabulary.frequency(term):
             return None
-        sounds = self.sounds()
+        sounds = self.vocabulary.sounds()
         if sounds is None:
             return None
         same = [s for s in sounds.like(sound_key(term)) if s.word != term]

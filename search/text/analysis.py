@@ -225,7 +225,11 @@ def _detached(folded: str, detach: frozenset[str]) -> list[str]:
 
 
 def units(text: str) -> list[str]:
-    """Each CJK character or run of ASCII letters and digits of the folded text."""
+    """Each CJK character or run of ASCII letters and digits of the folded text.
+
+    >>> units("5G線纜 iPhone")
+    ['5g', '线', '缆', 'iphone']
+    """
     return folded_units(fold(text))
 
 

@@ -29,9 +29,9 @@ from markupsafe import Markup, escape
 from starlette.exceptions import HTTPException
 
 from ..backends import backend_type
-from ..backends.seam import FACET_LABELS, FACETS, FILTER_FACETS
-from ..engine import Engine, make_filters
+from ..engine import Engine
 from ..errors import IndexUnavailable, QueryError, SearchError
+from ..query.filters import FACET_LABELS, FACETS, FILTER_FACETS, make_filters
 from ..quote import as_json, as_markdown, citation, source_problem
 
 PAGE_SIZE = 10

@@ -23,11 +23,10 @@ from contextlib import closing
 
 from ...errors import IndexUnavailable
 from ...query import plan
+from ...query.filters import FACETS, Filters
 from ...query.parse import Node
 from ..seam import (
-    FACETS,
     NO_COUNTS,
-    Filters,
     Hit,
     Record,
     SearchResult,

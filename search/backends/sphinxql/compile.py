@@ -13,10 +13,10 @@ from __future__ import annotations
 import math
 
 from ...query import plan
+from ...query.filters import Filters
 from ...query.parse import And, Needle, Node, Not, Or, Words, is_character
 from ...query.parse import Phrase as TypedPhrase
 from ...text.analysis import pairs
-from ..seam import Filters
 from .rows import EVERY, PAIR_MARK, PLACE_ATTRIBUTES, UNIT_MARK, place_key
 from .sql import escape
 

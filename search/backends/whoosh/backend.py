@@ -38,16 +38,14 @@ from whoosh.scoring import BM25F
 
 from ...errors import WRITE_ERRORS, IndexDamaged, IndexUnavailable
 from ...query import plan
+from ...query.filters import FACETS, FILTER_FACETS, Filters
 from ...query.parse import And, Needle, Node, Not, Or, Words, is_character
 from ...query.parse import Phrase as TypedPhrase
 from ...text.analysis import ANALYZER_VERSION, first_unit, is_ascii, pairs
 from ..seam import (
-    FACETS,
-    FILTER_FACETS,
     FIRST_ORDER,
     NO_COUNTS,
     SCORE_DECIMALS,
-    Filters,
     Hit,
     Record,
     SearchResult,
@@ -517,10 +515,10 @@ class WhooshBackend:
 
     def record_sounds(self) -> None:
         """Write the pinyin of every Chinese word of the text field with the passages holding
-        it (``rewrite.write_sounds``), for the query rewrites; words a run before already
+        it (``text/sounds.py``), for the query rewrites; words a run before already
         had are not worked out again. Written by a run's last commit: a run stopped before
         it leaves the last run's (a new word is found as typed, not by its sound)."""
-        from ...query.rewrite import read_sounds, write_sounds
+        from ...text.sounds import read_sounds, write_sounds
 
         path = self.generation / SOUNDS_FILE
         known = {sound.word: sound for sound in read_sounds(path.read_text("utf-8"))} \
@@ -536,9 +534,9 @@ class WhooshBackend:
         self._sounds = None
 
     def sounds(self):
-        """The index's words by their pinyin (``rewrite.Sounds``), read once; None when the
+        """The index's words by their pinyin (``text.sounds.Sounds``), read once; None when the
         index has no record of them."""
-        from ...query.rewrite import Sounds, read_sounds
+        from ...text.sounds import Sounds, read_sounds
 
         if self._sounds is None:
             try:

@@ -1,0 +1,153 @@
+"""How the index's words sound: their toneless pinyin (pypinyin's dictionaries), a typed Latin
+word as a pinyin key, and the table of an index's words by sound that the query rewrites
+read (``query/rewrite.py``). The table is written with a commit (``write_sounds``) as lines
+``word TAB syllables TAB passages``.
+
+>>> sound_key("株洲"), typed_key("Zhūzhōu"), typed_key("zhu1zhou1")
+('zhuzhou', 'zhuzhou', 'zhuzhou')
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from .analysis import fold
+
+_CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\U00020000-\U0002ffff]+")
+MAX_SPELLED = 4  # index words a typed pinyin word may be read as, in a row (xiaojuren: 小 巨人)
+_LATIN_WORD = re.compile(r"[a-zü]+(?:[1-5]?[a-zü]+)*[1-5]?")
+_TONE_NUMBER = re.compile(r"(?<=[a-zü])[1-5]")
+
+
+@dataclass(frozen=True)
+class Sound:
+    """A word of the index with its pinyin syllables and how many passages hold it."""
+
+    word: str
+    syllables: tuple[str, ...]
+    passages: int
+
+    @property
+    def key(self) -> str:
+        return "".join(self.syllables)
+
+
+def syllables(word: str) -> tuple[str, ...] | None:
+    """The toneless pinyin syllables of a Chinese word (株洲 -> zhu zhou, 银行 -> yin hang; ü
+    as v), or None for a word that is not Chinese characters. pypinyin's
+    dictionaries, read as its ``lazy_pinyin`` reads them for a word (the longest phrase of
+    its phrase dictionary from each character on, else the character's first reading), 20
+    times faster: an index's vocabulary is read at each build."""
+    if not _CJK_RUN.fullmatch(word):
+        return None
+    from pypinyin.constants import PHRASES_DICT, PINYIN_DICT
+
+    readings: list[str] = []
+    i = 0
+    while i < len(word):
+        for j in range(min(len(word), i + _LONGEST_PHRASE), i + 1, -1):
+            if (phrase := PHRASES_DICT.get(word[i:j])) is not None:
+                readings += [options[0] for options in phrase]
+                i = j
+                break
+        else:
+            if (options := PINYIN_DICT.get(ord(word[i]))) is None:
+                return None
+            readings.append(options.split(",")[0])
+            i += 1
+    return tuple(_toneless(reading) for reading in readings)
+
+
+_LONGEST_PHRASE = 6  # characters: longer phrases of pypinyin's dictionary are rare
+
+
+@functools.cache
+def _toneless(reading: str) -> str:
+    """zhū -> zhu, lǜ -> lv."""
+    plain = unicodedata.normalize("NFD", reading).replace("\u0308", "v").replace("uv", "v")
+    return "".join(c for c in plain if not unicodedata.combining(c))
+
+
+def sound_key(word: str) -> str | None:
+    """A Chinese word's pinyin as one key (株洲 -> zhuzhou), as a typed word's (``typed_key``)."""
+    found = syllables(word)
+    return "".join(found) if found else None
+
+
+def typed_key(text: str) -> str | None:
+    """A typed Latin word as a pinyin key (tone marks and tone numbers dropped, ü as v), or
+    None when it is no word of Latin letters."""
+    plain = "".join(c for c in unicodedata.normalize("NFD", fold(text))
+                    if not unicodedata.combining(c) or c == "\u0308")
+    plain = unicodedata.normalize("NFC", plain).replace("'", "")
+    if not _LATIN_WORD.fullmatch(plain):
+        return None
+    return _TONE_NUMBER.sub("", plain).replace("ü", "v")
+
+
+class Sounds:
+    """The index's words by their pinyin (``sound_key``), most held first."""
+
+    def __init__(self, sounds: Iterable[Sound]):
+        self.by_key: dict[str, list[Sound]] = {}
+        for sound in sounds:
+            self.by_key.setdefault(sound.key, []).append(sound)
+        for found in self.by_key.values():
+            found.sort(key=lambda s: (-s.passages, s.word))
+
+    def like(self, key: str) -> list[Sound]:
+        return self.by_key.get(key, [])
+
+    def spelled(self, key: str) -> str | None:
+        """A run of two to ``MAX_SPELLED`` index words whose pinyin, one after the other, is
+        ``key`` (xiaojuren: 小 巨人, where the index holds no word 小巨人): the fewest words,
+        then the most held, each the most held of its sound."""
+        best: list[tuple[int, int, list[str]] | None] = [None] * (len(key) + 1)
+        best[0] = (0, 0, [])
+        for start in range(len(key)):
+            if best[start] is None or best[start][0] == MAX_SPELLED:
+                continue
+            count, rarest, words = best[start]
+            for end in range(start + 1, len(key) + 1):
+                if sounds := self.by_key.get(key[start:end]):
+                    held = min(-rarest, sounds[0].passages) if words else sounds[0].passages
+                    found = (count + 1, -held, [*words, sounds[0].word])
+                    if best[end] is None or found[:2] < best[end][:2]:
+                        best[end] = found
+        found = best[len(key)]
+        return "".join(found[2]) if found and found[0] >= 2 else None
+
+    def one_syllable_off(self, word: str) -> list[Sound]:
+        """Words of as many syllables as ``word`` (three or more) that differ from it in one,
+        most held first (looked through only when no word sounds the same)."""
+        typed = syllables(word)
+        if typed is None or len(typed) < 3:  # two syllables, one off: too many words
+            return []
+        found = [sound for sounds in self.by_key.values() for sound in sounds
+                 if len(sound.syllables) == len(typed) and sound.word != word
+                 and sum(a != b for a, b in zip(typed, sound.syllables, strict=True)) == 1]
+        return sorted(found, key=lambda s: (-s.passages, s.word))
+
+
+def write_sounds(vocabulary: Iterable[tuple[str, int]], known: dict[str, Sound]) -> str:
+    """The sounds of an index's words as lines ``word TAB syllables TAB passages`` (its
+    words of Chinese characters, single characters included; ``known`` words' pinyin is
+    not worked out again)."""
+    lines = []
+    for word, passages in vocabulary:
+        found = known[word].syllables if word in known else syllables(word)
+        if found:
+            lines.append(f"{word}\t{' '.join(found)}\t{passages}")
+    return "".join(line + "\n" for line in lines)
+
+
+def read_sounds(text: str) -> list[Sound]:
+    found = []
+    for line in text.splitlines():
+        word, spoken, passages = line.split("\t")
+        found.append(Sound(word, tuple(spoken.split(" ")), int(passages)))
+    return found
