@@ -60,8 +60,9 @@ class Engine:
 
     def __init__(self, index_dir):
         self.index_dir = index_dir
-        self.backend = backend_type(index_dir).open(index_dir)
-        self.sources = Sources(index_dir)
+        kind = backend_type(index_dir)
+        self.backend = kind.open(index_dir)
+        self.sources = Sources(kind.folder(index_dir))
 
     def query(self, text: str | None, limit: int = 10, filters: Filters | None = None,
               per_article: int | None = None, facets: tuple[str, ...] = FACETS,

@@ -101,9 +101,11 @@ def index_paths(index_dir: Path, paths: list[Path], rebuild: bool = False,
     if not readable:
         report.holds = _holds(index_dir)
         return report
-    with backend_type(index_dir).lock(index_dir):
-        sources = Sources(index_dir)
-        own = [sources.stored(index_dir)] if isinstance(index_dir, Path) else []
+    kind = backend_type(index_dir)
+    with kind.lock(index_dir):
+        folder = kind.folder(index_dir)
+        sources = Sources(folder)
+        own = [sources.stored(folder)] if folder else []  # an index never indexes itself
         files = [InputFile(path, stored, display_path(path),
                            refusal or _too_large(path, max_file_mb))
                  for path, refusal in iter_files(readable)

@@ -57,6 +57,16 @@ class Hit:
 
 
 @dataclass
+class Check:
+    """What `search check` found: a line for each problem, the failure that ends the check
+    (exit 1; "" when there is none), and the sentence that says all is well."""
+
+    lines: list[str]
+    failure: str
+    whole: str
+
+
+@dataclass
 class SearchResult:
     """The answer to one query."""
 
@@ -216,8 +226,18 @@ class BackendType(Protocol):
     def create(self, location: Path) -> Backend:
         """A new, empty index, live at once only where there was none (``publish``)."""
 
-    def check(self, location: Path) -> tuple[list[str], list[str]]:
-        """(damage, leftovers), reading everything and changing nothing."""
+    def check(self, location: Path, option: str = "") -> Check:
+        """What is damaged or left over, reading everything and changing nothing; ``option``
+        names the index on a command line (``--index-dir D `` or ``--backend URL ``), for
+        the hints."""
+
+    def folder(self, location: Path) -> Path | None:
+        """The folder the index is kept in on this machine (its sources are recorded against
+        the folder that holds it); None for a cluster's."""
+
+    def stamp(self, location: Path):
+        """Something that changes when the index gets a commit (a server opens the index
+        again then); None when the index answers from its latest writes anyway."""
 
     def lock(self, location: Path) -> AbstractContextManager:
         """Held by an indexing run: a second one fails at once with a clear message."""

@@ -470,40 +470,12 @@ def check_command(choice: IndexChoice) -> None:
     if not kind.claimed(choice.path):
         raise IndexUnavailable(f"no index in {choice.path}/; check --index-dir (or "
                                "SEARCH_INDEX_DIR)")
-    damage, leftovers = kind.check(choice.path)
-    if not isinstance(choice.path, Path):
-        check_cluster(choice, damage, leftovers)
-        return
-    lines = [f"damaged: {problem}" for problem in damage]
-    lines += [f"left over: {choice.path}/{name} (no commit lists it; the next "
-              f"`search {choice.option}index` removes it)" for name in leftovers]
-    failure = (f"the index in {choice.path}/ is damaged ({counted(len(damage), 'problem')}); "
-               f"rebuild it from its sources with `search {choice.option}index --rebuild PATH`"
-               ) if damage else ""
-    _report_check(lines, failure,
-                  f"the index in {choice.path}/ is whole: every file as it was written")
-
-
-def check_cluster(choice: IndexChoice, down: list[str], pending: list[str]) -> None:
-    """`search check` of a cluster: the nodes that do not answer (exit 1), and the files a
-    stopped run left pending."""
-    lines = [f"down: {problem}" for problem in down]
-    lines += [f"pending: {path} (a run stopped while writing it; the next "
-              f"`search {choice.option}index` writes it again)" for path in pending]
-    verb, them = ("does", "it") if len(down) == 1 else ("do", "them")
-    failure = (f"{counted(len(down), 'node')} of the cluster at {choice.path} {verb} not "
-               f"answer; start {them} with `search cluster start DIR`") if down else ""
-    _report_check(lines, failure, f"the cluster at {choice.path} answers from every node")
-
-
-def _report_check(lines: list[str], failure: str, whole: str) -> None:
-    """What `search check` found, a line each; then the failure (exit 1), or that all is
-    well."""
-    for line in lines:
+    found = kind.check(choice.path, choice.option)
+    for line in found.lines:
         click.echo(line)
-    if failure:
-        raise SearchError(failure)
-    click.echo(whole)
+    if found.failure:
+        raise SearchError(found.failure)
+    click.echo(found.whole)
 
 
 @cli.command("stats")

@@ -18,19 +18,13 @@ DEFAULT_INDEX = Path("index")
 
 @dataclass
 class IndexChoice:
-    """The index a command works on, and whether the user named it."""
+    """The index a command works on, whether the user named it, and how to name it on a
+    command line (``--index-dir D ``, ``--backend URL `` or nothing: the default)."""
 
     path: Path  # the folder, or a cluster's address (``backends.sphinxql.sql.Address``)
     named: bool  # by --index-dir or SEARCH_INDEX_DIR (and not the default ./index/), or
     # by --backend or SEARCH_BACKEND
-
-    @property
-    def option(self) -> str:
-        """How to name this index on a command line: ``--index-dir D ``, ``--backend URL ``
-        or nothing."""
-        if not isinstance(self.path, Path):
-            return f"--backend {self.path} "
-        return f"--index-dir {self.path} " if self.named else ""
+    option: str = ""
 
 
 def choose_index(path: Path, given: bool, backend: str | None = None) -> IndexChoice:
@@ -40,11 +34,12 @@ def choose_index(path: Path, given: bool, backend: str | None = None) -> IndexCh
         from ..backends.sphinxql.sql import parse_address
 
         try:
-            return IndexChoice(parse_address(backend), True)
+            address = parse_address(backend)
         except ValueError as error:
             raise click.BadParameter(str(error), param_hint="--backend") from None
-    same = os.path.abspath(path) == os.path.abspath(DEFAULT_INDEX)
-    return IndexChoice(path, given and not same)
+        return IndexChoice(address, True, f"--backend {address} ")
+    named = given and os.path.abspath(path) != os.path.abspath(DEFAULT_INDEX)
+    return IndexChoice(path, named, f"--index-dir {path} " if named else "")
 
 
 def _index_dir_after_command(ctx: click.Context, _param, value: Path | None) -> None:

@@ -29,11 +29,12 @@ class Sources:
     '/elsewhere/b.txt'
     """
 
-    def __init__(self, location):
-        """Sources of the index at ``location``: a folder (ROOT is the folder that holds it),
-        or a cluster's address (ROOT is the working directory: a cluster records paths as
-        typed from where `search index` runs, so another machine finds them in its copy)."""
-        here = location if isinstance(location, Path) else Path("index")
+    def __init__(self, folder: Path | None):
+        """Sources of the index kept in ``folder`` (ROOT is the folder that holds it), or of
+        a cluster's index (``None``: ROOT is the working directory; a cluster records paths
+        as typed from where `search index` runs, so another machine finds them in its copy).
+        ``BackendType.folder`` tells which."""
+        here = folder if folder is not None else Path("index")
         self.root = Path(_real(os.path.abspath(here))).parent
 
     def stored(self, path: Path) -> str:

@@ -64,7 +64,7 @@ class Current:
     def __enter__(self) -> Engine:
         self.lock.acquire()
         try:
-            stamp = _commit_stamp(self.location)
+            stamp = backend_type(self.location).stamp(self.location)
             if self._engine is None or stamp != self._stamp:
                 if self._engine is not None:  # no request uses it: this one holds the lock
                     self._engine.close()
@@ -77,17 +77,6 @@ class Current:
 
     def __exit__(self, *exc) -> None:
         self.lock.release()
-
-
-def _commit_stamp(location):
-    """What changes when the index gets a commit: the live generation and its table of
-    contents (an embedded index); a cluster answers from its latest writes anyway."""
-    if not isinstance(location, Path):
-        return None
-    from ..backends.whoosh import store
-
-    folder = store.live(location)
-    return (str(folder), store.latest_commit(folder)) if folder else None
 
 
 @dataclass

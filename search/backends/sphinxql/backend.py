@@ -27,6 +27,7 @@ from ...query.filters import FACETS, Filters
 from ...query.parse import Node
 from ..seam import (
     NO_COUNTS,
+    Check,
     Hit,
     Record,
     SearchResult,
@@ -87,23 +88,34 @@ class ClusterIndex:
         return backend
 
     @staticmethod
-    def check(location: Address) -> tuple[list[str], list[str]]:
-        """(damage, leftovers): the nodes that do not answer, and the files a stopped run
-        left pending."""
+    def check(location: Address, option: str = "") -> Check:
+        """The nodes that do not answer (a failure), and the files a stopped run left
+        pending."""
         try:
             backend = ClusterBackend.open(location)
         except IndexUnavailable as error:
-            return [str(error)], []
-        try:
-            damage = []
-            for name, address in backend.node_addresses():
-                try:
-                    connect(address, name).close()
-                except NodeDown as error:
-                    damage.append(str(error))
-            return damage, sorted(backend.marks.of("pending"))
-        finally:
-            backend.close()
+            down, pending = [str(error)], []
+        else:
+            try:
+                down, pending = backend.nodes_down(), sorted(backend.marks.of("pending"))
+            finally:
+                backend.close()
+        lines = [f"down: {problem}" for problem in down]
+        lines += [f"pending: {path} (a run stopped while writing it; the next "
+                  f"`search {option}index` writes it again)" for path in pending]
+        nodes = f"{len(down)} node" + ("" if len(down) == 1 else "s")
+        verb, them = ("does", "it") if len(down) == 1 else ("do", "them")
+        failure = (f"{nodes} of the cluster at {location} {verb} not answer; start {them} "
+                   "with `search cluster start DIR`") if down else ""
+        return Check(lines, failure, f"the cluster at {location} answers from every node")
+
+    @staticmethod
+    def folder(location: Address) -> None:
+        return None
+
+    @staticmethod
+    def stamp(location: Address) -> None:
+        return None
 
 
 class ClusterBackend:
@@ -126,8 +138,15 @@ class ClusterBackend:
                                    "it with `search cluster start DIR`")
         return cls(location, connection, found)
 
-    def node_addresses(self) -> list[tuple[str, Address]]:
-        return [(node["name"], Address(node["host"], node["sql_port"])) for node in self.nodes]
+    def nodes_down(self) -> list[str]:
+        """What each node that does not answer says."""
+        down = []
+        for node in self.nodes:
+            try:
+                connect(Address(node["host"], node["sql_port"]), node["name"]).close()
+            except NodeDown as error:
+                down.append(str(error))
+        return down
 
     # ------------------------------------------------------------ reading
 

@@ -43,10 +43,6 @@ def parse_address(text: str) -> Address:
     return Address(host, int(port) if port else DEFAULT_PORT)
 
 
-def is_address(location) -> bool:
-    return isinstance(location, Address)
-
-
 class NodeDown(IndexUnavailable):
     """A node of the cluster does not answer (or failed a statement)."""
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ...errors import IndexDamaged
+from ..seam import Check
 from . import store
 
 
@@ -50,7 +51,26 @@ class EmbeddedIndex:
         return WhooshBackend.create(location)
 
     @staticmethod
-    def check(location: Path) -> tuple[list[str], list[str]]:
+    def check(location: Path, option: str = "") -> Check:
+        """The damage (what cannot be opened or read) and the files no commit lists."""
         from .backend import WhooshBackend
 
-        return WhooshBackend.check(location)
+        damage, leftovers = WhooshBackend.check(location)
+        lines = [f"damaged: {problem}" for problem in damage]
+        lines += [f"left over: {location}/{name} (no commit lists it; the next "
+                  f"`search {option}index` removes it)" for name in leftovers]
+        problems = f"{len(damage)} problem" + ("" if len(damage) == 1 else "s")
+        failure = (f"the index in {location}/ is damaged ({problems}); rebuild it from its "
+                   f"sources with `search {option}index --rebuild PATH`") if damage else ""
+        return Check(lines, failure,
+                     f"the index in {location}/ is whole: every file as it was written")
+
+    @staticmethod
+    def folder(location: Path) -> Path:
+        return location
+
+    @staticmethod
+    def stamp(location: Path):
+        """The live generation and its latest commit."""
+        folder = store.live(location)
+        return (str(folder), store.latest_commit(folder)) if folder else None
