@@ -12,7 +12,7 @@ from .query.filters import FACETS, Filters, typed_filters
 from .query.highlight import highlight
 from .query.parse import Phrase, parse, positive_needles
 from .query.rewrite import Rewriter
-from .quote import Mismatch, SourceReader, check, lines_of, source_problem
+from .quote import Mismatch, SourceReader, as_json, check, citation, lines_of, source_problem
 from .text.analysis import units
 
 HIT_FIELDS = ("passage_id", "article_id", "title", "section", "text", "path", "line_start",
@@ -25,6 +25,24 @@ def did_you_mean(typed: str, known) -> str:
     """``"did you mean X?"`` with the closest of ``known``, or "" when none is close."""
     close = difflib.get_close_matches(typed, list(known), n=1, cutoff=0.6)
     return f"did you mean {close[0]}?" if close else ""
+
+
+ARTICLE_FIELDS = ("article_id", "title", "source", "author", "date", "url", "path")
+OUTLINE_FIELDS = ("passage_id", "order", "section", "text", "line_start", "line_end",
+                  "char_start", "char_end", "cities", "provinces")
+
+
+def article_outline(passages: list[dict]) -> dict:
+    """An article from its passages in order (``Engine.outline``): its metadata, places,
+    lines, citation, how its source changed since indexing ("" when it did not), and every
+    passage (``OUTLINE_FIELDS``)."""
+    first = passages[0]
+    return {**{name: first.get(name, "") for name in ARTICLE_FIELDS},
+            "line_start": first["line_start"], "line_end": passages[-1]["line_end"],
+            "cities": sorted({c for p in passages for c in p["cities"]}),
+            "provinces": sorted({c for p in passages for c in p["provinces"]}),
+            "citation": citation(first), "warning": source_problem(first),
+            "passages": [{name: p.get(name) for name in OUTLINE_FIELDS} for p in passages]}
 
 
 def answer(text: str | None, total: int, hits: list[dict], facets: dict,
@@ -111,6 +129,40 @@ class Engine:
         hint = did_you_mean(passage_id, self._known_ids())
         raise SearchError(f"no passage {passage_id} in {self.index_dir}/; "
                           f"{hint or 'find one with `search query`'}")
+
+    def search(self, text: str | None, limit: int = 10, filters: Filters | None = None,
+               per_article: int | None = None, facets: tuple[str, ...] = FACETS,
+               exact: bool = False) -> dict:
+        """A user's search: the filters checked (``check_filters``: an unknown source is a
+        QueryError with a hint), the answer (``query``) and, when it is empty, ``why_empty``
+        (which filters left no passage)."""
+        if filters is not None:
+            self.check_filters(filters)
+        result = self.query(text, limit, filters, per_article, facets, exact)
+        if not result["total"]:
+            result["why_empty"] = self.why_empty(text, filters)
+        return result
+
+    def facet(self, field: str, text: str | None = None, filters: Filters | None = None,
+              exact: bool = False) -> dict:
+        """Passages per value of one facet among those matching ``text`` (None: every
+        passage) and the filters: a search (``search``) of that facet alone;
+        its counts are ``["facets"][field]``."""
+        return self.search(text, 1, filters, facets=(field,), exact=exact)
+
+    def quote(self, passage_id: str, context: int = 0) -> dict:
+        """A passage as a quote in the JSON contract (``quote.as_json``), with the
+        ``context`` passages around it and a ``warning`` when its source changed since it
+        was indexed."""
+        quotation = self.quotation(passage_id, context)
+        found = as_json(quotation["passage"], quotation["before"] + quotation["after"])
+        if quotation["warning"]:
+            found["warning"] = quotation["warning"]
+        return found
+
+    def article(self, article_id: str) -> dict:
+        """An article's outline (``article_outline``); an unknown id raises SearchError."""
+        return article_outline(self.outline(article_id))
 
     def _known_ids(self) -> list[str]:
         """The passage ids an unknown id is compared with for a "did you mean" hint: none in

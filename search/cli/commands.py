@@ -231,12 +231,11 @@ def query_command(choice: IndexChoice, words: tuple[str, ...], limit: int, as_js
         _require_words(text)
     engine = _open_engine(choice)
     try:
-        engine.check_filters(filters)
         options = {"filters": filters, "per_article": per_article, "exact": exact}
         if batch is not None:
             run_batch(engine, batch, limit, options)
         else:
-            result = answer(engine, text, limit, options)
+            result = engine.search(text, limit, **options)
             warn_partial(result)
             if as_quotes and result["hits"]:
                 ids = [hit["passage_id"] for hit in result["hits"]]
@@ -261,15 +260,6 @@ def _require_words(text: str) -> None:
                                f"find nothing by themselves); give words, {QUERY_EXAMPLE}")
 
 
-def answer(engine: Engine, text: str, limit: int, options: dict) -> dict:
-    """``Engine.query``'s answer; an empty one also says why (``why_empty``); a partial one
-    (a cluster's shard did not answer) says what is missing (``missing``)."""
-    result = engine.query(text, limit, **options)
-    if not result["total"]:
-        result["why_empty"] = engine.why_empty(text, options["filters"])
-    return result
-
-
 def warn_partial(result: dict) -> None:
     """A line on stderr when part of the index did not answer (a cluster's shard)."""
     if result["partial"]:
@@ -291,7 +281,7 @@ def run_batch(engine: Engine, lines, limit: int, options: dict) -> None:
                 click.echo(json.dumps({"qid": qid, "error": "not a JSON object with a 'query'"},
                                       ensure_ascii=False))
                 continue
-        result = answer(engine, text, limit, options)
+        result = engine.search(text, limit, **options)
         click.echo(json.dumps({"qid": qid, **result}, ensure_ascii=False))
 
 
@@ -312,10 +302,8 @@ def facets_command(choice: IndexChoice, field: str, text: str | None, as_json: b
         _require_words(text)
     engine = _open_engine(choice)
     try:
-        engine.check_filters(filters)
-        result = engine.query(text, 1, filters, facets=(field,))
+        result = engine.facet(field, text, filters)
         warn_partial(result)
-        why = "" if result["total"] else engine.why_empty(text, filters)
     finally:
         engine.close()
     counts = result["facets"][field]
@@ -323,7 +311,8 @@ def facets_command(choice: IndexChoice, field: str, text: str | None, as_json: b
         click.echo(json.dumps(counts, ensure_ascii=False))
         return
     if not counts:
-        click.echo(why or f"no {FACET_LABELS[field]} among the matching passages")
+        click.echo(result.get("why_empty") or f"no {FACET_LABELS[field]} among the matching "
+                   "passages")
     width = max((len(value) for value in counts), default=0)
     for value, count in counts.items():
         click.echo(f"{value}{'　' * (width - len(value))}  {count:>6}")
@@ -355,7 +344,7 @@ def quote_command(choice: IndexChoice, passage_ids: tuple[str, ...], fmt: str, c
 def print_quotes(engine: Engine, passage_ids: list[str], fmt: str, context: int,
                  raw: bool, choice: IndexChoice) -> None:
     """Each passage as a quote; a source that changed since indexing gets a warning."""
-    from ..quote import as_json, as_markdown, as_text, raw_slice, source_raw
+    from ..quote import as_markdown, as_text, raw_slice, source_raw
 
     for n, passage_id in enumerate(passage_ids):
         if raw:
@@ -367,21 +356,24 @@ def print_quotes(engine: Engine, passage_ids: list[str], fmt: str, context: int,
                                   f"{stored['path']}`")
             click.echo(raw_slice(stored, source), nl=False)
             continue
-        quotation = engine.quotation(passage_id, context)
-        stored, problem = quotation["passage"], quotation["warning"]
-        before, after = quotation["before"], quotation["after"]
-        if problem:
-            _note(f"warning: {problem}; this is the text as indexed: run "
-                  f"`search {choice.option}index {stored['path']}` to update it")
         if fmt == "json":
-            quote = as_json(stored, before + after)
-            if problem:
-                quote["warning"] = problem
+            quote = engine.quote(passage_id, context)
+            _warn_changed(quote.get("warning", ""), quote["path"], choice)
             click.echo(json.dumps(quote, ensure_ascii=False))
             continue
+        quotation = engine.quotation(passage_id, context)
+        stored, before, after = quotation["passage"], quotation["before"], quotation["after"]
+        _warn_changed(quotation["warning"], stored["path"], choice)
         marked = {p["passage_id"] for p in before + after}
         render = as_markdown if fmt == "markdown" else as_text
         click.echo(("\n" if n else "") + render(before + [stored] + after, marked))
+
+
+def _warn_changed(problem: str, path: str, choice: IndexChoice) -> None:
+    """A line on stderr when a quoted passage's source changed since it was indexed."""
+    if problem:
+        _note(f"warning: {problem}; this is the text as indexed: run "
+              f"`search {choice.option}index {path}` to update it")
 
 
 @cli.command("show")
@@ -395,19 +387,17 @@ def show_command(choice: IndexChoice, article_id: str) -> None:
     """
     engine = _open_engine(choice)
     try:
-        passages = engine.outline(article_id)
+        article = engine.article(article_id)
     finally:
         engine.close()
-    first = passages[0]
-    click.echo(f"《{first['title']}》" if first["title"] else article_id)
-    about = [first.get(name) for name in ("source", "author", "date", "url")]
-    about.append(f"{first['path']}, lines {first['line_start']}-{passages[-1]['line_end']}")
+    click.echo(f"《{article['title']}》" if article["title"] else article_id)
+    about = [article.get(name) for name in ("source", "author", "date", "url")]
+    about.append(f"{article['path']}, lines {article['line_start']}-{article['line_end']}")
     click.echo("  ·  ".join(part for part in about if part))
-    places = sorted({c for p in passages for c in p["cities"]})
-    if places:
-        click.echo("cities: " + ", ".join(places))
+    if article["cities"]:
+        click.echo("cities: " + ", ".join(article["cities"]))
     section = None
-    for passage in passages:
+    for passage in article["passages"]:
         if passage["section"] != section:
             section = passage["section"]
             click.echo(f"\n§ {section}" if section else "")

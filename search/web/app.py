@@ -29,10 +29,10 @@ from markupsafe import Markup, escape
 from starlette.exceptions import HTTPException
 
 from ..backends import backend_type
-from ..engine import Engine
+from ..engine import Engine, article_outline
 from ..errors import IndexUnavailable, QueryError, SearchError
-from ..query.filters import FACET_LABELS, FACETS, FILTER_FACETS, make_filters
-from ..quote import as_json, as_markdown, citation, source_problem
+from ..query.filters import FACET_LABELS, FACETS, FILTER_FACETS, Filters, make_filters
+from ..quote import as_markdown
 
 PAGE_SIZE = 10
 MAX_PAGE = 100  # the CLI's --limit goes to 1,000 too
@@ -131,6 +131,11 @@ class Search:
                   for name in ("since", "until") if getattr(self, name)]
         return found
 
+    def made_filters(self) -> Filters:
+        """The filters of this state (``filters.make_filters``: a QueryError for a value
+        that names nothing)."""
+        return make_filters(since=self.since or None, until=self.until or None, **self.filters)
+
     def active(self) -> bool:
         return bool(self.q.strip() or any(self.filters.values()) or self.since or self.until)
 
@@ -154,21 +159,16 @@ def search_params(q: str = "", city: list[str] = Query([]), province: list[str] 
 def run_search(engine: Engine, state: Search, facets: tuple[str, ...]) -> dict:
     """The engine's answer for a page of the search (the CLI's JSON contract), with
     ``page``, ``pages`` and ``why_empty``; a page past the last is a BadRequest."""
-    filters = make_filters(since=state.since or None, until=state.until or None,
-                           **state.filters)
-    engine.check_filters(filters)
     text = state.q if state.q.strip() else None
-    result = engine.query(text, state.page * PAGE_SIZE, filters,
-                          per_article=1 if state.per_article else None, facets=facets,
-                          exact=state.exact)
+    result = engine.search(text, state.page * PAGE_SIZE, state.made_filters(),
+                           per_article=1 if state.per_article else None, facets=facets,
+                           exact=state.exact)
     pages = max(1, -(-min(result["total"], MAX_PAGE * PAGE_SIZE) // PAGE_SIZE))
     if state.page > pages:
         raise BadRequest(f"page {state.page} is past the last page of this search "
                          f"({pages}); go back to page {pages}")
     result["hits"] = result["hits"][(state.page - 1) * PAGE_SIZE:]
     result.update(page=state.page, pages=pages)
-    if not result["total"]:
-        result["why_empty"] = engine.why_empty(text, filters)
     return result
 
 
@@ -256,7 +256,7 @@ def create_app(location) -> FastAPI:
         with current as engine:
             passages = engine.outline(article_id)
         quotes = {p["passage_id"]: as_markdown([p], set()) for p in passages}
-        article = _article(passages)
+        article = article_outline(passages)
         context = {"request": request, "article": article, "chosen": passage,
                    "quotes": quotes, "sections": _by_section(article["passages"])}
         return TEMPLATES.TemplateResponse(request, "article.html", context)
@@ -273,30 +273,24 @@ def create_app(location) -> FastAPI:
     def api_facets(field: str, state: Search = Depends(search_params)) -> dict[str, int]:
         if field not in FACET_LABELS:
             raise NotFound(f"no facet {field}; the facets are {', '.join(FACET_LABELS)}")
-        filters = make_filters(since=state.since or None, until=state.until or None,
-                               **state.filters)
+        filters = state.made_filters()
         with current as engine:
-            engine.check_filters(filters)
             text = state.q if state.q.strip() else None
-            return engine.query(text, 1, filters, facets=(field,),
-                                exact=state.exact)["facets"][field]
+            return engine.facet(field, text, filters, state.exact)["facets"][field]
 
     @app.get("/api/quote/{passage_id:path}", summary="A passage as a quote with its citation "
                                                      "(search quote --format json)")
     def api_quote(passage_id: str, context: int = Query(0, ge=0, le=20)) -> dict:
         with current as engine:
-            quotation = engine.quotation(passage_id, context)
-        quote = as_json(quotation["passage"], quotation["before"] + quotation["after"])
-        quote["markdown"] = as_markdown([quotation["passage"]], set())
-        if quotation["warning"]:
-            quote["warning"] = quotation["warning"]
+            quote = engine.quote(passage_id, context)
+            quote["markdown"] = as_markdown([engine.passage(passage_id)], set())
         return quote
 
     @app.get("/api/articles/{article_id:path}", summary="An article's outline: its metadata "
                                                         "and every passage (search show)")
     def api_article(article_id: str) -> dict:
         with current as engine:
-            return _article(engine.outline(article_id))
+            return engine.article(article_id)
 
     return app
 
@@ -330,25 +324,6 @@ def _shown_hit(engine: Engine, hit: dict) -> dict:
             "article_url": f"/articles/{hit['article_id']}?"
                            + urlencode({"passage": hit["passage_id"]})
                            + f"#p{hit['passage_id'].rpartition(':')[2]}"}
-
-
-ARTICLE_FIELDS = ("article_id", "title", "source", "author", "date", "url", "path")
-OUTLINE_FIELDS = ("passage_id", "order", "section", "text", "line_start", "line_end",
-                  "char_start", "char_end", "cities", "provinces")
-
-
-def _article(passages: list[dict]) -> dict:
-    """An article (``Engine.outline``) as the API and the article page give it: its
-    metadata, places, lines, how its source changed since indexing ("" when it did not),
-    and every passage in order."""
-    first = passages[0]
-    warning = source_problem(first)
-    return {**{name: first.get(name, "") for name in ARTICLE_FIELDS},
-            "line_start": first["line_start"], "line_end": passages[-1]["line_end"],
-            "cities": sorted({c for p in passages for c in p["cities"]}),
-            "provinces": sorted({c for p in passages for c in p["provinces"]}),
-            "citation": citation(first), "warning": warning,
-            "passages": [{name: p.get(name) for name in OUTLINE_FIELDS} for p in passages]}
 
 
 def _by_section(passages: list[dict]) -> list[tuple[str, list[dict]]]:
