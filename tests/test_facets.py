@@ -180,16 +180,16 @@ def test_facet_arrays_are_recorded_at_commit_and_checked(seed_index, engine, mon
     expected = engine.query("企业", 1)["facets"]  # from the recorded arrays
     backend = WhooshBackend.open(seed_index)
     try:
-        recorded = backend._recorded()
-        assert recorded is not None and recorded["commit"] == backend.ix.latest_generation()
-        names, values, owners = backend._read_values("cities")
+        recorded = backend.facets().arrays
+        assert recorded and recorded["commit"] == backend.ix.latest_generation()
+        names, values, owners = backend.facets().read_values("cities")
         assert list(recorded["cities.names"]) == names
         assert (recorded["cities.values"] == values).all()
         assert (recorded["cities.owners"] == owners).all()
-        assert (recorded["article_numbers"] == backend.scorer().article_numbers()).all()
+        assert (recorded["article_numbers"] == backend.postings().article_numbers()).all()
         backend.close()  # forget what was read, then see arrays of another commit refused
         monkeypatch.setattr(whoosh_backend.store, "latest_commit", lambda folder: -1)
-        assert backend._recorded() is None
+        assert backend.facets().arrays == {}
         assert backend.search(parse("企业"), 1).facets == expected
     finally:
         backend.close()

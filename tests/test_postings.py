@@ -8,16 +8,16 @@ from whoosh import index as whoosh_index
 from whoosh.query import Term
 from whoosh.writing import SegmentWriter
 
-from search.backends.whoosh.backend import (
-    SAME_POSITION,
-    WhooshBackend,
-    _document,
-    encode_tokens,
-    make_schema,
-)
+from search.backends.whoosh.backend import WhooshBackend, make_schema
 from search.backends.whoosh.merge import SMALL_SEGMENTS, merge_segments, merge_small_segments
 from search.backends.whoosh.parallel import ParallelWriter
-from search.backends.whoosh.postings import FastSegmentWriter, decode_tokens
+from search.backends.whoosh.postings import (
+    SAME_POSITION,
+    FastSegmentWriter,
+    decode_tokens,
+    encode_tokens,
+)
+from search.backends.whoosh.stored import document
 from search.indexer import index_paths
 from search.ingest.readers import read_file
 from search.ingest.records import records_for
@@ -30,7 +30,7 @@ COPIES = 3  # each seed passage added three times: common terms then span severa
 @pytest.fixture(scope="module")
 def documents() -> list[dict]:
     """Whoosh documents of every seed passage, ``COPIES`` times under distinct ids."""
-    base = [_document(record) for path in sorted(Path("seeds").iterdir())
+    base = [document(record) for path in sorted(Path("seeds").iterdir())
             for doc in read_file(path) for article in segment(doc)
             for record in records_for(article)]
     return [{**doc, "passage_id": f"{doc['passage_id']}~{copy}"}

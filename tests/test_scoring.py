@@ -12,7 +12,9 @@ import pytest
 from whoosh import query as wq
 
 from search.backends.whoosh import backend as whoosh_backend
-from search.backends.whoosh.backend import ARTICLE, filter_queries, to_whoosh
+from search.backends.whoosh.backend import ARTICLE, to_whoosh
+from search.backends.whoosh.matching import filter_queries
+from search.backends.whoosh.reader import Postings
 from search.backends.whoosh.scoring import Phrase, Scorer, Word, scored_clauses
 from search.engine import Engine
 from search.indexer import index_paths
@@ -173,11 +175,12 @@ def test_ranking_equals_a_one_posting_at_a_time_reference(edited_index, text):
 def test_a_word_saturates_across_its_fields(edited_index):
     """True BM25F: a word found in the title and the text can score no more than the BM25
     bound, idf * (k1 + 1), however often it is repeated in them."""
-    scorer = Scorer(edited_index.backend.searcher(), K1, B)
+    backend = edited_index.backend
+    scorer = Scorer(Postings(backend.searcher(), backend.stored_fields().texts), K1, B)
     word = Word([wq.Term("text", "株洲"), wq.Term("title", "株洲", boost=3.0),
                  wq.Term("section", "株洲", boost=1.2)])
     scores, matched = scorer.scores([word])
-    count, passages = int(matched.sum()), scorer.passages
+    count, passages = int(matched.sum()), scorer.reader.passages
     bound = math.log(1 + (passages - count + 0.5) / (count + 0.5)) * (K1 + 1)
     assert 0.5 * bound < scores.max() <= bound
 
@@ -189,7 +192,7 @@ def test_a_word_saturates_across_its_fields(edited_index):
 def test_filter_sets_read_from_postings_equal_whooshs(edited_index, filters):
     backend = edited_index.backend
     for query in filter_queries(filters):
-        assert backend._matches(query) == set(backend.searcher().docs_for_query(query))
+        assert backend.matching().matches(query) == set(backend.searcher().docs_for_query(query))
 
 
 def test_the_edited_index_has_deletions(edited_index):

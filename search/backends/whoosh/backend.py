@@ -1,9 +1,16 @@
-"""Whoosh backend: one Whoosh document per passage; ranking by ``scoring.Scorer``.
+"""Whoosh backend: one Whoosh document per passage, in a generation folder of the index.
 
-Tokens arrive pre-analysed (``backend.Record.tokens``); the ``PreTokenized`` tokenizer
-only replays them, so Whoosh never segments text itself. The index directory also
-holds ``search-meta.json`` with the schema and analyzer versions: an index built by
-another version is refused with a message to rebuild, instead of answering wrongly.
+This module holds the schema (``Counted``, ``PreTokenized``: Whoosh pickles their module path
+into every index, so they stay here), the index's life (create, open, check, publish, the
+commit's records) and the ``WhooshBackend`` the seam sees, which puts together the parts
+that read a searcher: ``reader.py`` (postings a block at a time), ``matching.py`` (which
+passages match), ``scoring.py`` (how they rank), ``facets.py`` (counts) and ``stored.py``
+(stored fields).
+
+Tokens arrive pre-analysed (``seam.Record.tokens``); the ``PreTokenized`` tokenizer only
+replays them, so Whoosh never segments text itself. The index directory also holds
+``search-meta.json`` with the schema and analyzer versions: an index built by another
+version is refused with a message to rebuild, instead of answering wrongly.
 """
 
 from __future__ import annotations
@@ -17,7 +24,6 @@ import pickle
 import shutil
 import struct
 import zlib
-from bisect import bisect_right
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -28,78 +34,45 @@ import numpy as np
 from whoosh import index as whoosh_index
 from whoosh import query as wq
 from whoosh.analysis import Token, Tokenizer
-from whoosh.codec.whoosh3 import STORED_COLUMN
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.filedb.filestore import FileStorage
 from whoosh.formats import Frequency
 from whoosh.index import TOC, clean_files
-from whoosh.reading import TermNotFound
 from whoosh.scoring import BM25F
 
 from ...errors import WRITE_ERRORS, IndexDamaged, IndexUnavailable
 from ...query import plan
-from ...query.filters import FACETS, FILTER_FACETS, Filters
-from ...query.parse import And, Needle, Node, Not, Or, Words, is_character
-from ...query.parse import Phrase as TypedPhrase
-from ...text.analysis import ANALYZER_VERSION, first_unit, is_ascii, pairs
+from ...query.filters import FACETS, Filters
+from ...query.parse import And, Node, Not, Or
+from ...text.analysis import ANALYZER_VERSION, pairs
 from ..seam import (
-    FIRST_ORDER,
     NO_COUNTS,
     SCORE_DECIMALS,
     Hit,
     Record,
     SearchResult,
     best,
-    facet_counts,
-    passage_id,
-    place,
     settled,
 )
 from . import store
+from .facets import Facets, recorded
+from .matching import Matching
 from .merge import merge_policy
 from .parallel import ParallelWriter
 from .postings import (
     PROCESS_POSTINGS,
-    SAME_POSITION,
     FastSegmentWriter,
     decode_tokens,
 )
+from .reader import Postings
 from .scoring import ArticleTerm, Phrase, Scorer, Word, scored_clauses
+from .stored import StoredFields, document, passage_fields
 
 SCHEMA_VERSION = 8
 INDEX_NAME = "MAIN"  # Whoosh's name of the index in a generation folder
 META_FILE = "search-meta.json"
-ARRAYS_FILE = "search-arrays.npz"  # a commit's facet arrays and article numbers
-SOUNDS_FILE = "search-sounds.tsv"  # the pinyin of the text's words (rewrite.py)
+SOUNDS_FILE = "search-sounds.tsv"  # the pinyin of the text's words (text/sounds.py)
 ARTICLE = ArticleTerm(weight=plan.ARTICLE_WEIGHT, k1=plan.ARTICLE_K1, b=plan.ARTICLE_B)
-# Stored, as two tuples (Whoosh pickles a dict's names with every document): each passage's
-# own fields, and its article's, with the article's first passage only
-PASSAGE_STORED = ("article_id", "path", "order", "section", "text", "char_start", "char_end",
-                  "line_start", "line_end", "cities", "provinces", "counties")
-ARTICLE_STORED = ("title", "format", "content_hash", "file_hash", "source", "author", "date",
-                  "url")
-LIST_FIELDS = ("cities", "provinces", "counties")
-ARTICLES_KEPT = 10_000  # articles' stored fields remembered by a backend while it reads
-FIELD_OF = {"city": "cities", "province": "provinces", "county": "counties",
-            "source": "source_key", "year": "year", "month": "month"}  # facet or filter
-# -> Whoosh field
-HOLDING_FIELDS = ("bigram", "heading_bigram")  # where a passage holds a query's needles
-WORD_FIELDS = ("text", "title", "section")  # its words
-
-
-def encode_tokens(tokens: list) -> str:
-    """Tokens as Whoosh takes them: terms joined by spaces, SAME_POSITION before a repeat.
-
-    Whoosh runs a field's analyzer only on strings (lists skip it and lose positions),
-    so pre-analysed tokens travel as this string and ``PreTokenized`` decodes them.
-    """
-    if not tokens or isinstance(tokens[0], str):
-        return " ".join(tokens)
-    parts, last = [], None
-    for term, pos in tokens:
-        parts.append(SAME_POSITION + term if pos == last else term)
-        last = pos
-    return " ".join(parts)
 
 
 class PreTokenized(Tokenizer):
@@ -233,12 +206,8 @@ class WhooshBackend:
     def __init__(self, index_dir: Path, ix, generation: Path):
         self.index_dir, self.ix, self.generation = index_dir, ix, generation
         self._searcher = None
-        self._facet_values: dict[str, tuple] = {}  # field -> _values()
+        self._parts: dict[str, object] = {}  # per searcher: reader, scorer, matching, ...
         self._sounds = None  # sounds()
-        self._arrays: dict[str, np.ndarray] | None = None  # _recorded(), once read
-        self._scorer: Scorer | None = None  # per searcher
-        self._articles: dict[tuple[str, str], dict] = {}  # (path, article id) -> _article()
-        self._stored_columns: tuple[list, list] | None = None  # _stored_fields(), per searcher
 
     @classmethod
     def create(cls, index_dir: Path) -> WhooshBackend:
@@ -355,72 +324,54 @@ class WhooshBackend:
             self._searcher = self.ix.searcher(weighting=WEIGHTING)
         return self._searcher
 
+    def _part(self, name: str):
+        """One of the parts that read the current searcher, made on first use: the
+        ``arrays`` its commit recorded (``facets.recorded``), its ``postings``
+        (``reader.Postings``), ``stored`` fields, ``scorer``, ``matching`` and ``facets``."""
+        if name not in self._parts:
+            if name == "arrays":
+                made = recorded(self.generation)
+            elif name == "postings":
+                made = Postings(self.searcher(), self.stored_fields().texts,
+                                self._part("arrays").get("article_numbers"))
+            elif name == "stored":
+                made = StoredFields(self.searcher(), self.index_dir)
+            elif name == "scorer":
+                made = Scorer(self.postings(), plan.K1, plan.B, ARTICLE)
+            elif name == "matching":
+                made = Matching(self.postings())
+            else:
+                made = Facets(self.postings(), self.generation, self._part("arrays"))
+            self._parts[name] = made
+        return self._parts[name]
+
+    def postings(self) -> Postings:
+        return self._part("postings")
+
+    def stored_fields(self) -> StoredFields:
+        return self._part("stored")
+
+    def scorer(self) -> Scorer:
+        return self._part("scorer")
+
+    def matching(self) -> Matching:
+        return self._part("matching")
+
+    def facets(self) -> Facets:
+        return self._part("facets")
+
     @_reads_index
     def search(self, node: Node | None, limit: int, filters: Filters | None = None,
                facets: tuple[str, ...] = FACETS, per_article: int | None = None) -> SearchResult:
         query = wq.Every() if node is None else to_whoosh(node)
-        self.scorer().new_query()
+        self.postings().new_query()
         scores, _ = self.scorer().scores(scored_clauses(query))
-        matched = self._holding(node) & self.scorer().live
-        for condition in filter_queries(filters) if filters is not None else []:
-            matched &= self._mask(self._matches(condition))
+        matched = self.matching().matched(node, filters)
         candidates = np.flatnonzero(matched)
         found = self._best(scores, candidates, limit, per_article)
         hits = [Hit(float(scores[docnum]), self.stored(docnum)) for docnum in found]
-        counts = {name: self._count(name, matched) for name in facets}
+        counts = {name: self.facets().count(name, matched) for name in facets}
         return SearchResult(len(candidates), hits, counts)
-
-    def _holding(self, node: Node | None) -> np.ndarray:
-        """Which docnums hold ``node`` as typed: any needle of its words (``Words.needles``)
-        in the text, the title or the heading path; a phrase as written; AND, OR and NOT as
-        given. Pairs shared with a word only rank; they never make a match."""
-        if node is None:
-            return np.ones(self.searcher().doc_count_all(), dtype=bool)
-        if isinstance(node, Words | TypedPhrase):
-            return np.logical_or.reduce([self._holding_needle(n) for n in node.needles])
-        if isinstance(node, And):
-            return np.logical_and.reduce([self._holding(child) for child in node.children])
-        if isinstance(node, Or):
-            return np.logical_or.reduce([self._holding(child) for child in node.children])
-        if isinstance(node, Not):
-            return ~self._holding(node.child)
-        raise TypeError(f"unknown query node {node!r}")
-
-    def _holding_needle(self, needle: Needle) -> np.ndarray:
-        """Docnums whose text, title or heading path holds the needle: a single CJK character
-        as a word of them, anything else as units in a row. A passage with a word of three
-        or more CJK characters (习近平) as a token holds it: only the others need their stored
-        text looked at."""
-        mask = np.zeros(self.searcher().doc_count_all(), dtype=bool)
-        if is_character(needle) or len(needle) > 2 and not any(map(is_ascii, needle)):
-            for fieldname in WORD_FIELDS:
-                for docnums, _ in self.scorer().postings(fieldname, "".join(needle)):
-                    mask[docnums] = True
-        if is_character(needle):
-            return mask
-        for fieldname in HOLDING_FIELDS:
-            if len(needle) == 1:  # the pairs that start with the unit (the last one: with END)
-                for docnums in self.scorer().prefix_postings(fieldname, needle[0], first_unit):
-                    mask[docnums] = True
-            elif len(needle) == 2:
-                for docnums, _ in self.scorer().postings(fieldname, pairs(needle)[0]):
-                    mask[docnums] = True
-            else:
-                mask[self.scorer().phrase_holders(fieldname, needle, mask)] = True
-        return mask
-
-    def scorer(self) -> Scorer:
-        """The scorer of the current searcher (made on first use)."""
-        if self._scorer is None:
-            recorded = self._recorded() or {}
-            self._scorer = Scorer(self.searcher(), plan.K1, plan.B, ARTICLE,
-                                  recorded.get("article_numbers"), self.texts)
-        return self._scorer
-
-    def _mask(self, docnums) -> np.ndarray:
-        mask = np.zeros(self.searcher().doc_count_all(), dtype=bool)
-        mask[list(docnums)] = True
-        return mask
 
     def _best(self, scores: np.ndarray, candidates: np.ndarray, limit: int,
               per_article: int | None) -> list[int]:
@@ -431,87 +382,10 @@ class WhooshBackend:
             kth = np.partition(rounded, len(rounded) - limit)[len(rounded) - limit]
             candidates, rounded = candidates[rounded >= kth], rounded[rounded >= kth]
         order = np.lexsort((candidates, -rounded))
-        article_of, _ = self.scorer().articles()
-        return best(settled(_groups(candidates[order], rounded[order]), self._place), limit,
-                    per_article, lambda docnum: article_of[docnum])
-
-    def _place(self, docnum: int) -> tuple[str, int, int]:
-        return place(_passage_fields(self._stored_fields(docnum)))
-
-    def _matches(self, query: wq.Query) -> set[int]:
-        """Every live docnum matching ``query`` (for AND/NOT queries and filters). Unions and
-        intersections of terms are computed from their postings read a block at a time:
-        Whoosh's own matchers step through a union one posting and one call at a time."""
-        searcher = self.searcher()
-        if isinstance(query, wq.Term):
-            return self._postings(query.fieldname, query.text)
-        if isinstance(query, wq.Or | wq.And) and query.subqueries:
-            parts = [self._matches(sub) for sub in query.subqueries]
-            return set.union(*parts) if isinstance(query, wq.Or) else set.intersection(*parts)
-        return set(searcher.docs_for_query(query))
-
-    def _postings(self, fieldname: str, text: str) -> set[int]:
-        """The live docnums of a term."""
-        live = self.scorer().live
-        return {docnum for docnums, _ in self.scorer().postings(fieldname, text)
-                for docnum in docnums[live[docnums]].tolist()}
-
-    def _count(self, facet: str, matched: np.ndarray) -> dict[str, int]:
-        """Passages per value of a facet among the ``matched`` docnums: a ``bincount`` over
-        the facet field's (value, docnum) arrays."""
-        names, values, owners = self._values(FIELD_OF[facet])
-        counts = np.bincount(values[matched[owners]], minlength=len(names))
-        return facet_counts((names[value], int(counts[value])) for value in np.flatnonzero(counts))
-
-    def _values(self, fieldname: str) -> tuple[list[str], np.ndarray, np.ndarray]:
-        """A field's indexed values, and for each (value, live docnum) pair in the index the
-        value's number and the docnum, as two arrays: as the last commit recorded them
-        (``record_arrays``), else read from the field's postings (once per searcher)."""
-        if fieldname not in self._facet_values:
-            recorded = self._recorded()
-            self._facet_values[fieldname] = (
-                (list(recorded[f"{fieldname}.names"]), recorded[f"{fieldname}.values"],
-                 recorded[f"{fieldname}.owners"]) if recorded else self._read_values(fieldname))
-        return self._facet_values[fieldname]
-
-    def _read_values(self, fieldname: str) -> tuple[list[str], np.ndarray, np.ndarray]:
-        names = list(self.searcher().reader().field_terms(fieldname))
-        live = self.scorer().live
-        values, owners = [np.zeros(0, dtype=np.int64)], [np.zeros(0, dtype=np.int64)]
-        for number, name in enumerate(names):
-            for docnums, _ in self.scorer().postings(fieldname, name):
-                docnums = docnums[live[docnums]]
-                owners.append(docnums)
-                values.append(np.full(len(docnums), number, dtype=np.int64))
-        return names, np.concatenate(values), np.concatenate(owners)
-
-    def _recorded(self) -> dict[str, np.ndarray] | None:
-        """The arrays the last commit recorded (``record_arrays``), read once per searcher;
-        None when there are none or they belong to another commit."""
-        if self._arrays is None:
-            try:
-                with np.load(self.generation / ARRAYS_FILE, allow_pickle=False) as found:
-                    self._arrays = dict(found)
-            except (OSError, ValueError):
-                self._arrays = {}
-            if self._arrays.get("commit") != store.latest_commit(self.generation):
-                self._arrays = {}
-        return self._arrays or None
-
-    def record_arrays(self) -> None:
-        """Write, with the commit they belong to, every facet field's arrays (``_values``)
-        and each passage's article number (``Scorer.article_numbers``): a query counts its
-        facets from them, not from the postings of every place, source and year (laws
-        index, 17 segments: 0.5 s), and reads no article column (0.2 s)."""
-        arrays = {"commit": np.array(store.latest_commit(self.generation)),
-                  "article_numbers": self.scorer().article_numbers()}
-        for fieldname in dict.fromkeys(FIELD_OF.values()):
-            names, values, owners = self._read_values(fieldname)
-            arrays.update({f"{fieldname}.names": np.array(names, dtype=str),
-                           f"{fieldname}.values": values, f"{fieldname}.owners": owners})
-        temporary = self.generation / ("tmp-" + ARRAYS_FILE)
-        np.savez(temporary, **arrays)
-        os.replace(temporary, self.generation / ARRAYS_FILE)
+        article_of, _ = self.postings().articles()
+        return best(settled(_groups(candidates[order], rounded[order]),
+                            self.stored_fields().place), limit, per_article,
+                    lambda docnum: article_of[docnum])
 
     def record_sounds(self) -> None:
         """Write the pinyin of every Chinese word of the text field with the passages holding
@@ -556,68 +430,12 @@ class WhooshBackend:
     @_reads_index
     def stored(self, docnum: int) -> dict:
         """A passage's stored fields, its article's included."""
-        return self._fields(self._stored_fields(docnum))
-
-    def texts(self, docnum: int, names: tuple[str, ...]) -> list[str]:
-        """Some of a passage's stored texts (``text``, ``section``, ``title``): its article's
-        fields are looked up only when one of them is asked for. (Called for each passage a
-        phrase is checked in, from ``search``, which tells a damaged index.)"""
-        stored = self._stored_fields(docnum)
-        fields = _passage_fields(stored)
-        if not set(names) <= fields.keys():
-            fields.update(self._article(fields["path"], fields["article_id"], stored))
-        return [fields[name] for name in names]
-
-    def _stored_fields(self, docnum: int) -> dict:
-        """Whoosh's ``stored_fields``, read from each segment's stored column directly:
-        a third of the time (20 µs, not 65), which counts in a phrase's check."""
-        if self._stored_columns is None:
-            leaves = self.searcher().reader().leaf_readers()
-            self._stored_columns = ([offset for _, offset in leaves],
-                                    [leaf._perdoc._cached_reader("_stored", STORED_COLUMN)
-                                     for leaf, _ in leaves])
-        offsets, columns = self._stored_columns
-        number = bisect_right(offsets, docnum) - 1
-        return columns[number][docnum - offsets[number]]
-
-    def _fields(self, stored: dict) -> dict:
-        fields = _passage_fields(stored)
-        for name in LIST_FIELDS:
-            fields[name] = list(fields[name])
-        fields["passage_id"] = passage_id(fields["article_id"], fields["order"])
-        fields.update(self._article(fields["path"], fields["article_id"], stored))
-        return fields
-
-    def _article(self, path: str, article_id: str, stored: dict) -> dict:
-        """An article's stored fields, from its first passage (``stored`` when it is that)."""
-        key = (path, article_id)
-        if key not in self._articles:
-            if "article" not in stored:
-                stored = self._first_passage(path, article_id)
-            if len(self._articles) >= ARTICLES_KEPT:
-                self._articles.clear()
-            self._articles[key] = dict(zip(ARTICLE_STORED, stored["article"], strict=True))
-        return self._articles[key]
-
-    def _first_passage(self, path: str, article_id: str) -> dict:
-        """The stored fields of an article's first passage (a JSONL record's id can be
-        another file's too: the path tells them apart)."""
-        searcher = self.searcher()
-        first = passage_id(article_id, FIRST_ORDER)
-        try:
-            for docnum in searcher.reader().postings("passage_id", first).all_ids():
-                stored = self._stored_fields(docnum)
-                if _passage_fields(stored)["path"] == path:
-                    return stored
-        except TermNotFound:
-            pass
-        raise IndexDamaged(self.index_dir, f"the first passage of {article_id} ({path}), which "
-                                          "holds its article's fields, is missing")
+        return self.stored_fields().stored(docnum)
 
     @_reads_index
     def passages(self) -> Iterator[dict]:
         for stored in self.searcher().all_stored_fields():
-            yield self._fields(stored)
+            yield self.stored_fields().fields(stored)
 
     @_reads_index
     def file_hashes(self) -> dict[str, str]:
@@ -633,7 +451,7 @@ class WhooshBackend:
     @_reads_index
     def last_line(self, path: str) -> int:
         """The last line any passage of a source starts on (0: none)."""
-        return max((_passage_fields(self._stored_fields(docnum))["line_start"] for docnum in
+        return max((passage_fields(self.stored_fields().raw(docnum))["line_start"] for docnum in
                     self.searcher().document_numbers(path=path)), default=0)
 
     @_reads_index
@@ -667,7 +485,7 @@ class WhooshBackend:
         commit that did not record them, they are read again."""
         self.close()  # a searcher that sees the commit
         store.record_counts(self.generation, self._counted())
-        self.record_arrays()
+        self.facets().record()
         if sounds:
             self.record_sounds()
         store.record_files(self.generation)
@@ -675,7 +493,7 @@ class WhooshBackend:
     def _counted(self) -> dict[str, int]:
         if not self.doc_count():  # an index without segments has no columns either
             return dict(NO_COUNTS)
-        _, live_articles = self.scorer().articles()
+        _, live_articles = self.postings().articles()
         return {"files": len(self.file_hashes()), "articles": int(live_articles.sum()),
                 "passages": self.doc_count()}
 
@@ -683,9 +501,8 @@ class WhooshBackend:
         if self._searcher is not None:
             self._searcher.close()
             self._searcher = None
-        self._facet_values, self._scorer, self._arrays, self._articles = {}, None, None, {}
+        self._parts = {}
         self._sounds = None
-        self._stored_columns = None
 
 
 class Transaction:
@@ -710,7 +527,7 @@ class Transaction:
             self.writer.delete_by_term("path", path)
 
     def add(self, record: Record) -> None:
-        self.writer.add_document(**_document(record))
+        self.writer.add_document(**document(record))
         self.added += 1
 
     def commit(self, quick: bool = False, last: bool = False) -> None:
@@ -738,40 +555,6 @@ def _groups(docnums: np.ndarray, rounded: np.ndarray) -> Iterator[list[int]]:
     starts = [0, *(np.flatnonzero(np.diff(rounded)) + 1).tolist(), len(docnums)]
     for start, end in itertools.pairwise(starts):
         yield docnums[start:end].tolist()
-
-
-def _passage_fields(stored: dict) -> dict:
-    """A passage's own stored fields by name (``PASSAGE_STORED``)."""
-    return dict(zip(PASSAGE_STORED, stored["passage"], strict=True))
-
-
-def _document(record: Record) -> dict:
-    """Whoosh keyword arguments for one passage: tokens and values to index, and the stored
-    tuples (``PASSAGE_STORED``; ``ARTICLE_STORED`` with an article's first passage)."""
-    stored = record.stored
-    doc = {name: stored[name] for name in ("passage_id", "article_id", "path")}
-    doc.update({name: encode_tokens(tokens) for name, tokens in record.tokens.items()})
-    doc["passage"] = tuple(tuple(stored.get(name) or ()) if name in LIST_FIELDS
-                           else stored.get(name) for name in PASSAGE_STORED)
-    if stored["order"] == FIRST_ORDER:
-        doc["article"] = tuple(stored.get(name) or "" for name in ARTICLE_STORED)
-    for name in LIST_FIELDS:
-        doc[name] = ",".join(stored.get(name) or [])
-    doc.update(record.keys)
-    return doc
-
-
-def filter_queries(filters: Filters) -> list[wq.Query]:
-    """Queries a passage must match for the filters (any value of a field, every field)."""
-    queries = []
-    for facet in FILTER_FACETS:
-        if values := getattr(filters, facet):
-            queries.append(wq.Or([wq.Term(FIELD_OF[facet], value) for value in values]))
-    if filters.since or filters.until:
-        low = int(filters.since.replace("-", "")) if filters.since else None
-        high = int(filters.until.replace("-", "")) if filters.until else None
-        queries.append(wq.NumericRange("day", low, high))
-    return queries
 
 
 # ---------------------------------------------------------------- query translation

@@ -4,7 +4,7 @@ Whoosh merges segments through its writer's pool: every posting of every merged 
 becomes a Python tuple, is sorted and written a posting at a time (the laws index's 22
 segments took 181 s and 1.3 GB to merge into one). Here the segments' terms tables, each
 sorted, are walked side by side; a term's postings are read from each segment a block at a
-time (``scoring.read_blocks``), their docnums moved to the merged segment's (deleted
+time (``reader.read_blocks``), their docnums moved to the merged segment's (deleted
 passages dropped) and written by ``postings.write_sorted`` a chunk of terms at a time, so
 memory holds one chunk, not the segments. Stored fields, lengths and columns are copied a
 document at a time, as Whoosh does.
@@ -25,7 +25,7 @@ from whoosh.reading import SegmentReader
 from whoosh.system import pack_ushort
 
 from .postings import CHUNK, Sorted, stored_lengths, write_sorted
-from .scoring import read_blocks
+from .reader import read_blocks
 
 _RECORD = _KEY_VALUE_LENGTHS  # a terms-table record's header: key and value lengths
 

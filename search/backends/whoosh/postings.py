@@ -85,8 +85,23 @@ class DocumentCount(NamedTuple):
     length: int
 
 
+def encode_tokens(tokens: list) -> str:
+    """Tokens as Whoosh takes them: terms joined by spaces, SAME_POSITION before a repeat.
+
+    Whoosh runs a field's analyzer only on strings (lists skip it and lose positions),
+    so pre-analysed tokens travel as this string and ``PreTokenized`` decodes them.
+    """
+    if not tokens or isinstance(tokens[0], str):
+        return " ".join(tokens)
+    parts, last = [], None
+    for term, pos in tokens:
+        parts.append(SAME_POSITION + term if pos == last else term)
+        last = pos
+    return " ".join(parts)
+
+
 def decode_tokens(encoded: str) -> list[tuple[str, int]]:
-    """(term, position) pairs of tokens encoded by ``backend.encode_tokens``."""
+    """(term, position) pairs of tokens encoded by ``encode_tokens``."""
     if SAME_POSITION not in encoded:
         terms = [term for term in encoded.split(" ") if term]
         return [(term, pos) for pos, term in enumerate(terms)]
