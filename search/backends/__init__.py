@@ -1,4 +1,4 @@
-"""The backends behind the seam (``search/backend.py``): ``whoosh/``, the embedded index in a
+"""The backends behind the seam (``seam.py``): ``whoosh/``, the embedded index in a
 folder (the default), and ``sphinxql/``, a cluster of searchd nodes."""
 
 from __future__ import annotations

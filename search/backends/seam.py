@@ -3,8 +3,14 @@
 The engine owns reading, cleaning, analysis, query parsing, highlighting and quoting.
 A backend owns storage, matching, scoring and counting. It receives passage records
 (stored fields plus the already-analysed tokens of each searchable field, so every
-backend sees exactly the same tokens) and answers a parsed query (``query.Node``)
-with ranked hits. Whoosh (``backends/whoosh/backend.py``) is the embedded default.
+backend sees exactly the same tokens) and answers a parsed query (``query.parse.Node``)
+with ranked hits. Whoosh (``backends/whoosh/``) is the embedded default; a cluster of
+searchd nodes (``backends/sphinxql/``) serves the same queries.
+
+Both rank with the formulas of ``query/bm25f.py`` from their own statistics, and shape
+their answers with the functions here, so they agree hit for hit: the order of hits
+(``tie_key`` and ``place``, ``settled``), the per-article limit (``best``), the order of
+facet values (``facet_counts``) and an empty index's counts (``NO_COUNTS``).
 """
 
 from __future__ import annotations
@@ -19,7 +25,7 @@ from typing import Protocol, TypeVar
 from ..query.filters import FACETS, Filters
 from ..query.parse import Node
 
-# Searchable fields and what their tokens are (see analysis.py).
+# Searchable fields and what their tokens are (see ``text/analysis.py``).
 TOKEN_FIELDS = {
     "text": "words of the passage text",
     "title": "words of the article title",
@@ -188,7 +194,7 @@ class Backend(Protocol):
         """Passages holding ``word`` as a word of their text (query rewrites)."""
 
     def sounds(self):
-        """The index's words by their pinyin (``rewrite.Sounds``), or None without them."""
+        """The index's words by their pinyin (``text.sounds.Sounds``), or None without them."""
 
     def close(self) -> None:
         """Let go of what the index holds open."""

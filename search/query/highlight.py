@@ -1,6 +1,6 @@
 """Highlighting: where a passage's text shows the query's words, as [start, end) offsets.
 
-Matching is done on units of the folded text (see analysis.py), so 長沙 in a
+Matching is done on units of the folded text (see ``text/analysis.py``), so 長沙 in a
 Traditional passage lights up for 长沙, ５Ｇ for 5g, and a phrase still lights up when
 the passage has a space or a quote mark inside it. Because folding keeps every
 character in place, offsets into the folded text are offsets into the original text.
@@ -14,7 +14,7 @@ from .parse import Needle, is_character
 
 def highlight(text: str, needles: set[Needle]) -> list[list[int]]:
     """Merged [start, end) spans in ``text`` of the needles a passage matches by
-    (``query.positive_needles``), so every hit shows why: units in a row, or a single CJK
+    (``parse.positive_needles``), so every hit shows why: units in a row, or a single CJK
     character where it stands as a word, and then only where nothing longer is found."""
     spans = unit_spans(text)
     found = [unit for unit, _, _ in spans]

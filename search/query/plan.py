@@ -1,11 +1,11 @@
 """The relevance policy, for any backend: what a parsed query is scored by.
 
-``ranking(node)`` turns the query tree (``query.py``) into terms with field weights, phrases
+``ranking(node)`` turns the query tree (``query/parse.py``) into terms with field weights, phrases
 and the query's own ``And``, ``Or`` (each clause a passage has adds to its score) and ``Not``
 (scores nothing) around them; a backend compiles the plan into its own queries
 (``backends.whoosh.backend.to_whoosh``) and scores it with the BM25F settings here. Which passages
 match is not decided here: a passage matches when it holds the query's needles
-(``query.Words.needles``), and the plan only ranks them.
+(``parse.Words.needles``), and the plan only ranks them.
 """
 
 from __future__ import annotations

@@ -55,7 +55,7 @@ ASKS = 3  # times a query is asked while a shard does not answer
 
 
 class ClusterIndex:
-    """The index in a cluster, as the seam (``backend.BackendType``) sees it; its location is
+    """The index in a cluster, as the seam (``seam.BackendType``) sees it; its location is
     the aggregator's ``Address``."""
 
     @staticmethod

@@ -1,7 +1,7 @@
 """A parsed query, its ranking plan and the filters as one SphinxQL ``SELECT``.
 
 ``MATCH()`` holds two parts: ``matching(node)``, which passages hold the query's needles as
-the embedded backend decides (``query.Words.needles``: a CJK character as a word of the
+the embedded backend decides (``query.parse.Words.needles``: a CJK character as a word of the
 text, title or heading path; one ASCII unit among ``units``; longer needles as the phrase of
 their pairs in ``bigram`` or ``heading_bigram``, which is the units in a row), and after
 ``MAYBE`` the plan's terms (``plan.ranking``), which rank but never match. The ranking

@@ -63,7 +63,7 @@ def article_rows(records: list[Record]) -> list[tuple]:
     """The values of ``COLUMNS`` for an article's passages. The first ``opens`` the article
     and holds the length of its longest heading path: the field lengths the embedded scorer
     gives an article (``scoring.ArticleTerm``: its passages' text and pairs, its title once,
-    its longest heading path) are sums over the passages (``backend._averages``)."""
+    its longest heading path) are sums over the passages (``rerank.Reranker.averages``)."""
     longest = max(len(record.tokens["section"]) for record in records)
     return [row(record, (1, longest) if n == 0 else (0, 0))
             for n, record in enumerate(records)]

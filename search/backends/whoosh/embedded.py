@@ -1,4 +1,4 @@
-"""The embedded index in a folder, as the seam (``backend.BackendType``) sees it.
+"""The embedded index in a folder, as the seam (``seam.BackendType``) sees it.
 
 Finding it and reading the counts its last commit recorded take a few file system calls
 (``store.py``), so `search stats` answers without loading Whoosh and numpy; opening,
