@@ -198,7 +198,7 @@ def _open_engine(choice: IndexChoice, build: bool = True) -> Engine:
 @click.argument("words", nargs=-1)
 @click.option("--limit", "-n", type=click.IntRange(1, 1000), default=10, show_default=True,
               help="How many passages to show.")
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object (see README).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object (see docs/json.md).")
 @click.option("--batch", type=click.File("r", encoding="utf-8"),
               help="Answer every query in FILE (one a line, or JSONL with qid and query); "
                    "prints one JSON result a line.")
@@ -294,7 +294,7 @@ def run_batch(engine: Engine, lines, limit: int, options: dict) -> None:
 @click.pass_obj
 def facets_command(choice: IndexChoice, field: str, text: str | None, as_json: bool,
                    filters) -> None:
-    """Values of FIELD (city, province, county, source, year) with passage counts.
+    """Values of FIELD (city, province, county, source, year, month) with passage counts.
 
     Example: search facets city --query 小巨人
     """

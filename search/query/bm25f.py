@@ -23,6 +23,7 @@ reranker numbers, and both get the same scores (``tests/test_backends_agree.py``
 
 from __future__ import annotations
 
+import functools
 from math import log
 
 REPEATED_FIELDS = frozenset({"title", "section"})  # the same in many passages of an article
@@ -63,6 +64,7 @@ def article_length(field: str, lengths):
     return max(lengths, default=0) if field in REPEATED_FIELDS else sum(lengths)
 
 
+@functools.lru_cache(maxsize=65_536)
 def kept_length(length: int) -> int:
     """A field length as the embedded index keeps it (Whoosh's one-byte code)."""
     from whoosh.util.numeric import byte_to_length, length_to_byte

@@ -76,6 +76,16 @@ def word(text: str, weight: float = 1.0) -> Word:
                    for pair in written_pairs)))
 
 
+def phrase(found: tuple[str, ...], boost: float):
+    """Units found in a row in the passage text: one unit as a word of the text, two as
+    their pair, more as a ``Phrase`` (its pairs, where the text holds it)."""
+    if len(found) == 1:
+        return Word((Term(TEXT, found[0], boost),))
+    if len(found) == 2:
+        return Term(PAIRS, pairs(list(found))[0], boost)
+    return Phrase(found, boost)
+
+
 def ranking(node: Node):
     """What ranks the passages a parsed query matches: its words, their unit pairs, phrase
     and join bonuses; nothing under NOT."""
@@ -84,11 +94,11 @@ def ranking(node: Node):
         clauses = [word(text, weight) for text in node.content_terms]
         if len(node.terms) > 1:  # found as written, it counts about as much as one word
             run = tuple(units(node.text))
-            clauses.append(Phrase(run, weight * PHRASE_BOOST / max(len(run) - 1, 1)))
+            clauses.append(phrase(run, weight * PHRASE_BOOST / max(len(run) - 1, 1)))
         clauses += [Term(PAIRS, pair, weight * JOIN_BOOST) for pair in node.joins]
         return Or(tuple(clauses)) if len(clauses) > 1 else clauses[0]
     if isinstance(node, TypedPhrase):
-        return Phrase(tuple(node.units), node.weight)
+        return phrase(tuple(node.units), node.weight)
     if isinstance(node, And):
         return And(tuple(ranking(child) for child in node.children))
     if isinstance(node, Or):

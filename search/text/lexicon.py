@@ -17,7 +17,7 @@ embeds) in buckets by first character, each compressed on its own::
     the buckets' first characters (UTF-32-LE)  bucket offsets (u32, one more than buckets)
     the buckets: zlib("word freq\\n..."), words in the dictionary's order
 
-``python -m search.lexicon DICT.TXT`` writes it again from a ``dict.txt``.
+``python -m search.text.lexicon DICT.TXT`` writes it again from a ``dict.txt``.
 """
 
 from __future__ import annotations
@@ -126,5 +126,6 @@ def build(dict_txt: Path) -> bytes:
 
 if __name__ == "__main__":
     if len(sys.argv) != 2:
-        sys.exit("usage: python -m search.lexicon DICT.TXT  (writes search/data/jieba_dict.bin)")
+        sys.exit("usage: python -m search.text.lexicon DICT.TXT "
+                 "(writes search/data/jieba_dict.bin)")
     FILE.write_bytes(build(Path(sys.argv[1])))

@@ -13,6 +13,7 @@ backend is open).
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -65,12 +66,18 @@ def analysed(stored: dict) -> Passage:
     """A passage's stored fields analysed as the indexer analysed them."""
     folded = fold(stored["text"])
     found = {plan.TEXT: [token.text for token in folded_words(folded)],
-             plan.TITLE: [token.text for token in words(stored["title"])],
-             plan.SECTION: [token.text for token in words(stored["section"])],
+             plan.TITLE: _heading_words(stored["title"]),
+             plan.SECTION: _heading_words(stored["section"]),
              plan.PAIRS: folded_bigrams(folded)}
     return Passage({name: Counter(terms) for name, terms in found.items()},
                    {name: kept_length(len(terms)) for name, terms in found.items()},
                    joined(folded_units(folded)), place(stored))
+
+
+@functools.lru_cache(maxsize=4096)
+def _heading_words(text: str) -> list[str]:
+    """The words of a title or heading path (the same in many passages of an article)."""
+    return [token.text for token in words(text)]
 
 
 class Reranker:
@@ -205,10 +212,7 @@ def scores(found: list, passages: dict[int, Passage], holders: dict[str, int],
     for terms in _word_terms(found):
         weight = idf(size, holders[_holding(terms)])
         for doc, passage in passages.items():
-            frequency = sum(field_frequency(passage.terms[term.field][term.text],
-                                            passage.lengths[term.field],
-                                            averages[term.field], b, term.boost)
-                            for term in terms)
+            frequency = _frequency(terms, passage.terms, passage.lengths, averages, b)
             if frequency > 0:
                 totals[doc] += bm25(frequency, weight, k1)
     for clause in found:
@@ -223,6 +227,18 @@ def scores(found: list, passages: dict[int, Passage], holders: dict[str, int],
                     totals[doc] += term_score(tf, passage.lengths[plan.PAIRS],
                                               averages[plan.PAIRS], weight, k1, b, clause.boost)
     return totals
+
+
+def _frequency(terms: list[plan.Term], found: dict[str, Counter], lengths: dict[str, int],
+               averages: dict[str, float], b: float) -> float:
+    """A word's BM25F frequency (``bm25f.field_frequency`` summed over its ``terms``) in a
+    passage or article whose terms per field are ``found``."""
+    frequency = 0.0
+    for term in terms:
+        if tf := found[term.field].get(term.text):
+            frequency += field_frequency(tf, lengths[term.field], averages[term.field], b,
+                                         term.boost)
+    return frequency
 
 
 def _holding(terms: list[plan.Term]) -> str:
@@ -262,9 +278,7 @@ def article_scores(found: list, articles: dict[int, Article], holders: dict[str,
     for key, article in articles.items():
         whole = _whole(article, wanted)
         for terms, weight in zip(grouped, weights, strict=True):
-            frequency = sum(field_frequency(whole[term.field][term.text],
-                                            article.lengths[term.field], averages[term.field],
-                                            b, term.boost) for term in terms)
+            frequency = _frequency(terms, whole, article.lengths, averages, b)
             if frequency > 0:
                 totals[key] += bm25(frequency, weight, k1)
     return {key: plan.ARTICLE_WEIGHT * total for key, total in totals.items()}

@@ -44,7 +44,7 @@ from ...errors import WRITE_ERRORS, IndexDamaged, IndexUnavailable
 from ...query import plan
 from ...query.filters import FACETS, Filters
 from ...query.parse import And, Node, Not, Or
-from ...text.analysis import ANALYZER_VERSION, pairs
+from ...text.analysis import ANALYZER_VERSION
 from ..seam import (
     NO_COUNTS,
     SCORE_DECIMALS,
@@ -573,7 +573,7 @@ def _compiled(part) -> wq.Query:
     if isinstance(part, plan.Word):
         return Word([_compiled(term) for term in part.terms])
     if isinstance(part, plan.Phrase):
-        return _phrase(part.units, part.boost)
+        return Phrase(plan.PAIRS, part.units, boost=part.boost)
     if isinstance(part, Or):
         return wq.Or([_compiled(clause) for clause in part.children])
     if isinstance(part, And):
@@ -581,13 +581,3 @@ def _compiled(part) -> wq.Query:
     if isinstance(part, Not):
         return wq.Not(_compiled(part.child))
     raise TypeError(f"unknown plan part {part!r}")
-
-
-def _phrase(found: tuple[str, ...], boost: float) -> wq.Query:
-    """Units found consecutively in the passage text: one unit as a word of the text, two as
-    their pair, more as the phrase of their pairs (checked on the stored text)."""
-    if len(found) == 1:
-        return Word([wq.Term(plan.TEXT, found[0], boost=boost)])
-    if len(found) == 2:
-        return wq.Term(plan.PAIRS, pairs(found)[0], boost=boost)
-    return Phrase(plan.PAIRS, found, boost=boost)
