@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 import click
 
-from .commands import cli
+from . import cli  # the group, as the package exports it (wherever commands live)
 
 WIDTH = 78  # what click lays out on any terminal of 80 columns or more
 SHORT = 120  # characters of a command's first sentence in the list at the top
