@@ -84,11 +84,12 @@ class Engine:
 
     def query(self, text: str | None, limit: int = 10, filters: Filters | None = None,
               per_article: int | None = None, facets: tuple[str, ...] = FACETS,
-              exact: bool = False) -> dict:
+              exact: bool = False, sort: str = "relevance") -> dict:
         """``{"query", "total", "hits", "facets", "rewrites", "partial"}`` (``answer``) for a
-        typed query, best passages first; unless ``exact``, the query is met halfway first
-        (pinyin, slips of the input method, other names: rewrite.py) and ``rewrites`` says
-        how.
+        typed query, best passages first (``sort`` "newest" or "oldest": by their articles'
+        dates, the best first on a day, undated ones last); unless ``exact``, the query is
+        met halfway first (pinyin, slips of the input method, other names: rewrite.py) and
+        ``rewrites`` says how.
 
         ``text`` None matches every passage (the filters still apply).
         """
@@ -100,7 +101,7 @@ class Engine:
             rewriter = Rewriter(IndexVocabulary(self.backend))
             node = rewriter.rewrite(node)
             rewrites = rewriter.rewrites
-        result = self.backend.search(node, limit, filters, facets, per_article)
+        result = self.backend.search(node, limit, filters, facets, per_article, sort)
         needles = positive_needles(node)
         hits = []
         for rank, hit in enumerate(result.hits, start=1):
@@ -132,13 +133,13 @@ class Engine:
 
     def search(self, text: str | None, limit: int = 10, filters: Filters | None = None,
                per_article: int | None = None, facets: tuple[str, ...] = FACETS,
-               exact: bool = False) -> dict:
+               exact: bool = False, sort: str = "relevance") -> dict:
         """A user's search: the filters checked (``check_filters``: an unknown source is a
         QueryError with a hint), the answer (``query``) and, when it is empty, ``why_empty``
         (which filters left no passage)."""
         if filters is not None:
             self.check_filters(filters)
-        result = self.query(text, limit, filters, per_article, facets, exact)
+        result = self.query(text, limit, filters, per_article, facets, exact, sort)
         if not result["total"]:
             result["why_empty"] = self.why_empty(text, filters)
         return result

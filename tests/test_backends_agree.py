@@ -74,3 +74,26 @@ def test_both_backends_rank_a_cmrc2018_sample_alike(tmp_path):
         finally:
             embedded.close()
             clustered.close()
+
+
+@needs_searchd
+def test_both_backends_sort_by_date_alike(tmp_path):
+    """Newest or oldest first, undated last, the best first on a day: the same hits in the same
+    order on both backends, with and without a per-article limit."""
+    from tests.test_sort import dated_records
+
+    (tmp_path / "records.jsonl").write_text("".join(
+        json.dumps(record, ensure_ascii=False) + "\n" for record in dated_records()), "utf-8")
+    with contextlib.chdir(tmp_path), cluster.temporary(tmp_path / "c") as made:
+        address = Address("127.0.0.1", made.aggregator.sql_port)
+        for location in (Path("index"), address):
+            index_paths(location, [Path("records.jsonl")], rebuild=True)
+        embedded, clustered = Engine(Path("index")), Engine(address)
+        try:
+            for text in ("企业", "株洲 数字化", "湖南 OR 重庆", "小巨人", '"专精特新"'):
+                for sort in ("newest", "oldest"):
+                    agree(embedded, clustered, text, sort=sort)
+                    agree(embedded, clustered, text, sort=sort, per_article=1)
+        finally:
+            embedded.close()
+            clustered.close()

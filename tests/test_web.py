@@ -127,6 +127,19 @@ def test_per_article_switch_shows_one_passage_an_article(client):
     assert 'name="per_article" value="1" checked' in html
 
 
+def test_the_sort_switch_orders_by_date_and_keeps_the_other_choices(client, engine):
+    html = page(client, "/", q="企业", city="株洲")
+    sorts = {name: unescape(href)
+             for href, name in re.findall(r'<a href="([^"]+)" data-sort="(\w+)"', html)}
+    assert set(sorts) == {"newest", "oldest"} and "<strong>relevance</strong>" in html
+    assert "sort=newest" in sorts["newest"] and "city=" in sorts["newest"]
+    shown = page(client, sorts["newest"])
+    assert "<strong>newest</strong>" in shown and total_shown(shown) == total_shown(html)
+    api = client.get("/api/query", params={"q": "企业", "sort": "oldest"}).json()
+    assert [hit["passage_id"] for hit in api["hits"]] == \
+        [hit["passage_id"] for hit in engine.query("企业", PAGE_SIZE, sort="oldest")["hits"]]
+
+
 def test_every_state_is_a_url(client):
     html = page(client, "/", q="小巨人", city="株洲", page=2)
     nav = re.search(r'<nav class="pages">(.*?)</nav>', html, re.S).group(1)
@@ -190,6 +203,7 @@ BAD_REQUESTS = [
     ("/api/query", {"q": "小巨人", "since": "yesterday"}, 400, "YYYY-MM-DD"),
     ("/api/query", {"q": "小巨人", "page": "two"}, 422, "page"),
     ("/api/query", {"q": "小巨人", "page": MAX_PAGE + 1}, 400, "give a page from 1"),
+    ("/api/query", {"q": "小巨人", "sort": "latest"}, 400, "give one of relevance, newest"),
     ("/api/query", {"q": "小巨人", "city": "亚特兰蒂斯"}, 400, "亚特兰蒂斯"),
     ("/api/query", {"q": "小巨人", "source": "人民日报海外版"}, 400, "no indexed article"),
     ("/api/query", {}, 400, "give a query"),

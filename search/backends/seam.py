@@ -84,6 +84,8 @@ class SearchResult:
 
 
 NO_COUNTS = {"files": 0, "articles": 0, "passages": 0}  # what an empty index holds
+SORTS = ("relevance", "newest", "oldest")  # the orders of hits; by date, undated ones last
+UNDATED = 99_999_999  # an undated passage's date key: after every date, in either order
 SCORE_DECIMALS = 6  # scores equal to this many decimals are a tie, broken by ``place``
 TIED_KEPT = 1_000  # a tie of more passages (a query of only NOT) stays in index order
 Item = TypeVar("Item")
@@ -99,6 +101,16 @@ def place(stored: dict) -> tuple[str, int, int]:
 def tie_key(score: float) -> float:
     """What passages are ranked by before their ``place``: the score, to SCORE_DECIMALS."""
     return -round(score, SCORE_DECIMALS)
+
+
+def date_key(day: int, sort: str) -> int:
+    """What passages are ordered by first in a ``sort`` by date (``day``: yyyymmdd, 0 when
+    undated): newest or oldest first, undated last either way; 0 for relevance."""
+    if sort == "relevance":
+        return 0
+    if not day:
+        return UNDATED
+    return -day if sort == "newest" else day
 
 
 def settled(groups: Iterable[list[Item]], place_of: Callable[[Item], tuple]) -> Iterator[Item]:
@@ -200,9 +212,11 @@ class Backend(Protocol):
         """Let go of what the index holds open."""
 
     def search(self, node: Node | None, limit: int, filters: Filters | None = None,
-               facets: tuple[str, ...] = FACETS, per_article: int | None = None) -> SearchResult:
-        """The best ``limit`` passages (all passages when ``node`` is None), facet counts over
-        every match, at most ``per_article`` passages from one article."""
+               facets: tuple[str, ...] = FACETS, per_article: int | None = None,
+               sort: str = "relevance") -> SearchResult:
+        """The first ``limit`` passages (all passages when ``node`` is None) in the order
+        ``sort`` (``SORTS``: best first, or by date with the best first on a day), facet
+        counts over every match, at most ``per_article`` passages from one article."""
 
     def passages(self) -> Iterator[dict]:
         """The stored fields of every passage."""

@@ -12,7 +12,7 @@ import click
 from click.core import ParameterSource
 
 from ..backends import backend_type
-from ..backends.seam import IN_FILE_BATCH
+from ..backends.seam import IN_FILE_BATCH, SORTS
 from ..errors import IndexUnavailable, ReadError, SearchError, ignore
 from ..ingest.readers import MAX_FILE_MB, UNREADABLE_PATH
 from ..query.filters import FACET_LABELS
@@ -207,11 +207,14 @@ def _open_engine(choice: IndexChoice, build: bool = True) -> Engine:
               help="Print the hits as quotes with citations (Markdown block quotes).")
 @click.option("--exact", is_flag=True,
               help="Search only what was typed: no pinyin, sound-alike or other names.")
+@click.option("--sort", type=click.Choice(SORTS), default="relevance", show_default=True,
+              help="Best first, or by date (newest or oldest first; the best first on a "
+                   "day; undated passages last).")
 @filter_options
 @index_dir_option
 @click.pass_obj
 def query_command(choice: IndexChoice, words: tuple[str, ...], limit: int, as_json: bool,
-                  batch, per_article: int | None, as_quotes: bool, exact: bool,
+                  batch, per_article: int | None, as_quotes: bool, exact: bool, sort: str,
                   filters) -> None:
     """Ranked passages for WORDS, best first, matched words highlighted.
 
@@ -231,7 +234,8 @@ def query_command(choice: IndexChoice, words: tuple[str, ...], limit: int, as_js
         _require_words(text)
     engine = _open_engine(choice)
     try:
-        options = {"filters": filters, "per_article": per_article, "exact": exact}
+        options = {"filters": filters, "per_article": per_article, "exact": exact,
+                   "sort": sort}
         if batch is not None:
             run_batch(engine, batch, limit, options)
         else:
@@ -243,7 +247,7 @@ def query_command(choice: IndexChoice, words: tuple[str, ...], limit: int, as_js
             elif as_json:
                 click.echo(json.dumps(result, ensure_ascii=False))
             else:
-                print_result(result)
+                print_result(result, sort)
     finally:
         engine.close()
 

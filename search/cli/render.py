@@ -56,8 +56,9 @@ def summary(report: IndexReport, index_dir: Path) -> str:
     return f"{head}: {', '.join(done)}; {tail}"
 
 
-def print_result(result: dict) -> None:
-    """Readable results: rank, title › section, path:lines and id, the highlighted passage."""
+def print_result(result: dict, sort: str = "relevance") -> None:
+    """Readable results: rank, title › section, path:lines and id, the highlighted passage
+    (``sort``: the order they come in, for the line that counts them)."""
     console = Console(highlight=False)
     plain = not console.is_terminal  # piped: no colours, no wrapping, [brackets] for matches
     if plain:
@@ -69,7 +70,8 @@ def print_result(result: dict) -> None:
         console.print(result.get("why_empty") or f"no passages match {result['query']}",
                       markup=False)
         return
-    console.print(_matched(result["total"], len(result["hits"])), markup=False, style="dim")
+    console.print(_matched(result["total"], len(result["hits"]), sort), markup=False,
+                  style="dim")
     for hit in result["hits"]:
         console.print()
         console.print(Text.assemble((f"{hit['rank']}. ", "bold"), _heading(hit, plain)))
@@ -114,11 +116,15 @@ def _marked(text: str, matches: list[list[int]], indent: str = "") -> Text:
     return out
 
 
-def _matched(total: int, shown: int) -> str:
-    """``47 passages match; the best 3:``, ``3 passages match:``, ``1 passage matches:``."""
+def _matched(total: int, shown: int, sort: str = "relevance") -> str:
+    """``47 passages match; the best 3:``, ``3 passages match:``, ``1 passage matches:``
+    (by date: ``47 passages match; the newest 3:``, ``3 passages match, newest first:``)."""
     verb = "matches" if total == 1 else "match"
-    return f"{counted(total, 'passage')} {verb}" + (":" if shown == total else
-                                                    f"; the best {shown}:")
+    first = "best" if sort == "relevance" else sort
+    if shown == total:
+        return f"{counted(total, 'passage')} {verb}" + ("" if sort == "relevance" or total < 2
+                                                        else f", {sort} first") + ":"
+    return f"{counted(total, 'passage')} {verb}; the {first} {shown}:"
 
 
 def _indent(text: str) -> str:

@@ -29,6 +29,7 @@ from markupsafe import Markup, escape
 from starlette.exceptions import HTTPException
 
 from ..backends import backend_type
+from ..backends.seam import SORTS
 from ..engine import Engine, article_outline
 from ..errors import IndexUnavailable, QueryError, SearchError
 from ..query.filters import FACET_LABELS, FACETS, FILTER_FACETS, Filters, make_filters
@@ -90,6 +91,7 @@ class Search:
     page: int = 1
     per_article: bool = False
     exact: bool = False  # no rewrites (rewrite.py)
+    sort: str = "relevance"  # seam.SORTS
 
     def params(self, **changes) -> list[tuple[str, str]]:
         state = {**self.__dict__, **changes}
@@ -101,6 +103,8 @@ class Search:
             pairs.append(("per_article", "1"))
         if state["exact"]:
             pairs.append(("exact", "1"))
+        if state["sort"] != "relevance":
+            pairs.append(("sort", state["sort"]))
         if state["page"] > 1:
             pairs.append(("page", str(state["page"])))
         return pairs
@@ -143,17 +147,21 @@ class Search:
 def search_params(q: str = "", city: list[str] = Query([]), province: list[str] = Query([]),
                   county: list[str] = Query([]), source: list[str] = Query([]),
                   year: list[str] = Query([]), since: str = "", until: str = "",
-                  page: int = 1, per_article: bool = False, exact: bool = False) -> Search:
+                  page: int = 1, per_article: bool = False, exact: bool = False,
+                  sort: str = "relevance") -> Search:
     """The search's state from the URL's parameters (FastAPI reads them): a query of at
     most MAX_QUERY characters, a page from 1 to MAX_PAGE."""
     if len(q) > MAX_QUERY:
         raise BadRequest(f"the query is {len(q)} characters long; give at most {MAX_QUERY}")
     if not 1 <= page <= MAX_PAGE:
         raise BadRequest(f"page {page}: give a page from 1 to {MAX_PAGE}")
+    if sort not in SORTS:
+        raise BadRequest(f"sort {sort}: give one of {', '.join(SORTS)}")
     filters = {"city": city, "province": province, "county": county, "source": source,
                "year": year}
     return Search(q, {name: [v for v in values if v.strip()] for name, values in
-                      filters.items()}, since.strip(), until.strip(), page, per_article, exact)
+                      filters.items()}, since.strip(), until.strip(), page, per_article, exact,
+                  sort)
 
 
 def run_search(engine: Engine, state: Search, facets: tuple[str, ...]) -> dict:
@@ -162,7 +170,7 @@ def run_search(engine: Engine, state: Search, facets: tuple[str, ...]) -> dict:
     text = state.q if state.q.strip() else None
     result = engine.search(text, state.page * PAGE_SIZE, state.made_filters(),
                            per_article=1 if state.per_article else None, facets=facets,
-                           exact=state.exact)
+                           exact=state.exact, sort=state.sort)
     pages = max(1, -(-min(result["total"], MAX_PAGE * PAGE_SIZE) // PAGE_SIZE))
     if state.page > pages:
         raise BadRequest(f"page {state.page} is past the last page of this search "
@@ -245,7 +253,7 @@ def create_app(location) -> FastAPI:
                 if state.active() else None
             hits = [_shown_hit(engine, hit) for hit in result["hits"]] if result else []
         context = {"request": request, "state": state, "result": result, "hits": hits,
-                   "stats": stats, "facets": SHOWN_FACETS, "labels": FACET_LABELS,
+                   "stats": stats, "facets": SHOWN_FACETS, "labels": FACET_LABELS, "sorts": SORTS,
                    "bars": timeline(result["facets"][TIMELINE], state) if result else [],
                    "bar_step": BAR_STEP, "bar_height": BAR_HEIGHT}
         return TEMPLATES.TemplateResponse(request, "search.html", context)

@@ -27,11 +27,13 @@ from ...query.filters import FACETS, Filters
 from ...query.parse import Node
 from ..seam import (
     NO_COUNTS,
+    UNDATED,
     Check,
     Hit,
     Record,
     SearchResult,
     best,
+    date_key,
     facet_counts,
     settled,
     tie_key,
@@ -52,6 +54,9 @@ INSERT_ROWS = 200  # rows per INSERT statement
 SENDS_AHEAD = 4  # statements made and waiting to be sent, at most
 PAGE = 5_000  # rows per read when walking every passage
 ASKS = 3  # times a query is asked while a shard does not answer
+DATE_KEYS = {"relevance": "0", "newest": f"IF(day = 0, {UNDATED}, {UNDATED - 1} - day)",
+             "oldest": f"IF(day = 0, {UNDATED}, day)"}  # seam.date_key's order, in SphinxQL
+# (day is unsigned there: newest first counts down from below UNDATED)
 
 
 class ClusterIndex:
@@ -154,11 +159,13 @@ class ClusterBackend:
         return run(self.connection, statement, args, what=f"the cluster at {self.location}")
 
     def search(self, node: Node | None, limit: int, filters: Filters | None = None,
-               facets: tuple[str, ...] = FACETS, per_article: int | None = None) -> SearchResult:
+               facets: tuple[str, ...] = FACETS, per_article: int | None = None,
+               sort: str = "relevance") -> SearchResult:
         """Two statements: one counts the passages that hold the query (and its facets),
-        matching only; one ranks them by BM25F in Sphinx, and those candidates are scored
-        again as the embedded backend scores them, their articles' term included
-        (``rerank.py``), and ordered as every backend orders hits (``seam.settled``)."""
+        matching only; one finds candidates in the order ``sort`` (by BM25F in Sphinx, or
+        by date), which are scored again as the embedded backend scores them, their
+        articles' term included (``rerank.py``), and ordered as every backend orders hits
+        (``seam.settled``)."""
         conditions, args = sphinxql.where(filters)
         held = sphinxql.matching(node) if node is not None else None
         where = " AND ".join((["MATCH(%s)"] if held else []) + conditions)
@@ -168,36 +175,40 @@ class ClusterBackend:
                     + "".join(f" FACET {FACET_ATTRIBUTE[name]} ORDER BY COUNT(*) DESC"
                               f" LIMIT {FACET_LIMIT}" for name in facets))
         counted, total, missing = self._answer(counting, where_args)
-        if node is None:  # every passage (filtered): in index order
-            found = self.select(f"SELECT id, 0, article FROM {INDEX}"
-                                + (f" WHERE {where}" if where else "")
-                                + f" ORDER BY id ASC LIMIT 0, {max(limit, 1)}", where_args)
-            ranked = [(doc_id, 0.0, article, ()) for doc_id, _, article in found[0]]
+        if node is None:  # every passage (filtered): by date when asked, else in index order
+            found = self.select(f"SELECT id, 0, article, day, {DATE_KEYS[sort]} AS d FROM "
+                                f"{INDEX}" + (f" WHERE {where}" if where else "")
+                                + f" ORDER BY d ASC, id ASC LIMIT 0, {max(limit, 1)}",
+                                where_args)[0]
+            scored = {row[0]: (0.0, ()) for row in found}
         else:
-            found, _, failed = self._answer(self._ranking(node, conditions, limit, per_article),
-                                            [sphinxql.match(node), *args])
+            found, _, failed = self._answer(
+                self._ranking(node, conditions, limit, per_article, sort),
+                [sphinxql.match(node), *args])
+            found = found[0]
             missing = list(dict.fromkeys(missing + failed))
-            ranked = self.reranker.ranked(node, found[0])
-        ranked.sort(key=lambda item: tie_key(item[1]))
-        groups = (list(group) for _, group in itertools.groupby(
-            ranked, key=lambda item: tie_key(item[1])))
-        ranked = best(settled(groups, lambda item: item[3]), limit, per_article,
-                      lambda item: item[2])
-        stored = self.stored([doc_id for doc_id, _, _, _ in ranked])
-        hits = [Hit(score, stored[doc_id]) for doc_id, score, _, _ in ranked if doc_id in stored]
+            scored = self.reranker.ranked(node, found)
+        ranked = [(doc_id, *scored[doc_id], article, date_key(day, sort))
+                  for doc_id, _, article, day, *_ in found]
+        ranked.sort(key=_order_key)
+        groups = (list(group) for _, group in itertools.groupby(ranked, key=_order_key))
+        ranked = best(settled(groups, lambda item: item[2]), limit, per_article,
+                      lambda item: item[3])
+        stored = self.stored([item[0] for item in ranked])
+        hits = [Hit(score, stored[doc_id]) for doc_id, score, *_ in ranked if doc_id in stored]
         counts = {name: _facet(name, rows) for name, rows in zip(facets, counted[1:], strict=True)}
         return SearchResult(total, hits, counts, missing)
 
     def _ranking(self, node: Node, conditions: list[str], limit: int,
-                 per_article: int | None) -> str:
-        """The statement that ranks the candidates: the needles to match, the plan's terms
-        after MAYBE, and BM25F (``compile.ranker``)."""
+                 per_article: int | None, sort: str) -> str:
+        """The statement that finds the candidates: the needles to match, the plan's terms
+        after MAYBE, and BM25F (``compile.ranker``), in the order ``sort``."""
         wanted = candidates(limit, per_article)
         ranker = sphinxql.ranker(plan.K1, plan.B, sphinxql.FIELD_WEIGHTS,
                                  self.reranker.averages()[0][1][plan.TEXT])
-        return (f"SELECT id, WEIGHT(), article FROM {INDEX} WHERE "
-                + " AND ".join(["MATCH(%s)", *conditions])
-                + f" ORDER BY WEIGHT() DESC, id ASC LIMIT 0, {wanted}"
+        return (f"SELECT id, WEIGHT(), article, day, {DATE_KEYS[sort]} AS d FROM {INDEX} "
+                "WHERE " + " AND ".join(["MATCH(%s)", *conditions])
+                + f" ORDER BY d ASC, WEIGHT() DESC, id ASC LIMIT 0, {wanted}"
                 + f" OPTION max_matches={max(wanted, 1000)}, {ranker}")
 
     def _answer(self, statement: str, args) -> tuple[list[list[tuple]], int, list[str]]:
@@ -477,6 +488,12 @@ def shard_of(article: int, shards: int) -> int:
 
 def _article_of(record: Record) -> tuple[str, str]:
     return record.stored["path"], record.stored["article_id"]
+
+
+def _order_key(item: tuple) -> tuple:
+    """(date key, score to SCORE_DECIMALS) of a ranked (id, score, place, article, date
+    key): the order of every backend before ``place`` (``seam.settled``)."""
+    return item[4], tie_key(item[1])
 
 
 def _facet(name: str, rows: list[tuple]) -> dict[str, int]:

@@ -89,22 +89,22 @@ class Reranker:
         self._means: tuple[tuple[int, dict], tuple[int, dict]] | None = None  # averages()
         self._analysed: dict[int, Passage] = {}
 
-    def ranked(self, node: Node, found: list[tuple]) -> list[tuple[int, float, int, tuple]]:
-        """(id, score, article, place) of each candidate ``found`` (id, weight, article):
-        the embedded scorer's score of the passage plus its article's term."""
+    def ranked(self, node: Node, found: list[tuple]) -> dict[int, tuple[float, tuple]]:
+        """Each candidate ``found`` (id, weight, article, ...) by id: its score (the
+        embedded scorer's score of the passage plus its article's term) and its place."""
         scored = clauses(plan.ranking(node))
         texts = counting(scored)
         holders = self.counts("COUNT(*)", texts)
         article_holders = self.counts("COUNT(DISTINCT article)", texts)
-        ids = [doc_id for doc_id, _, _ in found]
+        ids = [row[0] for row in found]
         passages = self.analysed(ids)
         (size, averages), (count, article_averages) = self.averages()
         own = scores(scored, passages, holders, size, averages)
-        keys = {article for _, _, article in found}
+        keys = {row[2] for row in found}
         whole = self.articles(keys, " | ".join(ranking_terms(plan.ranking(node))))
         theirs = article_scores(scored, whole, article_holders, count, article_averages)
-        return [(doc_id, own[doc_id] + theirs.get(article, 0.0), article,
-                 passages[doc_id].place) for doc_id, _, article in found]
+        return {doc_id: (own[doc_id] + theirs.get(article, 0.0), passages[doc_id].place)
+                for doc_id, _, article, *_ in found}
 
     def articles(self, keys: set[int], terms: str) -> dict[int, Article]:
         """Each article's field lengths (from every one of its rows) and those of its

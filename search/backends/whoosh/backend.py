@@ -48,6 +48,7 @@ from ...text.analysis import ANALYZER_VERSION
 from ..seam import (
     NO_COUNTS,
     SCORE_DECIMALS,
+    UNDATED,
     Hit,
     Record,
     SearchResult,
@@ -332,8 +333,9 @@ class WhooshBackend:
             if name == "arrays":
                 made = recorded(self.generation)
             elif name == "postings":
+                arrays = self._part("arrays")
                 made = Postings(self.searcher(), self.stored_fields().texts,
-                                self._part("arrays").get("article_numbers"))
+                                arrays.get("article_numbers"), arrays.get("days"))
             elif name == "stored":
                 made = StoredFields(self.searcher(), self.index_dir)
             elif name == "scorer":
@@ -362,29 +364,37 @@ class WhooshBackend:
 
     @_reads_index
     def search(self, node: Node | None, limit: int, filters: Filters | None = None,
-               facets: tuple[str, ...] = FACETS, per_article: int | None = None) -> SearchResult:
+               facets: tuple[str, ...] = FACETS, per_article: int | None = None,
+               sort: str = "relevance") -> SearchResult:
         query = wq.Every() if node is None else to_whoosh(node)
         self.postings().new_query()
         scores, _ = self.scorer().scores(scored_clauses(query))
         matched = self.matching().matched(node, filters)
         candidates = np.flatnonzero(matched)
-        found = self._best(scores, candidates, limit, per_article)
+        found = self._best(scores, candidates, limit, per_article, sort)
         hits = [Hit(float(scores[docnum]), self.stored(docnum)) for docnum in found]
         counts = {name: self.facets().count(name, matched) for name in facets}
         return SearchResult(len(candidates), hits, counts)
 
     def _best(self, scores: np.ndarray, candidates: np.ndarray, limit: int,
-              per_article: int | None) -> list[int]:
-        """The best ``limit`` candidate docnums, at most ``per_article`` from any one article,
-        in the order of every backend (``seam.settled``): by score, then by place."""
+              per_article: int | None, sort: str) -> list[int]:
+        """The first ``limit`` candidate docnums in the order ``sort``, at most
+        ``per_article`` from any one article, in the order of every backend
+        (``seam.settled``): by date when asked, then score, then place."""
         rounded = np.round(scores[candidates], SCORE_DECIMALS)
-        if not per_article and len(candidates) > limit:  # all those as good as the limit-th
-            kth = np.partition(rounded, len(rounded) - limit)[len(rounded) - limit]
-            candidates, rounded = candidates[rounded >= kth], rounded[rounded >= kth]
-        order = np.lexsort((candidates, -rounded))
+        if sort == "relevance":
+            dates = np.zeros(len(candidates), dtype=np.int64)
+            if not per_article and len(candidates) > limit:  # all as good as the limit-th
+                kth = np.partition(rounded, len(rounded) - limit)[len(rounded) - limit]
+                candidates, rounded = candidates[rounded >= kth], rounded[rounded >= kth]
+                dates = dates[:len(candidates)]
+        else:
+            days = self.postings().days()[candidates]
+            dates = np.where(days == 0, UNDATED, -days if sort == "newest" else days)
+        order = np.lexsort((candidates, -rounded, dates))
         article_of, _ = self.postings().articles()
-        return best(settled(_groups(candidates[order], rounded[order]),
-                            self.stored_fields().place), limit, per_article,
+        groups = _groups(candidates[order], dates[order], rounded[order])
+        return best(settled(groups, self.stored_fields().place), limit, per_article,
                     lambda docnum: article_of[docnum])
 
     def record_sounds(self) -> None:
@@ -550,9 +560,11 @@ class Transaction:
             self.writer.writelock.release()
 
 
-def _groups(docnums: np.ndarray, rounded: np.ndarray) -> Iterator[list[int]]:
-    """The docnums (best first) in groups of equal (rounded) score."""
-    starts = [0, *(np.flatnonzero(np.diff(rounded)) + 1).tolist(), len(docnums)]
+def _groups(docnums: np.ndarray, *keys: np.ndarray) -> Iterator[list[int]]:
+    """The docnums (in order) in groups of equal ``keys`` (date keys, rounded scores)."""
+    changed = np.logical_or.reduce([np.diff(key) != 0 for key in keys]) if len(docnums) > 1 \
+        else np.zeros(0, dtype=bool)
+    starts = [0, *(np.flatnonzero(changed) + 1).tolist(), len(docnums)]
     for start, end in itertools.pairwise(starts):
         yield docnums[start:end].tolist()
 

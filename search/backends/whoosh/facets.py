@@ -69,12 +69,12 @@ class Facets:
         return names, np.concatenate(values), np.concatenate(owners)
 
     def record(self) -> None:
-        """Write, with the commit they belong to, every facet field's arrays (``values``)
-        and each passage's article number (``reader.Postings.article_numbers``): a query counts its
-        facets from them, not from the postings of every place, source and year (laws
-        index, 17 segments: 0.5 s), and reads no article column (0.2 s)."""
+        """Write, with the commit they belong to, every facet field's arrays (``values``),
+        each passage's article number and date (``reader.Postings``): a query counts its
+        facets from them, not from the postings of every place, source and year, and reads
+        no article column."""
         arrays = {"commit": np.array(store.latest_commit(self.generation)),
-                  "article_numbers": self.reader.article_numbers()}
+                  "article_numbers": self.reader.article_numbers(), "days": self.reader.days()}
         for fieldname in dict.fromkeys(FIELD_OF.values()):
             names, values, owners = self.read_values(fieldname)
             arrays.update({f"{fieldname}.names": np.array(names, dtype=str),

@@ -25,6 +25,7 @@ _LENGTH_OF_BYTE = np.array([byte_to_length(b) if b else 0 for b in range(256)], 
 PAIR_TEXTS = {"bigram": ("text",), "heading_bigram": ("title", "section")}  # stored texts
 # whose unit pairs a pair field holds (the title's pairs end in END: no phrase crosses it)
 ARTICLE_FIELD = "article_id"  # a sortable field: the article a passage belongs to
+DAY_FIELD = "day"  # a numeric field: the passage's article's date, yyyymmdd
 
 
 def segments(searcher) -> list[tuple]:
@@ -37,13 +38,15 @@ def segments(searcher) -> list[tuple]:
 class Postings:
     """The postings and per-docnum columns of one Whoosh searcher (cached while it is open);
     ``texts(docnum, names)`` gives a passage's stored texts (``stored.StoredFields.texts``),
-    which a phrase's check reads; ``article_numbers``: ``article_numbers()`` as recorded at
-    commit, if it was."""
+    which a phrase's check reads; ``article_numbers`` and ``days``: ``article_numbers()``
+    and ``days()`` as recorded at commit, if they were."""
 
     def __init__(self, searcher, texts: Callable[[int, tuple[str, ...]], list[str]],
-                 article_numbers: np.ndarray | None = None):
+                 article_numbers: np.ndarray | None = None, days: np.ndarray | None = None):
         self.searcher, self.texts = searcher, texts
         self._article_numbers = article_numbers
+        self._days = days if days is not None and len(days) == searcher.doc_count_all() \
+            else None
         self.segments = segments(searcher)
         self.size = searcher.doc_count_all()
         self._lengths: dict[str, np.ndarray] = {}
@@ -100,6 +103,17 @@ class Postings:
         number_of: dict[bytes, int] = {}
         return np.array([number_of.setdefault(name, len(number_of)) for name in names],
                         dtype=np.int64)
+
+    def days(self) -> np.ndarray:
+        """Each docnum's date as yyyymmdd (0: undated), from the ``day`` field's postings:
+        as recorded at commit when it was (``facets.Facets.record``)."""
+        if self._days is None:
+            self._days = np.zeros(self.size, dtype=np.int64)
+            field = self.searcher.schema[DAY_FIELD]
+            for btext in field.sortable_terms(self.searcher.reader(), DAY_FIELD):
+                for docnums, _ in self.postings(DAY_FIELD, btext):
+                    self._days[docnums] = field.from_bytes(btext)
+        return self._days
 
     def postings(self, field: str, text: str) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         """(docnums, term frequencies) of a term, segment by segment, deleted ones included."""
