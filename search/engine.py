@@ -17,7 +17,7 @@ from .text.analysis import units
 
 HIT_FIELDS = ("passage_id", "article_id", "title", "section", "text", "path", "line_start",
               "line_end", "char_start", "char_end", "cities", "provinces", "source", "author",
-              "date")
+              "date", "url")
 HINT_PASSAGES = 20_000  # an index this large gives unknown ids no "did you mean"
 
 
@@ -264,3 +264,9 @@ class Engine:
 
     def close(self) -> None:
         self.backend.close()
+
+    def __enter__(self) -> Engine:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()

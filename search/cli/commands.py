@@ -38,6 +38,7 @@ if TYPE_CHECKING:
 # stats` needs none of them (0.35 s of imports).
 
 DEFAULT_SEEDS = Path("seeds")
+QUERY_FORMATS = ("text", "json", "markdown", "csv", "ris")
 QUERY_EXAMPLE = "e.g. `search query 长沙银行 供应链金融`"
 
 
@@ -210,12 +211,16 @@ def _open_engine(choice: IndexChoice, build: bool = True) -> Engine:
 @click.option("--sort", type=click.Choice(SORTS), default="relevance", show_default=True,
               help="Best first, or by date (newest or oldest first; the best first on a "
                    "day; undated passages last).")
+@click.option("--format", "fmt", type=click.Choice(QUERY_FORMATS), default="text",
+              show_default=True, help="How to print the hits: json as --json, markdown as "
+              "--quote, csv (rows with citations, for a spreadsheet) or ris (a record an "
+              "article, for a reference manager).")
 @filter_options
 @index_dir_option
 @click.pass_obj
 def query_command(choice: IndexChoice, words: tuple[str, ...], limit: int, as_json: bool,
                   batch, per_article: int | None, as_quotes: bool, exact: bool, sort: str,
-                  filters) -> None:
+                  fmt: str, filters) -> None:
     """Ranked passages for WORDS, best first, matched words highlighted.
 
     The words are one query: any may match, passages with more of them rank higher.
@@ -229,6 +234,7 @@ def query_command(choice: IndexChoice, words: tuple[str, ...], limit: int, as_js
     """
     from .render import print_result
 
+    fmt = "json" if as_json else "markdown" if as_quotes else fmt
     text = " ".join(words)
     if batch is None:
         _require_words(text)
@@ -241,11 +247,15 @@ def query_command(choice: IndexChoice, words: tuple[str, ...], limit: int, as_js
         else:
             result = engine.search(text, limit, **options)
             warn_partial(result)
-            if as_quotes and result["hits"]:
+            if fmt == "markdown" and result["hits"]:
                 ids = [hit["passage_id"] for hit in result["hits"]]
                 print_quotes(engine, ids, "markdown", context=0, raw=False, choice=choice)
-            elif as_json:
+            elif fmt == "json":
                 click.echo(json.dumps(result, ensure_ascii=False))
+            elif fmt in ("csv", "ris"):
+                from ..export import EXPORTS
+
+                click.echo(EXPORTS[fmt](result["hits"]), nl=False)
             else:
                 print_result(result, sort)
     finally:

@@ -23,7 +23,7 @@ from urllib.parse import urlencode
 
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
 from starlette.exceptions import HTTPException
@@ -32,12 +32,15 @@ from ..backends import backend_type
 from ..backends.seam import SORTS
 from ..engine import Engine, article_outline
 from ..errors import IndexUnavailable, QueryError, SearchError
+from ..export import EXPORTS, MEDIA_TYPES
 from ..query.filters import FACET_LABELS, FACETS, FILTER_FACETS, Filters, make_filters
 from ..quote import as_markdown
 
 PAGE_SIZE = 10
 MAX_PAGE = 100  # the CLI's --limit goes to 1,000 too
 MAX_QUERY = 500  # characters
+EXPORT_LIMIT, MAX_EXPORT = 100, 1000  # matches an export holds by default, at most (the CLI's
+# --limit goes to 1,000 too)
 SHOWN_FACETS = FACETS  # beside the results: city, province, source, year
 TIMELINE = "month"
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
@@ -112,6 +115,11 @@ class Search:
     def url(self, **changes) -> str:
         """This state's URL, with ``changes`` (a new page, filters, dates)."""
         return "/?" + urlencode(self.params(**changes))
+
+    def query_string(self, **extra) -> str:
+        """This search's parameters from its first page, with ``extra`` ones (an export's
+        format)."""
+        return urlencode(self.params(page=1) + list(extra.items()))
 
     def adding(self, name: str, value: str) -> str:
         """The URL with one more filter value (from page 1)."""
@@ -254,6 +262,7 @@ def create_app(location) -> FastAPI:
             hits = [_shown_hit(engine, hit) for hit in result["hits"]] if result else []
         context = {"request": request, "state": state, "result": result, "hits": hits,
                    "stats": stats, "facets": SHOWN_FACETS, "labels": FACET_LABELS, "sorts": SORTS,
+                   "export_limit": EXPORT_LIMIT,
                    "bars": timeline(result["facets"][TIMELINE], state) if result else [],
                    "bar_step": BAR_STEP, "bar_height": BAR_HEIGHT}
         return TEMPLATES.TemplateResponse(request, "search.html", context)
@@ -275,6 +284,22 @@ def create_app(location) -> FastAPI:
             raise BadRequest("give a query: /api/query?q=小巨人")
         with current as engine:
             return run_search(engine, state, FACETS)
+
+    @app.get("/api/export", summary="The matches as CSV rows or RIS records with their "
+                                     "citations (search query --format csv|ris)",
+             response_class=PlainTextResponse)
+    def api_export(state: Search = Depends(search_params),
+                   format: str = Query("csv", pattern="^(csv|ris)$"),
+                   limit: int = Query(EXPORT_LIMIT, ge=1, le=MAX_EXPORT)) -> Response:
+        if not state.q.strip():
+            raise BadRequest("give a query: /api/export?q=小巨人&format=csv")
+        with current as engine:
+            result = engine.search(state.q, limit, state.made_filters(),
+                                   per_article=1 if state.per_article else None, facets=(),
+                                   exact=state.exact, sort=state.sort)
+        name = "search." + format
+        return Response(EXPORTS[format](result["hits"]), media_type=MEDIA_TYPES[format],
+                        headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
     @app.get("/api/facets/{field}", summary="Passage counts per value of a facet "
                                              "(search facets FIELD --json)")
