@@ -1,16 +1,21 @@
-"""The engine: answer queries from an index as the JSON contract (README: JSON output)."""
+"""The engine: answer queries from an index as the JSON contract (docs/json.md), one call per
+thing a user does."""
 
 from __future__ import annotations
 
 import difflib
+from collections import Counter
 from collections.abc import Callable
 
 from .backends import backend_type
+from .backends.seam import SearchResult, best, facet_counts
 from .errors import QueryError, SearchError
+from .ingest.records import keys
 from .ingest.sources import Sources
 from .query.filters import FACETS, Filters, typed_filters
 from .query.highlight import highlight
-from .query.parse import Phrase, parse, positive_needles
+from .query.near import has_near, holds, loosened
+from .query.parse import Node, Phrase, parse, positive_needles
 from .query.rewrite import Rewriter
 from .quote import Mismatch, SourceReader, as_json, check, citation, lines_of, source_problem
 from .text.analysis import units
@@ -19,6 +24,7 @@ HIT_FIELDS = ("passage_id", "article_id", "title", "section", "text", "path", "l
               "line_end", "char_start", "char_end", "cities", "provinces", "source", "author",
               "date", "url")
 HINT_PASSAGES = 20_000  # an index this large gives unknown ids no "did you mean"
+NEAR_CANDIDATES = 5_000  # passages a query with NEAR may check, at most
 
 
 def did_you_mean(typed: str, known) -> str:
@@ -27,9 +33,19 @@ def did_you_mean(typed: str, known) -> str:
     return f"did you mean {close[0]}?" if close else ""
 
 
+FACET_FIELDS = {"city": "cities", "province": "provinces", "county": "counties"}
 ARTICLE_FIELDS = ("article_id", "title", "source", "author", "date", "url", "path")
 OUTLINE_FIELDS = ("passage_id", "order", "section", "text", "line_start", "line_end",
                   "char_start", "char_end", "cities", "provinces")
+
+
+def facet_values(stored: dict, facet: str) -> list[str]:
+    """The values a passage counts for under a facet (as every backend indexes them:
+    ``records.keys`` for source, year and month)."""
+    if facet in FACET_FIELDS:
+        return list(stored.get(FACET_FIELDS[facet]) or ())
+    value = keys(stored).get({"source": "source_key"}.get(facet, facet))
+    return [str(value)] if value else []
 
 
 def article_outline(passages: list[dict]) -> dict:
@@ -101,7 +117,10 @@ class Engine:
             rewriter = Rewriter(IndexVocabulary(self.backend))
             node = rewriter.rewrite(node)
             rewrites = rewriter.rewrites
-        result = self.backend.search(node, limit, filters, facets, per_article, sort)
+        if node is not None and has_near(node):
+            result = self._near(node, limit, filters, facets, per_article, sort)
+        else:
+            result = self.backend.search(node, limit, filters, facets, per_article, sort)
         needles = positive_needles(node)
         hits = []
         for rank, hit in enumerate(result.hits, start=1):
@@ -114,6 +133,25 @@ class Engine:
             entry["section_matches"] = highlight(entry["section"], needles)
             hits.append(entry)
         return answer(text, result.total, hits, result.facets, result.missing, rewrites)
+
+    def _near(self, node: Node, limit: int, filters: Filters | None, facets: tuple[str, ...],
+              per_article: int | None, sort: str) -> SearchResult:
+        """The answer to a query with NEAR (``query/near.py``): the backend's matches of it
+        with each NEAR as AND, in order, each checked on its stored fields; the total and the
+        facets count those that hold it. A QueryError when there are more than
+        NEAR_CANDIDATES to check."""
+        found = self.backend.search(loosened(node), NEAR_CANDIDATES, filters, (), None, sort)
+        if found.total > NEAR_CANDIDATES:
+            raise QueryError(f"{found.total} passages hold both sides of a NEAR, more than "
+                             f"the {NEAR_CANDIDATES} it can check; narrow the query with "
+                             "more words or filters")
+        held = [hit for hit in found.hits if holds(hit.stored, node)]
+        counts = {name: facet_counts(Counter(value for hit in held
+                                             for value in facet_values(hit.stored, name))
+                                     .items()) for name in facets}
+        chosen = best(held, limit, per_article,
+                      lambda hit: (hit.stored["path"], hit.stored["article_id"]))
+        return SearchResult(len(held), chosen, counts, found.missing)
 
     def passage(self, passage_id: str) -> dict:
         """A passage's stored fields; an unknown id raises SearchError with a hint."""

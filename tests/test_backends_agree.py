@@ -23,7 +23,9 @@ SEED_QUERIES = sorted({row["query"] for name in ("golden_queries.yaml", "rewrite
                       | {"长沙", "湖南 OR 重庆", "企业 -湖南", "企业 AND 数字化", '"专精特新"',
                          "小巨人 的 企业", "企业 企业 数字化", '湖南 OR ("黑灯工厂" AND 企业)',
                          "5G", "什么是专精特新？", "小巨人", "株洲 企业", "技术创新 -株洲",
-                         '"5G"', '"中"', "「UniIOS」", '"小巨"', '"巨人" 企业'})
+                         '"5G"', '"中"', "「UniIOS」", '"小巨"', '"巨人" 企业',
+                         "株洲 NEAR/5 企业", "(株洲 OR 长沙) NEAR/6 企业", "长沙 NEAR/0 银行",
+                         "企业 NOT (株洲 NEAR/4 企业)"})
 CMRC = SHARED / "relevance" / "cmrc2018"
 CMRC_PASSAGES, CMRC_QUERIES = 800, 120
 

@@ -12,7 +12,7 @@ from .metadata import article_places, describe, passage_places
 from .segment import Article
 
 
-def _keys(stored: dict) -> dict:
+def keys(stored: dict) -> dict:
     """What filters and facets match (``Record.keys``): the folded source, year, month and
     day."""
     keys = {}
@@ -65,7 +65,7 @@ def records_for(article: Article, file_hash: str = "") -> list[Record]:
             "bigram": folded_bigrams(text),
             "heading_bigram": heading_bigrams,
         }
-        records.append(Record(stored, tokens, _keys(stored)))
+        records.append(Record(stored, tokens, keys(stored)))
     return records
 
 

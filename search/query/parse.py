@@ -5,7 +5,9 @@ Syntax (everything else is plain words):
   (what a passage must hold to match, and what is highlighted: ``Words.needles``);
 - ``"供应链金融"`` (also “…”, 「…」, 『…』): a phrase that must appear as written
   (spaces and punctuation inside are ignored, either script matches);
-- ``AND``, ``OR``, ``NOT`` in capitals, ``-word`` to exclude, ``( … )`` to group.
+- ``AND``, ``OR``, ``NOT`` in capitals, ``-word`` to exclude, ``( … )`` to group;
+- ``A NEAR/n B``: A and B at most n characters apart in one field, in either order
+  (``NEAR`` alone: n = 10; it binds its two sides before AND and OR do: ``near.py``).
 
 Punctuation of either width (？?！!：:，,) is never syntax: a trailing ``?`` is a
 question mark, not a wildcard, and ``*``, ``~``, ``^`` are just characters.
@@ -23,6 +25,8 @@ from ..text.analysis import is_ascii, pairs, query_words, sub_words, units, word
 _QUOTES = {'"': '"', "“": "”", "「": "」", "『": "』", "”": "”"}
 _LEXER = re.compile(r'(?P<quote>["“”「『])|(?P<open>\()|(?P<close>\))|(?P<word>[^\s"“”「『()]+)')
 OPERATORS = {"AND", "OR", "NOT"}
+_NEAR = re.compile(r"NEAR(?:/(\d{1,4}))?")
+NEAR_DISTANCE = 10  # characters between the two sides of a NEAR without a number
 # Function and question words: not scored or highlighted when a query has other words
 # (cmrc2018 dev MRR@10 +0.003; a question's 的 and 是 no longer walk most of the index).
 FUNCTION_WORDS = frozenset(
@@ -115,7 +119,16 @@ class Not:
     child: object
 
 
-Node = Words | Phrase | And | Or | Not
+@dataclass(frozen=True)
+class Near:
+    """Both sides held, somewhere at most ``distance`` characters apart (``near.py``)."""
+
+    left: object
+    right: object
+    distance: int = NEAR_DISTANCE
+
+
+Node = Words | Phrase | And | Or | Not | Near
 
 
 def lex(text: str) -> list[tuple[str, str]]:
@@ -137,6 +150,8 @@ def lex(text: str) -> list[tuple[str, str]]:
                 tokens.append((kind, match.group()))
         elif match.group() in OPERATORS:
             tokens.append(("op", match.group()))
+        elif near := _NEAR.fullmatch(match.group()):
+            tokens.append(("near", near.group(1) or str(NEAR_DISTANCE)))
         elif match.group().startswith("-") and len(match.group()) > 1 and _has_word(match.group()):
             tokens.append(("neg", ""))
             tokens.append(("word", match.group()[1:]))
@@ -183,11 +198,26 @@ class _Parser:
         return _combine(And, [_combine(Or, positives)] + negatives)
 
     def parse_and(self) -> Node | None:
-        left = self.parse_unary()
+        left = self.parse_near()
         while self.peek() == ("op", "AND") and self.i + 1 < len(self.tokens):
             self.take()
-            right = self.parse_unary()
+            right = self.parse_near()
             left = _combine(And, [n for n in (left, right) if n is not None])
+        return left
+
+    def parse_near(self) -> Node | None:
+        """``A NEAR/n B``: two sides that are no NOT; a NEAR without two such sides is
+        AND, or nothing."""
+        left = self.parse_unary()
+        while (token := self.peek()) is not None and token[0] == "near" \
+                and self.i + 1 < len(self.tokens):
+            self.take()
+            right = self.parse_unary()
+            sides = [n for n in (left, right) if n is not None]
+            if len(sides) == 2 and not any(isinstance(side, Not) for side in sides):
+                left = Near(left, right, int(token[1]))
+            else:
+                left = _combine(And, sides)
         return left
 
     def parse_unary(self) -> Node | None:
@@ -207,7 +237,7 @@ class _Parser:
         if kind == "phrase":
             found = tuple(units(value))
             return Phrase(value, found) if found else None
-        if kind == "op":  # AND/OR with nothing on one side: ignore it
+        if kind in ("op", "near"):  # AND/OR/NEAR with nothing on one side: ignore it
             return None
         terms = tuple(query_words(value))
         return Words(value, terms) if terms else None
@@ -242,4 +272,6 @@ def positive_needles(node: Node | None) -> set[Needle]:
             found.update(item.needles)
         elif isinstance(item, And | Or):
             stack.extend(item.children)
+        elif isinstance(item, Near):
+            stack.extend((item.left, item.right))
     return found

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from math import log
 
 from ..text.analysis import pairs, units
-from .parse import And, Node, Not, Or, Words
+from .parse import And, Near, Node, Not, Or, Words
 from .parse import Phrase as TypedPhrase
 
 TEXT, TITLE, SECTION, PAIRS = "text", "title", "section", "bigram"  # scored fields
@@ -101,6 +101,8 @@ def ranking(node: Node):
         return phrase(tuple(node.units), node.weight)
     if isinstance(node, And):
         return And(tuple(ranking(child) for child in node.children))
+    if isinstance(node, Near):  # ranks as its two sides
+        return And((ranking(node.left), ranking(node.right)))
     if isinstance(node, Or):
         return Or(tuple(ranking(child) for child in node.children))
     if isinstance(node, Not):

@@ -28,7 +28,7 @@ from typing import Protocol
 
 from ..text.analysis import fold, query_words, units
 from ..text.sounds import Sounds, sound_key, typed_key
-from .parse import And, Node, Or, Phrase, Words
+from .parse import And, Near, Node, Or, Phrase, Words
 
 PINYIN, SOUNDS_LIKE, ALSO_CALLED = "pinyin", "sounds like", "also called"
 OTHER_NAME_WEIGHT = 0.5  # an other name's terms count this much of the typed name's
@@ -80,6 +80,8 @@ class Rewriter:
             return self._words(node)
         if isinstance(node, And):
             return And(tuple(self.rewrite(child) for child in node.children))
+        if isinstance(node, Near):
+            return Near(self.rewrite(node.left), self.rewrite(node.right), node.distance)
         if isinstance(node, Or):
             joined = self._spaced_pinyin(node.children)
             return Or(tuple(self.rewrite(child) for child in node.children) + joined)

@@ -14,7 +14,7 @@ import math
 
 from ...query import plan
 from ...query.filters import Filters
-from ...query.parse import And, Needle, Node, Not, Or, Words, is_character
+from ...query.parse import And, Near, Needle, Node, Not, Or, Words, is_character
 from ...query.parse import Phrase as TypedPhrase
 from ...text.analysis import pairs
 from .rows import EVERY, PAIR_MARK, PLACE_ATTRIBUTES, UNIT_MARK, place_key
@@ -44,6 +44,8 @@ def matching(node: Node) -> str:
     """Which passages hold ``node`` as typed (AND, OR and NOT as given)."""
     if isinstance(node, Words | TypedPhrase):
         return " | ".join(f"({_needle(needle)})" for needle in node.needles)
+    if isinstance(node, Near):  # both sides: how near is checked on the stored fields
+        return f"({matching(node.left)}) ({matching(node.right)})"
     if isinstance(node, And):
         positive = [child for child in node.children if not isinstance(child, Not)]
         negative = [child.child for child in node.children if isinstance(child, Not)]

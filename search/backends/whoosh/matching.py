@@ -8,7 +8,7 @@ import numpy as np
 from whoosh import query as wq
 
 from ...query.filters import FILTER_FACETS, Filters
-from ...query.parse import And, Needle, Node, Not, Or, Words, is_character
+from ...query.parse import And, Near, Needle, Node, Not, Or, Words, is_character
 from ...query.parse import Phrase as TypedPhrase
 from ...text.analysis import first_unit, is_ascii, pairs
 from .facets import FIELD_OF
@@ -40,6 +40,8 @@ class Matching:
             return np.ones(self.searcher.doc_count_all(), dtype=bool)
         if isinstance(node, Words | TypedPhrase):
             return np.logical_or.reduce([self.holding_needle(n) for n in node.needles])
+        if isinstance(node, Near):  # both sides: how near is checked on the stored fields
+            return self.holding(node.left) & self.holding(node.right)
         if isinstance(node, And):
             return np.logical_and.reduce([self.holding(child) for child in node.children])
         if isinstance(node, Or):
