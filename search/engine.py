@@ -62,13 +62,14 @@ def article_outline(passages: list[dict]) -> dict:
 
 
 def answer(text: str | None, total: int, hits: list[dict], facets: dict,
-           missing: list[str] = (), rewrites: list[dict] = ()) -> dict:
-    """A query's answer as the JSON contract (README, JSON output) has it. ``rewrites`` lists
-    what the query also searched (``{"from", "to", "why"}``: rewrite.py); ``partial`` is true
-    when part of the index did not answer (a cluster's shard with no live mirror; an embedded
-    index always answers whole), and then ``missing`` says what."""
-    found = {"query": text, "total": total, "hits": hits, "facets": facets,
-             "rewrites": list(rewrites), "partial": bool(missing)}
+           missing: list[str] = (), rewrites: list[dict] = (), articles: int = 0) -> dict:
+    """A query's answer as the JSON contract (docs/json.md) has it: ``total`` passages match,
+    in ``articles`` articles. ``rewrites`` lists what the query also searched (``{"from",
+    "to", "why"}``: rewrite.py); ``partial`` is true when part of the index did not answer (a
+    cluster's shard with no live mirror; an embedded index always answers whole), and then
+    ``missing`` says what."""
+    found = {"query": text, "total": total, "articles": articles, "hits": hits,
+             "facets": facets, "rewrites": list(rewrites), "partial": bool(missing)}
     return {**found, "missing": list(missing)} if missing else found
 
 
@@ -132,7 +133,8 @@ class Engine:
             entry["title_matches"] = highlight(entry["title"], needles)
             entry["section_matches"] = highlight(entry["section"], needles)
             hits.append(entry)
-        return answer(text, result.total, hits, result.facets, result.missing, rewrites)
+        return answer(text, result.total, hits, result.facets, result.missing, rewrites,
+                      result.articles)
 
     def _near(self, node: Node, limit: int, filters: Filters | None, facets: tuple[str, ...],
               per_article: int | None, sort: str) -> SearchResult:
@@ -151,7 +153,8 @@ class Engine:
                                      .items()) for name in facets}
         chosen = best(held, limit, per_article,
                       lambda hit: (hit.stored["path"], hit.stored["article_id"]))
-        return SearchResult(len(held), chosen, counts, found.missing)
+        articles = len({(hit.stored["path"], hit.stored["article_id"]) for hit in held})
+        return SearchResult(len(held), chosen, counts, found.missing, articles)
 
     def passage(self, passage_id: str) -> dict:
         """A passage's stored fields; an unknown id raises SearchError with a hint."""

@@ -81,6 +81,7 @@ class SearchResult:
     facets: dict[str, dict[str, int]]  # field -> value -> passages, over all matches
     missing: list[str] = field(default_factory=list)  # what did not answer (a cluster's
     # shard without a live mirror): the answer is partial
+    articles: int = 0  # articles with a matching passage
 
 
 NO_COUNTS = {"files": 0, "articles": 0, "passages": 0}  # what an empty index holds

@@ -197,7 +197,10 @@ class ClusterBackend:
         stored = self.stored([item[0] for item in ranked])
         hits = [Hit(score, stored[doc_id]) for doc_id, score, *_ in ranked if doc_id in stored]
         counts = {name: _facet(name, rows) for name, rows in zip(facets, counted[1:], strict=True)}
-        return SearchResult(total, hits, counts, missing)
+        articles = self.select(f"SELECT COUNT(DISTINCT article) FROM {INDEX}"
+                               + (f" WHERE {where}" if where else "") + " OPTION ranker=none",
+                               where_args)[0] if total else [(0,)]
+        return SearchResult(total, hits, counts, missing, articles[0][0])
 
     def _ranking(self, node: Node, conditions: list[str], limit: int,
                  per_article: int | None, sort: str) -> str:

@@ -374,7 +374,10 @@ class WhooshBackend:
         found = self._best(scores, candidates, limit, per_article, sort)
         hits = [Hit(float(scores[docnum]), self.stored(docnum)) for docnum in found]
         counts = {name: self.facets().count(name, matched) for name in facets}
-        return SearchResult(len(candidates), hits, counts)
+        article_of, _ = self.postings().articles()
+        articles = int(np.count_nonzero(np.bincount(article_of[candidates]))) \
+            if len(candidates) else 0
+        return SearchResult(len(candidates), hits, counts, articles=articles)
 
     def _best(self, scores: np.ndarray, candidates: np.ndarray, limit: int,
               per_article: int | None, sort: str) -> list[int]:
