@@ -10,12 +10,13 @@ similarity is at least SAME_STORY are one story, transitively. The groups with m
 article are the index's ``Stories`` (written with the run's last commit by each backend), which
 queries read to list a hit's reprints and to show one hit a story.
 
->>> a = signature("国务院总理李强主持召开国务院常务会议，研究部署推动经济回升向好的政策措施，"
-...               "听取关于加快建设全国统一大市场工作情况的汇报。")
->>> b = signature("國務院總理李強主持召開國務院常務會議，研究部署推動經濟回升向好的政策措施，"
-...               "聽取關於加快建設全國統一大市場工作情況的匯報！")
->>> c = signature("今年前三季度全国规模以上工业增加值同比增长百分之四，制造业投资增长较快，"
-...               "消费市场稳步恢复，就业形势总体稳定，居民收入继续增加。")
+>>> from .text.analysis import fold
+>>> a = signature(fold("国务院总理李强主持召开国务院常务会议，研究部署推动经济回升向好的政策措施，"
+...                    "听取关于加快建设全国统一大市场工作情况的汇报。"))
+>>> b = signature(fold("國務院總理李強主持召開國務院常務會議，研究部署推動經濟回升向好的政策措施，"
+...                    "聽取關於加快建設全國統一大市場工作情況的匯報！"))
+>>> c = signature(fold("今年前三季度全国规模以上工业增加值同比增长百分之四，制造业投资增长较快，"
+...                    "消费市场稳步恢复，就业形势总体稳定，居民收入继续增加。"))
 >>> similarity(a, b), similarity(a, c) < 0.2
 (1.0, True)
 """
