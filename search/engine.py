@@ -25,6 +25,7 @@ HIT_FIELDS = ("passage_id", "article_id", "title", "section", "text", "path", "l
               "date", "url")
 HINT_PASSAGES = 20_000  # an index this large gives unknown ids no "did you mean"
 NEAR_CANDIDATES = 5_000  # passages a query with NEAR may check, at most
+STORY_CANDIDATES = 5_000  # articles looked through for one hit a story, at most
 
 
 def did_you_mean(typed: str, known) -> str:
@@ -37,6 +38,12 @@ FACET_FIELDS = {"city": "cities", "province": "provinces", "county": "counties"}
 ARTICLE_FIELDS = ("article_id", "title", "source", "author", "date", "url", "path")
 OUTLINE_FIELDS = ("passage_id", "order", "section", "text", "line_start", "line_end",
                   "char_start", "char_end", "cities", "provinces")
+
+
+def _story(stories, stored: dict) -> tuple:
+    """What is one story: the story an article belongs to, or the article itself."""
+    number = stories.story_of(stored["path"], stored["article_id"]) if stories else None
+    return ("story", number) if number is not None else (stored["path"], stored["article_id"])
 
 
 def facet_values(stored: dict, facet: str) -> list[str]:
@@ -101,12 +108,15 @@ class Engine:
 
     def query(self, text: str | None, limit: int = 10, filters: Filters | None = None,
               per_article: int | None = None, facets: tuple[str, ...] = FACETS,
-              exact: bool = False, sort: str = "relevance") -> dict:
-        """``{"query", "total", "hits", "facets", "rewrites", "partial"}`` (``answer``) for a
-        typed query, best passages first (``sort`` "newest" or "oldest": by their articles'
-        dates, the best first on a day, undated ones last); unless ``exact``, the query is
-        met halfway first (pinyin, slips of the input method, other names: rewrite.py) and
-        ``rewrites`` says how.
+              exact: bool = False, sort: str = "relevance", one_per_story: bool = False
+              ) -> dict:
+        """``{"query", "total", "articles", "hits", "facets", "rewrites", "partial"}``
+        (``answer``) for a typed query, best passages first (``sort`` "newest" or "oldest":
+        by their articles' dates, the best first on a day, undated ones last); unless
+        ``exact``, the query is met halfway first (pinyin, slips of the input method, other
+        names: rewrite.py) and ``rewrites`` says how. Each hit lists its ``reprints``, the
+        other articles of its story (``text/stories.py``); ``one_per_story`` shows only the
+        first hit of each story (the totals still count passages).
 
         ``text`` None matches every passage (the filters still apply).
         """
@@ -118,11 +128,12 @@ class Engine:
             rewriter = Rewriter(IndexVocabulary(self.backend))
             node = rewriter.rewrite(node)
             rewrites = rewriter.rewrites
-        if node is not None and has_near(node):
-            result = self._near(node, limit, filters, facets, per_article, sort)
+        if one_per_story:
+            result = self._one_per_story(node, limit, filters, facets, sort)
         else:
-            result = self.backend.search(node, limit, filters, facets, per_article, sort)
+            result = self._matches(node, limit, filters, facets, per_article, sort)
         needles = positive_needles(node)
+        stories = self.backend.stories()
         hits = []
         for rank, hit in enumerate(result.hits, start=1):
             stored = hit.stored
@@ -132,9 +143,38 @@ class Engine:
             entry["matches"] = highlight(stored["text"], needles)
             entry["title_matches"] = highlight(entry["title"], needles)
             entry["section_matches"] = highlight(entry["section"], needles)
+            entry["reprints"] = self._reprints(stories, stored)
             hits.append(entry)
         return answer(text, result.total, hits, result.facets, result.missing, rewrites,
                       result.articles)
+
+    def _matches(self, node: Node | None, limit: int, filters: Filters | None,
+                 facets: tuple[str, ...], per_article: int | None, sort: str) -> SearchResult:
+        """The backend's answer, or for a query with NEAR, ``_near``'s."""
+        if node is not None and has_near(node):
+            return self._near(node, limit, filters, facets, per_article, sort)
+        return self.backend.search(node, limit, filters, facets, per_article, sort)
+
+    def _one_per_story(self, node: Node | None, limit: int, filters: Filters | None,
+                       facets: tuple[str, ...], sort: str) -> SearchResult:
+        """The first ``limit`` hits of distinct stories (an article of no other story is a
+        story of its own): each article's first passage, as many as that takes (at most
+        STORY_CANDIDATES)."""
+        stories, wanted = self.backend.stories(), limit * 3
+        while True:
+            result = self._matches(node, wanted, filters, facets, 1, sort)
+            chosen = best(result.hits, limit, 1, lambda hit: _story(stories, hit.stored))
+            if len(chosen) == limit or len(result.hits) < wanted or wanted >= STORY_CANDIDATES:
+                return SearchResult(result.total, chosen, result.facets, result.missing,
+                                    result.articles)
+            wanted = min(wanted * 4, STORY_CANDIDATES)
+
+    def _reprints(self, stories, stored: dict) -> list[dict]:
+        """The other articles of a passage's story, as a hit lists them (oldest first)."""
+        if stories is None:
+            return []
+        return [{**found, "path": self.sources.shown(found["path"])}
+                for found in stories.reprints(stored["path"], stored["article_id"])]
 
     def _near(self, node: Node, limit: int, filters: Filters | None, facets: tuple[str, ...],
               per_article: int | None, sort: str) -> SearchResult:
@@ -174,13 +214,15 @@ class Engine:
 
     def search(self, text: str | None, limit: int = 10, filters: Filters | None = None,
                per_article: int | None = None, facets: tuple[str, ...] = FACETS,
-               exact: bool = False, sort: str = "relevance") -> dict:
+               exact: bool = False, sort: str = "relevance",
+               one_per_story: bool = False) -> dict:
         """A user's search: the filters checked (``check_filters``: an unknown source is a
         QueryError with a hint), the answer (``query``) and, when it is empty, ``why_empty``
         (which filters left no passage)."""
         if filters is not None:
             self.check_filters(filters)
-        result = self.query(text, limit, filters, per_article, facets, exact, sort)
+        result = self.query(text, limit, filters, per_article, facets, exact, sort,
+                            one_per_story)
         if not result["total"]:
             result["why_empty"] = self.why_empty(text, filters)
         return result
@@ -203,8 +245,11 @@ class Engine:
         return found
 
     def article(self, article_id: str) -> dict:
-        """An article's outline (``article_outline``); an unknown id raises SearchError."""
-        return article_outline(self.outline(article_id))
+        """An article's outline (``article_outline``) with its ``reprints``, the other
+        articles of its story; an unknown id raises SearchError."""
+        passages = self.outline(article_id)
+        return {**article_outline(passages),
+                "reprints": self._reprints(self.backend.stories(), passages[0])}
 
     def _known_ids(self) -> list[str]:
         """The passage ids an unknown id is compared with for a "did you mean" hint: none in

@@ -38,6 +38,8 @@ def agree(first: Engine, second: Engine, text: str, **options) -> None:
         [hit["passage_id"] for hit in theirs["hits"]], text
     for mine, other in zip(ours["hits"], theirs["hits"], strict=True):
         assert mine["score"] == pytest.approx(other["score"], rel=0.001), text
+        assert [found["article_id"] for found in mine["reprints"]] == \
+            [found["article_id"] for found in other["reprints"]], text
 
 
 @needs_searchd
@@ -96,6 +98,29 @@ def test_both_backends_sort_by_date_alike(tmp_path):
                 for sort in ("newest", "oldest"):
                     agree(embedded, clustered, text, sort=sort)
                     agree(embedded, clustered, text, sort=sort, per_article=1)
+        finally:
+            embedded.close()
+            clustered.close()
+
+
+@needs_searchd
+def test_both_backends_group_reprints_alike(tmp_path):
+    """The same stories on both backends: each hit's reprints, and one hit a story."""
+    from tests.test_reprints import records, write
+
+    (tmp_path / "news").mkdir()
+    write(tmp_path / "news", list(records()))
+    with contextlib.chdir(tmp_path), cluster.temporary(tmp_path / "c") as made:
+        address = Address("127.0.0.1", made.aggregator.sql_port)
+        for location in (Path("index"), address):
+            index_paths(location, [Path("news")], rebuild=True)
+        embedded, clustered = Engine(Path("index")), Engine(address)
+        try:
+            for text in ("智能化", "株洲 企业", "数字化 NEAR/5 转型"):
+                agree(embedded, clustered, text)
+                agree(embedded, clustered, text, one_per_story=True)
+                agree(embedded, clustered, text, one_per_story=True, sort="oldest")
+            assert any(hit["reprints"] for hit in clustered.query("智能化")["hits"])
         finally:
             embedded.close()
             clustered.close()

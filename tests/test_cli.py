@@ -15,7 +15,7 @@ from tests.conftest import ROOT, run_search
 CONTRACT = {"rank", "score", "passage_id", "article_id", "title", "section", "text", "matches",
             "title_matches", "section_matches",
             "path", "line_start", "line_end", "char_start", "char_end", "cities", "provinces",
-            "source", "author", "date", "url"}
+            "source", "author", "date", "url", "reprints"}
 
 
 def run(*args, index=None):

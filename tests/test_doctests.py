@@ -6,7 +6,7 @@ import importlib
 
 import pytest
 
-MODULES = ["search.query.bm25f", "search.query.near", "search.text.sounds", "search.text.analysis", "search.export", "search.stories",
+MODULES = ["search.query.bm25f", "search.query.near", "search.text.sounds", "search.text.analysis", "search.export", "search.text.stories",
            "search.cli.options", "search.ingest.sources"]
 
 

@@ -209,6 +209,10 @@ class Backend(Protocol):
     def sounds(self):
         """The index's words by their pinyin (``text.sounds.Sounds``), or None without them."""
 
+    def stories(self):
+        """The index's stories of more than one article (``text.stories.Stories``), or None
+        when it keeps none."""
+
     def close(self) -> None:
         """Let go of what the index holds open."""
 

@@ -204,6 +204,8 @@ def _open_engine(choice: IndexChoice, build: bool = True) -> Engine:
               help="Answer every query in FILE (one a line, or JSONL with qid and query); "
                    "prints one JSON result a line.")
 @click.option("--per-article", type=click.IntRange(1), help="At most N passages per article.")
+@click.option("--one-per-story", is_flag=True, help="One hit for each story: its other "
+              "articles (reprints, in either script) are listed with it, not shown again.")
 @click.option("--quote", "as_quotes", is_flag=True,
               help="Print the hits as quotes with citations (Markdown block quotes).")
 @click.option("--exact", is_flag=True,
@@ -219,8 +221,8 @@ def _open_engine(choice: IndexChoice, build: bool = True) -> Engine:
 @index_dir_option
 @click.pass_obj
 def query_command(choice: IndexChoice, words: tuple[str, ...], limit: int, as_json: bool,
-                  batch, per_article: int | None, as_quotes: bool, exact: bool, sort: str,
-                  fmt: str, filters) -> None:
+                  batch, per_article: int | None, one_per_story: bool, as_quotes: bool,
+                  exact: bool, sort: str, fmt: str, filters) -> None:
     """Ranked passages for WORDS, best first, matched words highlighted.
 
     The words are one query: any may match, passages with more of them rank higher.
@@ -241,7 +243,7 @@ def query_command(choice: IndexChoice, words: tuple[str, ...], limit: int, as_js
     engine = _open_engine(choice)
     try:
         options = {"filters": filters, "per_article": per_article, "exact": exact,
-                   "sort": sort}
+                   "sort": sort, "one_per_story": one_per_story}
         if batch is not None:
             run_batch(engine, batch, limit, options)
         else:
@@ -410,6 +412,10 @@ def show_command(choice: IndexChoice, article_id: str) -> None:
     click.echo("  ·  ".join(part for part in about if part))
     if article["cities"]:
         click.echo("cities: " + ", ".join(article["cities"]))
+    if article["reprints"]:
+        from .render import reprinted
+
+        click.echo(reprinted(article["reprints"]))
     section = None
     for passage in article["passages"]:
         if passage["section"] != section:

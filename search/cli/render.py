@@ -79,6 +79,8 @@ def print_result(result: dict, sort: str = "relevance") -> None:
         about = [", ".join(hit["cities"] or hit["provinces"]), hit["source"], hit["date"]]
         if any(about):
             console.print(Text("   " + "  ·  ".join(part for part in about if part), style="dim"))
+        if hit.get("reprints"):
+            console.print(Text("   " + reprinted(hit["reprints"]), style="dim"))
         if plain:
             console.print(Text(_indent(mark(hit["text"], hit["matches"]))))
         else:
@@ -92,6 +94,14 @@ def print_result(result: dict, sort: str = "relevance") -> None:
         more = f"  (+{len(values) - SHOWN_FACET_VALUES} more)" if len(values) > SHOWN_FACET_VALUES \
             else ""
         console.print(Text.assemble((f"{FACET_LABELS[facet]}: ", "bold"), listed + more))
+
+
+def reprinted(reprints: list[dict]) -> str:
+    """``also in 2 other articles: 株洲日报 2022-02-08, 人民网 2022-02-09``."""
+    shown = [" ".join(part for part in (found["source"] or found["path"], found["date"]) if part)
+             for found in reprints[:3]]
+    more = f", +{len(reprints) - 3} more" if len(reprints) > 3 else ""
+    return f"also in {counted(len(reprints), 'other article')}: " + ", ".join(shown) + more
 
 
 def _heading(hit: dict, plain: bool) -> Text:

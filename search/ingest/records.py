@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from ..backends.seam import Record
 from ..text.analysis import Token, bigrams, fold, folded_bigrams, folded_words, words
+from ..text.stories import encoded, signature
 from .metadata import article_places, describe, passage_places
 from .segment import Article
 
@@ -66,6 +67,8 @@ def records_for(article: Article, file_hash: str = "") -> list[Record]:
             "heading_bigram": heading_bigrams,
         }
         records.append(Record(stored, tokens, keys(stored)))
+    if records:  # the article's signature, with its first passage (text/stories.py)
+        records[0].stored["signature"] = encoded(signature("\n".join(folded)))
     return records
 
 

@@ -76,12 +76,15 @@ def filter_params(city: list[str] = Query([], description="a city, in any script
                   until: str = Query("", pattern=DATE, description="YYYY[-MM[-DD]]"),
                   page: int = Query(1, ge=1, le=MAX_PAGE), per_article: bool = False,
                   exact: bool = Query(False, description="no rewrites: only what was typed"),
-                  sort: Sort = "relevance") -> Search:
+                  sort: Sort = "relevance",
+                  one_per_story: bool = Query(False, description="one hit for each story, "
+                                              "its reprints listed with it")) -> Search:
     """A search's filters and options as the API takes them (the page's ``Search``)."""
     filters = {"city": city, "province": province, "county": county, "source": source,
                "year": year}
     return Search("", {name: [v for v in values if v.strip()] for name, values in
-                       filters.items()}, since, until, page, per_article, exact, sort)
+                       filters.items()}, since, until, page, per_article, exact, sort,
+                  one_per_story)
 
 
 def query_params(q: str = Query(min_length=1, max_length=MAX_QUERY, pattern=r"\S",
@@ -94,12 +97,17 @@ def query_params(q: str = Query(min_length=1, max_length=MAX_QUERY, pattern=r"\S
 def run_search(engine: Engine, state: Search, facets: tuple[str, ...]) -> dict:
     """The engine's answer for a page of the search (the CLI's JSON contract), with
     ``page`` and ``pages`` (10 hits a page; with one passage an article, as many pages as the
-    matching articles fill); a page past the last is a BadRequest."""
+    matching articles fill; with one hit a story, this page and the next while there are
+    more); a page past the last is a BadRequest."""
     text = state.q if state.q.strip() else None
-    result = engine.search(text, state.page * PAGE_SIZE, state.made_filters(),
+    wanted = state.page * PAGE_SIZE
+    result = engine.search(text, wanted, state.made_filters(),
                            per_article=1 if state.per_article else None, facets=facets,
-                           exact=state.exact, sort=state.sort)
+                           exact=state.exact, sort=state.sort,
+                           one_per_story=state.one_per_story)
     shown = result["articles"] if state.per_article else result["total"]
+    if state.one_per_story:  # how many stories match is known only up to this page
+        shown = len(result["hits"]) + (PAGE_SIZE if len(result["hits"]) == wanted else 0)
     pages = max(1, -(-min(shown, MAX_PAGE * PAGE_SIZE) // PAGE_SIZE))
     if state.page > pages:
         raise BadRequest(f"page {state.page} is past the last page of this search "
@@ -126,7 +134,8 @@ def api_export(state: Search = Depends(query_params), current=Depends(holder),
     with current as engine:
         result = engine.search(state.q, limit, state.made_filters(),
                                per_article=1 if state.per_article else None, facets=(),
-                               exact=state.exact, sort=state.sort)
+                               exact=state.exact, sort=state.sort,
+                               one_per_story=state.one_per_story)
     return Response(EXPORTS[format](result["hits"]), media_type=MEDIA_TYPES[format],
                     headers={"Content-Disposition": f'attachment; filename="search.{format}"'})
 

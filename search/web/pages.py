@@ -29,7 +29,7 @@ def page_params(q: str = "", city: list[str] = Query([]), province: list[str] = 
                 county: list[str] = Query([]), source: list[str] = Query([]),
                 year: list[str] = Query([]), since: str = "", until: str = "", page: int = 1,
                 per_article: bool = False, exact: bool = False,
-                sort: str = "relevance") -> Search:
+                sort: str = "relevance", one_per_story: bool = False) -> Search:
     """The page's state from its URL (lenient: no query shows what is indexed; a bad value
     is a 4xx page that says what to give)."""
     if len(q) > MAX_QUERY:
@@ -42,7 +42,7 @@ def page_params(q: str = "", city: list[str] = Query([]), province: list[str] = 
                "year": year}
     return Search(q, {name: [v for v in values if v.strip()] for name, values in
                       filters.items()}, since.strip(), until.strip(), page, per_article, exact,
-                  sort)
+                  sort, one_per_story)
 
 
 @router.get("/", response_class=HTMLResponse)

@@ -23,6 +23,7 @@ class Search:
     per_article: bool = False
     exact: bool = False  # no rewrites (rewrite.py)
     sort: str = "relevance"  # seam.SORTS
+    one_per_story: bool = False  # a story's reprints listed with its first hit
 
     def params(self, **changes) -> list[tuple[str, str]]:
         state = {**self.__dict__, **changes}
@@ -36,6 +37,8 @@ class Search:
             pairs.append(("exact", "1"))
         if state["sort"] != "relevance":
             pairs.append(("sort", state["sort"]))
+        if state["one_per_story"]:
+            pairs.append(("one_per_story", "1"))
         if state["page"] > 1:
             pairs.append(("page", str(state["page"])))
         return pairs

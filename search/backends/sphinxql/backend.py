@@ -25,6 +25,7 @@ from ...errors import IndexUnavailable
 from ...query import plan
 from ...query.filters import FACETS, Filters
 from ...query.parse import Node
+from ...text.stories import Stories
 from ..seam import (
     NO_COUNTS,
     UNDATED,
@@ -54,6 +55,7 @@ INSERT_ROWS = 200  # rows per INSERT statement
 SENDS_AHEAD = 4  # statements made and waiting to be sent, at most
 PAGE = 5_000  # rows per read when walking every passage
 ASKS = 3  # times a query is asked while a shard does not answer
+STORIES_PIECE = 100_000  # characters of the stories' table a meta row holds
 DATE_KEYS = {"relevance": "0", "newest": f"IF(day = 0, {UNDATED}, {UNDATED - 1} - day)",
              "oldest": f"IF(day = 0, {UNDATED}, day)"}  # seam.date_key's order, in SphinxQL
 # (day is unsigned there: newest first counts down from below UNDATED)
@@ -132,6 +134,7 @@ class ClusterBackend:
         self._writers: dict[str, object] = {}  # node name -> connection
         self.reranker = Reranker(self)
         self.marks = Marks(self.select)
+        self._stories: Stories | None = None
 
     @classmethod
     def open(cls, location: Address) -> ClusterBackend:
@@ -293,6 +296,27 @@ class ClusterBackend:
         """None: a cluster keeps no pinyin of its words (no "sounds like" rewrites)."""
         return None
 
+    def record_stories(self) -> None:
+        """Write which articles are one story (``text/stories.py``), from every article's
+        signature (on its opening row), into ``meta`` in pieces; a run's last commit does."""
+        articles = [stored_fields(value) for _, value in self.where("opens = 1")]
+        text = Stories.made(articles).to_bytes().decode("utf-8")
+        self.marks.remove("stories", list(self.marks.of("stories")))
+        self.marks.add("stories", {f"{n:06d}": text[start:start + STORIES_PIECE]
+                                   for n, start in enumerate(range(0, len(text),
+                                                                   STORIES_PIECE))})
+        self._stories = None
+
+    def stories(self) -> Stories | None:
+        """The cluster's stories of more than one article, read once (None: none written)."""
+        if self._stories is None:
+            pieces = self.marks.of("stories")
+            if not pieces:
+                return None
+            text = "".join(pieces[name] for name in sorted(pieces))
+            self._stories = Stories.from_bytes(text.encode("utf-8"))
+        return self._stories
+
     def word_frequency(self, word: str) -> int:
         """Passages holding ``word`` as a word of their text."""
         text = f"@text {escape(word)}"
@@ -345,7 +369,7 @@ class ClusterBackend:
     def truncate(self) -> None:
         for shard in range(self.shards):
             self.write(shard, f"TRUNCATE RTINDEX {INDEX}")
-        for kind in ("pending", "partial"):
+        for kind in ("pending", "partial", "stories"):
             self.marks.remove(kind, self.marks.of(kind))
 
     def begin(self, procs: int = 1) -> Transaction:
@@ -422,6 +446,8 @@ class Transaction:
         self.sender.finish()
         self.backend.marks.remove("pending", self.pending)
         self.pending = set()
+        if last:
+            self.backend.record_stories()
 
     def cancel(self) -> None:
         """Drop the rows not yet sent; what was sent stays pending (written again next run)."""

@@ -45,6 +45,7 @@ from ...query import plan
 from ...query.filters import FACETS, Filters
 from ...query.parse import And, Node, Not, Or
 from ...text.analysis import ANALYZER_VERSION
+from ...text.stories import Stories
 from ..seam import (
     NO_COUNTS,
     SCORE_DECIMALS,
@@ -69,10 +70,11 @@ from .reader import Postings
 from .scoring import ArticleTerm, Phrase, Scorer, Word, scored_clauses
 from .stored import StoredFields, document, passage_fields
 
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 INDEX_NAME = "MAIN"  # Whoosh's name of the index in a generation folder
 META_FILE = "search-meta.json"
 SOUNDS_FILE = "search-sounds.tsv"  # the pinyin of the text's words (text/sounds.py)
+STORIES_FILE = "search-stories.json"  # the articles that are one story (text/stories.py)
 ARTICLE = ArticleTerm(weight=plan.ARTICLE_WEIGHT, k1=plan.ARTICLE_K1, b=plan.ARTICLE_B)
 
 
@@ -209,6 +211,7 @@ class WhooshBackend:
         self._searcher = None
         self._parts: dict[str, object] = {}  # per searcher: reader, scorer, matching, ...
         self._sounds = None  # sounds()
+        self._stories: Stories | None = None  # stories()
 
     @classmethod
     def create(cls, index_dir: Path) -> WhooshBackend:
@@ -420,6 +423,36 @@ class WhooshBackend:
         os.replace(temporary, path)
         self._sounds = None
 
+    def record_stories(self) -> None:
+        """Write which articles are one story (``text/stories.py``), from every live
+        article's signature; written by a run's last commit, like the sounds."""
+        articles = [self.stored(docnum) for docnum in self._first_passages()]
+        temporary = self.generation / ("tmp-" + STORIES_FILE)
+        temporary.write_bytes(Stories.made(articles).to_bytes())
+        os.replace(temporary, self.generation / STORIES_FILE)
+        self._stories = None
+
+    def _first_passages(self) -> list[int]:
+        """A docnum of each live article (its first: an article's passages are added in
+        order)."""
+        if not self.doc_count():
+            return []
+        article_of, _ = self.postings().articles()
+        live = np.flatnonzero(self.postings().live)
+        _, first = np.unique(article_of[live], return_index=True)
+        return live[first].tolist()
+
+    def stories(self) -> Stories | None:
+        """The index's stories of more than one article, read once; None when its last
+        commit recorded none (an index of an earlier run that stopped)."""
+        if self._stories is None:
+            try:
+                data = (self.generation / STORIES_FILE).read_bytes()
+            except OSError:
+                return None
+            self._stories = Stories.from_bytes(data)
+        return self._stories
+
     def sounds(self):
         """The index's words by their pinyin (``text.sounds.Sounds``), read once; None when the
         index has no record of them."""
@@ -501,6 +534,7 @@ class WhooshBackend:
         self.facets().record()
         if sounds:
             self.record_sounds()
+            self.record_stories()
         store.record_files(self.generation)
 
     def _counted(self) -> dict[str, int]:
@@ -516,6 +550,7 @@ class WhooshBackend:
             self._searcher = None
         self._parts = {}
         self._sounds = None
+        self._stories = None
 
 
 class Transaction:

@@ -19,7 +19,7 @@ from .postings import encode_tokens
 PASSAGE_STORED = ("article_id", "path", "order", "section", "text", "char_start", "char_end",
                   "line_start", "line_end", "cities", "provinces", "counties")
 ARTICLE_STORED = ("title", "format", "content_hash", "file_hash", "source", "author", "date",
-                  "url")
+                  "url", "signature")
 LIST_FIELDS = ("cities", "provinces", "counties")
 ARTICLES_KEPT = 10_000  # articles' stored fields remembered while a searcher is open
 

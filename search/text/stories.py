@@ -10,7 +10,7 @@ similarity is at least SAME_STORY are one story, transitively. The groups with m
 article are the index's ``Stories`` (written with the run's last commit by each backend), which
 queries read to list a hit's reprints and to show one hit a story.
 
->>> from .text.analysis import fold
+>>> from .analysis import fold
 >>> a = signature(fold("国务院总理李强主持召开国务院常务会议，研究部署推动经济回升向好的政策措施，"
 ...                    "听取关于加快建设全国统一大市场工作情况的汇报。"))
 >>> b = signature(fold("國務院總理李強主持召開國務院常務會議，研究部署推動經濟回升向好的政策措施，"
@@ -23,6 +23,7 @@ queries read to list a hit's reprints and to show one hit a story.
 
 from __future__ import annotations
 
+import base64
 import datetime
 import json
 import re
@@ -63,6 +64,18 @@ def signature(folded: str) -> bytes | None:
         hashed = (_A[:, None] * part[None, :] + _B[:, None]) % np.uint64(_PRIME)
         np.minimum(lowest, hashed.min(axis=1), out=lowest)
     return lowest.astype("<u4").tobytes()
+
+
+def encoded(found: bytes | None) -> str:
+    """A signature as an article's stored fields keep it (base64; "" for none)."""
+    return base64.b64encode(found).decode("ascii") if found else ""
+
+
+def decoded(kept: str | bytes | None) -> bytes | None:
+    """A signature from an article's stored fields (``encoded``)."""
+    if not kept:
+        return None
+    return kept if isinstance(kept, bytes) else base64.b64decode(kept)
 
 
 def similarity(first: bytes, second: bytes) -> float:
@@ -154,7 +167,7 @@ class Stories:
         """The stories of articles (ARTICLE_FIELDS and ``signature``), in a stable order:
         by path, then article id."""
         articles = sorted(articles, key=lambda found: (found["path"], found["article_id"]))
-        leaders = group([found.get("signature") for found in articles],
+        leaders = group([decoded(found.get("signature")) for found in articles],
                         [found.get("date") or "" for found in articles])
         sizes: dict[int, int] = {}
         for leader in leaders:
