@@ -67,8 +67,9 @@ def records_for(article: Article, file_hash: str = "") -> list[Record]:
             "heading_bigram": heading_bigrams,
         }
         records.append(Record(stored, tokens, keys(stored)))
-    if records:  # the article's signature, with its first passage (text/stories.py)
-        records[0].stored["signature"] = encoded(signature("\n".join(folded)))
+    kept = encoded(signature("\n".join(folded)))  # the article's (text/stories.py)
+    for record in records:
+        record.stored["signature"] = kept
     return records
 
 

@@ -83,8 +83,15 @@ def row(record: Record, opening: tuple[int, int] = (0, 0)) -> tuple:
         int(keys.get("month", "0").replace("-", "")), keys.get("day", 0),
         _places(stored["cities"]), _places(stored["provinces"]), _places(stored["counties"]),
         keys.get("source_key", ""), stored["passage_id"], stored["article_id"], stored["path"],
-        stored["file_hash"], json.dumps(stored, ensure_ascii=False), *opening,
+        stored["file_hash"], json.dumps(_kept(stored, opening[0]), ensure_ascii=False),
+        *opening,
     )
+
+
+def _kept(stored: dict, opens: int) -> dict:
+    """The stored fields a row keeps: an article's signature on its opening row only."""
+    return stored if opens else {name: value for name, value in stored.items()
+                                 if name != "signature"}
 
 
 def stored_fields(value: str) -> dict:
