@@ -18,7 +18,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from ..text.analysis import Token, fold, word_bounds, words
-from ..text.places import Mention, Place, extract, summarize
+from ..text.places import Mention, Place, extract_article, summarize
 from .segment import Article
 
 _NAME = r"[\u4e00-\u9fff·]{2,4}"
@@ -85,7 +85,7 @@ def article_places(article: Article,
     extras = [article.title, article.meta.get("source", "")]
     texts = [(folded, *word_bounds(tokens)) for folded, tokens in passages]
     texts += [(fold(text), *word_bounds(words(text))) for text in extras]
-    found = [extract(*text) for text in texts]
+    found = extract_article(texts)
     per_passage, title_and_source = found[: len(passages)], found[len(passages):]
     everything = [m for ms in found for m in ms]
     counts = summarize(everything)
