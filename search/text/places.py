@@ -78,6 +78,7 @@ class Mention:
     start: int
     end: int
     regional: bool = False  # a name shared with the mainland, read by the region around it
+    local: bool = False  # a name of the localities table (旺角, 新界)
 
 
 @dataclass
@@ -98,6 +99,7 @@ class Gazetteer:
     full_names: set[str] = field(default_factory=set)
     everyday: frozenset[str] = frozenset()  # names that are everyday words too (资源, 公安)
     localities: dict[str, dict[str, str]] = field(default_factory=dict)  # name -> adcode -> mode
+    unbounded: set[str] = field(default_factory=set)  # names that need no word boundary
     automaton: ahocorasick.Automaton | None = None
 
     def add_name(self, name: str, place: Place, full: bool) -> None:
@@ -140,7 +142,7 @@ class Gazetteer:
         found = []
         for start, end, name in raw:
             full = name in self.full_names
-            if full or (start in starts and end in ends):
+            if full or name in self.unbounded or (start in starts and end in ends):
                 found.append(_Candidate(start, end, name, self.names[name], full))
         found.sort(key=lambda c: (c.start, -(c.end - c.start)))
         kept, reach = [], 0
@@ -246,7 +248,7 @@ def _direct(candidate: _Candidate, everyday: frozenset[str]) -> Place | None:
     a county name needs its suffix (嘉善县), at least three characters in all, and must be
     the only place of that name.
     """
-    if candidate.name in everyday:
+    if candidate.name in everyday or not candidate.places:
         return None
     top = min(candidate.places, key=lambda p: _LEVELS.index(p.level))
     if sum(1 for p in candidate.places if p.level == top.level) > 1:
@@ -317,10 +319,10 @@ def resolve(candidates: list[_Candidate], folded: str,
                 chosen[i] = place
     for i in sorted(regional - set(chosen)):  # no region around it: what it is by itself
         if candidates[i].name not in context.foreign:
-            if (place := _direct(candidates[i], gaz.everyday)) is not None:
+            if (place := _direct(_unlisted(gaz, candidates[i]), gaz.everyday)) is not None:
                 chosen[i] = place
-    return [Mention(chosen[i], candidates[i].start, candidates[i].end, i in regional)
-            for i in sorted(chosen)]
+    return [Mention(chosen[i], candidates[i].start, candidates[i].end, i in regional,
+                    candidates[i].name in gaz.localities) for i in sorted(chosen)]
 
 
 def _confirm(candidates: list[_Candidate], folded: str, chosen: dict[int, Place],
@@ -364,6 +366,14 @@ def _mode(gaz: Gazetteer, name: str) -> str | None:
     return "alone" if "alone" in modes.values() else "in-region"
 
 
+def _unlisted(gaz: Gazetteer, candidate: _Candidate) -> _Candidate:
+    """The candidate with only its readings from the gazetteer, not from the localities
+    table (九龙 the county in Sichuan, without 九龙 in Hong Kong)."""
+    listed = gaz.localities.get(candidate.name, {})
+    places = [place for place in candidate.places if place.code not in listed]
+    return _Candidate(candidate.start, candidate.end, candidate.name, places, candidate.full)
+
+
 def _alone(gaz: Gazetteer, candidate: _Candidate) -> Place | None:
     """The locality a name stands for wherever it is written (旺角 -> 油尖旺), if any."""
     for code, mode in gaz.localities.get(candidate.name, {}).items():
@@ -383,8 +393,8 @@ def _by_region(candidate: _Candidate, others: list[Place], region: str | None) -
 
 
 def _add_localities(gaz: Gazetteer, table: str) -> None:
-    """Add ``data/localities.tsv``: each name tied to its district (or city), as a full name
-    when it has three characters or more (no word boundary needed: 天水围 is cut 天水/围)."""
+    """Add ``data/localities.tsv``: each name tied to its district (or city); a name of three
+    characters or more needs no word boundary (jieba cuts 天水围 as 天水/围)."""
     for line in table.splitlines():
         if not line.strip() or line.startswith("#"):
             continue
@@ -392,8 +402,10 @@ def _add_localities(gaz: Gazetteer, table: str) -> None:
         if mode not in ("alone", "in-region"):
             raise ValueError(f"localities.tsv: {mode!r} is not alone or in-region: {line}")
         folded = fold(name)
-        gaz.add_name(folded, gaz.places[code], full=len(folded) >= 3)
+        gaz.add_name(folded, gaz.places[code], full=False)
         gaz.localities.setdefault(folded, {})[code] = mode
+        if len(folded) >= 3:
+            gaz.unbounded.add(folded)
 
 
 _LEVELS = ("province", "city", "county")
