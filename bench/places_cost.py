@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 import search.indexer as indexer
+import search.ingest.records as records
 from search.engine import Engine
 from search.ingest.metadata import ArticlePlaces
 
@@ -29,16 +30,16 @@ def sample(path: Path, docs: int | None, out: Path) -> list[dict]:
 
 
 def build(corpus: Path, index_dir: Path, places: bool) -> float:
-    original = indexer.article_places
+    original = records.article_places
     if not places:
-        indexer.article_places = lambda article, passages: ArticlePlaces(
+        records.article_places = lambda article, passages: ArticlePlaces(
             {}, [], [[] for _ in article.passages])
     try:
         started = time.perf_counter()
         report = indexer.index_paths(index_dir, [corpus], rebuild=True)
         return time.perf_counter() - started, report.passages
     finally:
-        indexer.article_places = original
+        records.article_places = original
 
 
 def query_times(index_dir: Path, records: list[dict], count: int = 200) -> list[float]:

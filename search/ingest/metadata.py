@@ -8,7 +8,8 @@ stated stays empty: nothing is guessed.
 
 Places: each passage gets the places it mentions plus its article's primary places: those in
 the title and source, and the cities the article names at least twice (with their provinces),
-so a filter by 株洲 finds every passage of an article about 株洲.
+so a filter by 株洲 finds every passage of an article about 株洲. A locality that stands for a
+city (新界 for 香港) ties its own passage, but does not count as naming the city there.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from ..text.analysis import Token, fold, word_bounds, words
-from ..text.places import Mention, Place, extract, summarize
+from ..text.places import Mention, Place, extract_article, summarize
 from .segment import Article
 
 _NAME = r"[\u4e00-\u9fff·]{2,4}"
@@ -85,12 +86,12 @@ def article_places(article: Article,
     extras = [article.title, article.meta.get("source", "")]
     texts = [(folded, *word_bounds(tokens)) for folded, tokens in passages]
     texts += [(fold(text), *word_bounds(words(text))) for text in extras]
-    found = [extract(*text) for text in texts]
+    found = extract_article(texts)
     per_passage, title_and_source = found[: len(passages)], found[len(passages):]
     everything = [m for ms in found for m in ms]
     counts = summarize(everything)
     primary = [m.place for ms in title_and_source for m in ms]
-    named = Counter(m.place for m in everything if m.place.level == "city")
+    named = Counter(m.place for m in everything if m.place.level == "city" and not m.local)
     primary += [place for place, n in named.items() if n >= MIN_PRIMARY_MENTIONS]
     return ArticlePlaces(counts, list(dict.fromkeys(primary)), per_passage)
 

@@ -15,6 +15,21 @@ name only where it is a place:
   next to a confirmed place (珠海、佛山、中山), or right after one (杭州临平);
 - a full name with its suffix (嘉善县, 东方市) counts unless several places share it.
 Company names count for the place they start with (株洲中车 -> 株洲).
+
+Below the district, ``data/localities.tsv`` ties Hong Kong, Macau and Taiwan neighbourhoods
+to their district (旺角 -> 油尖旺 -> 香港). What a name means where it stands (markup, a cue
+next to it, a foreign article, the region the passage or article is about) is decided by the
+rules of ``place_senses``; ``extract`` applies them in this order:
+
+1. a name inside markup, or with a cue that it is something else (未開封), is no place;
+2. a name that counts by itself: a locality marked ``alone`` (旺角), a province or city (长沙),
+   a unique full county name (嘉善县); not an everyday word, nor a name the article uses for a
+   foreign place (德州 in an article about the United States);
+3. a name confirmed by the passage: its city or province is named too, or it stands right
+   after its city or in a list with a place of its province;
+4. a name shared by a region and the mainland (马鞍山, 大埔, 九龙): the region's place when
+   the passage names places of that region, or names none and the article is about it;
+   else what it is by itself (马鞍山 the city in Anhui).
 """
 
 from __future__ import annotations
@@ -29,6 +44,7 @@ from importlib import resources
 import ahocorasick
 
 from .analysis import fold
+from .place_senses import MAINLAND, article_region, inside, markup_spans, region_of, senses
 
 MUNICIPALITIES = {"11", "12", "31", "50", "81", "82"}  # adcode prefixes: city and province at once
 COMMON_WORDS = {
@@ -61,6 +77,8 @@ class Mention:
     place: Place
     start: int
     end: int
+    regional: bool = False  # a name shared with the mainland, read by the region around it
+    local: bool = False  # a name of the localities table (旺角, 新界)
 
 
 @dataclass
@@ -80,6 +98,8 @@ class Gazetteer:
     names: dict[str, list[Place]] = field(default_factory=dict)  # folded name -> places
     full_names: set[str] = field(default_factory=set)
     everyday: frozenset[str] = frozenset()  # names that are everyday words too (资源, 公安)
+    localities: dict[str, dict[str, str]] = field(default_factory=dict)  # name -> adcode -> mode
+    unbounded: set[str] = field(default_factory=set)  # names that need no word boundary
     automaton: ahocorasick.Automaton | None = None
 
     def add_name(self, name: str, place: Place, full: bool) -> None:
@@ -122,7 +142,7 @@ class Gazetteer:
         found = []
         for start, end, name in raw:
             full = name in self.full_names
-            if full or (start in starts and end in ends):
+            if full or name in self.unbounded or (start in starts and end in ends):
                 found.append(_Candidate(start, end, name, self.names[name], full))
         found.sort(key=lambda c: (c.start, -(c.end - c.start)))
         kept, reach = [], 0
@@ -215,6 +235,7 @@ def gazetteer() -> Gazetteer:
         if line.strip() and not line.startswith("#"):
             alias, code = line.split("\t")
             gaz.add_name(alias, gaz.places[code], full=True)
+    _add_localities(gaz, data.joinpath("localities.tsv").read_text(encoding="utf-8"))
     listed = data.joinpath("everyday_words.txt").read_text(encoding="utf-8").split()
     gaz.everyday = frozenset(COMMON_WORDS) | frozenset(listed)
     return gaz
@@ -227,7 +248,7 @@ def _direct(candidate: _Candidate, everyday: frozenset[str]) -> Place | None:
     a county name needs its suffix (嘉善县), at least three characters in all, and must be
     the only place of that name.
     """
-    if candidate.name in everyday:
+    if candidate.name in everyday or not candidate.places:
         return None
     top = min(candidate.places, key=lambda p: _LEVELS.index(p.level))
     if sum(1 for p in candidate.places if p.level == top.level) > 1:
@@ -247,29 +268,144 @@ def _confirmed_by(place: Place, accepted: list[Place]) -> bool:
         for other in accepted)
 
 
-def extract(folded: str, word_starts: set[int], word_ends: set[int]) -> list[Mention]:
-    """Places named in one folded passage, given the offsets where its words start and end.
+@dataclass(frozen=True)
+class Context:
+    """What the article around a passage says: the region it is about (香港, 澳门, 台湾 or
+    None) and the names it uses for a foreign place (德州 in an article about the US)."""
 
-    Context only counts within the passage: a long bulletin that names 荆州 in one item does
-    not turn 公安 (public security) in another into 公安县.
+    region: str | None = None
+    foreign: frozenset[str] = frozenset()
+
+
+def extract(folded: str, word_starts: set[int], word_ends: set[int],
+            context: Context = Context()) -> list[Mention]:
+    """Places named in one folded passage, given the offsets where its words start and end,
+    and what its article says (``context``).
+
+    Confirmation only counts within the passage: a long bulletin that names 荆州 in one item
+    does not turn 公安 (public security) in another into 公安县.
     """
+    return resolve(find(folded, word_starts, word_ends), folded, context)
+
+
+def find(folded: str, word_starts: set[int], word_ends: set[int]) -> list[_Candidate]:
+    """The names in a folded passage that may be places: on word boundaries, outside markup,
+    and with no cue next to them that they are something else (rule 1)."""
+    spans = markup_spans(folded)
+    cues = senses()
+    return [candidate for candidate in gazetteer().candidates(folded, word_starts, word_ends)
+            if not inside(candidate.start, candidate.end, spans)
+            and not cues.not_here(candidate.name, folded, candidate.start, candidate.end)]
+
+
+def resolve(candidates: list[_Candidate], folded: str,
+            context: Context = Context()) -> list[Mention]:
+    """The place each candidate name of ``folded`` is, by rules 2-4 (module docstring), or
+    none."""
     gaz = gazetteer()
-    candidates = gaz.candidates(folded, word_starts, word_ends)
     chosen: dict[int, Place] = {}  # candidate index -> resolved place
+    regional = {i for i, c in enumerate(candidates) if _mode(gaz, c.name) == "in-region"}
     for i, candidate in enumerate(candidates):
-        if (place := _direct(candidate, gaz.everyday)) is not None:
+        place = _alone(gaz, candidate) or (
+            None if i in regional or candidate.name in context.foreign
+            else _direct(candidate, gaz.everyday))
+        if place is not None:
             chosen[i] = place
     for _ in range(3):  # confirmations can chain: 广东 -> 佛山 -> 中山
-        accepted = list(chosen.values())
-        for i, candidate in enumerate(candidates):
-            if i in chosen:
-                continue
-            by_context = [p for p in candidate.places if _confirmed_by(p, accepted)]
-            if len(by_context) == 1 and candidate.name not in gaz.everyday:
-                chosen[i] = by_context[0]
-            elif (place := _next_to_confirmed(i, candidates, chosen, folded)) is not None:
+        _confirm(candidates, folded, chosen, regional, gaz.everyday)
+        for i in sorted(regional - set(chosen)):
+            others = [place for j, place in chosen.items() if j != i]
+            if (place := _by_region(candidates[i], others, context.region)) is not None:
                 chosen[i] = place
-    return [Mention(chosen[i], candidates[i].start, candidates[i].end) for i in sorted(chosen)]
+    for i in sorted(regional - set(chosen)):  # no region around it: what it is by itself
+        if candidates[i].name not in context.foreign:
+            if (place := _direct(_unlisted(gaz, candidates[i]), gaz.everyday)) is not None:
+                chosen[i] = place
+    return [Mention(chosen[i], candidates[i].start, candidates[i].end, i in regional,
+                    candidates[i].name in gaz.localities) for i in sorted(chosen)]
+
+
+def _confirm(candidates: list[_Candidate], folded: str, chosen: dict[int, Place],
+             regional: set[int], everyday: frozenset[str]) -> None:
+    """One round of rule 3: names the passage's other places confirm (their city or province
+    is named, or they stand right after it or in a list with it), added to ``chosen``."""
+    for i, candidate in enumerate(candidates):
+        if i in chosen:
+            continue
+        accepted = [place for j, place in chosen.items() if j != i]
+        by_context = [p for p in candidate.places if _confirmed_by(p, accepted)]
+        if len(by_context) == 1 and (candidate.name not in everyday or i in regional):
+            chosen[i] = by_context[0]
+        elif (place := _next_to_confirmed(i, candidates, chosen, folded)) is not None:
+            chosen[i] = place
+
+
+def extract_article(texts: list[tuple[str, set[int], set[int]]]) -> list[list[Mention]]:
+    """The places of each text of one article (its passages, then title and source: folded,
+    with word starts and ends), each read with what the whole article says: the names it
+    uses for a foreign place, and the region it is about (from the places it names for
+    sure)."""
+    found = [find(*text) for text in texts]
+    foreign = senses().foreign(text[0] for text in texts)
+    first = [resolve(candidates, text[0], Context(None, foreign))
+             for candidates, text in zip(found, texts, strict=True)]
+    region = article_region(m.place.code for mentions in first for m in mentions
+                            if not m.regional)
+    if region is None or not any(_mode(gazetteer(), c.name) == "in-region"
+                                 for candidates in found for c in candidates):
+        return first
+    return [resolve(candidates, text[0], Context(region, foreign))
+            for candidates, text in zip(found, texts, strict=True)]
+
+
+def _mode(gaz: Gazetteer, name: str) -> str | None:
+    """How a locality name counts (``alone`` or ``in-region``), None for other names."""
+    modes = gaz.localities.get(name)
+    if not modes:
+        return None
+    return "alone" if "alone" in modes.values() else "in-region"
+
+
+def _unlisted(gaz: Gazetteer, candidate: _Candidate) -> _Candidate:
+    """The candidate with only its readings from the gazetteer, not from the localities
+    table (九龙 the county in Sichuan, without 九龙 in Hong Kong)."""
+    listed = gaz.localities.get(candidate.name, {})
+    places = [place for place in candidate.places if place.code not in listed]
+    return _Candidate(candidate.start, candidate.end, candidate.name, places, candidate.full)
+
+
+def _alone(gaz: Gazetteer, candidate: _Candidate) -> Place | None:
+    """The locality a name stands for wherever it is written (旺角 -> 油尖旺), if any."""
+    for code, mode in gaz.localities.get(candidate.name, {}).items():
+        if mode == "alone":
+            return gaz.places[code]
+    return None
+
+
+def _by_region(candidate: _Candidate, others: list[Place], region: str | None) -> Place | None:
+    """Rule 4: the reading of a shared name in the region around it: the regions of the
+    passage's other places, or where it names none, the article's region. Only a region's
+    place is chosen so (a mainland county still needs its city)."""
+    named = {region_of(place.code) for place in others}
+    regions = named - {MAINLAND} if named else {region} - {None}
+    fitting = [place for place in candidate.places if region_of(place.code) in regions]
+    return fitting[0] if len(fitting) == 1 else None
+
+
+def _add_localities(gaz: Gazetteer, table: str) -> None:
+    """Add ``data/localities.tsv``: each name tied to its district (or city); a name of three
+    characters or more needs no word boundary (jieba cuts 天水围 as 天水/围)."""
+    for line in table.splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        name, code, mode, _english = line.split("\t")
+        if mode not in ("alone", "in-region"):
+            raise ValueError(f"localities.tsv: {mode!r} is not alone or in-region: {line}")
+        folded = fold(name)
+        gaz.add_name(folded, gaz.places[code], full=False)
+        gaz.localities.setdefault(folded, {})[code] = mode
+        if len(folded) >= 3:
+            gaz.unbounded.add(folded)
 
 
 _LEVELS = ("province", "city", "county")
