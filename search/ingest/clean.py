@@ -461,10 +461,19 @@ def split_wrapped(raw: str, start: int, end: int) -> list[Para]:
     return paras
 
 
+def split_document(raw: str, start: int, end: int) -> list[Para]:
+    """A PDF's or Word file's derived text (``layout.split_document``)."""
+    from .layout import split_document as split  # it builds on this module
+
+    return split(raw, start, end)
+
+
 SPLITTERS = {
     "plain": split_plain,
     "spaced": split_spaced,
     "markdown": split_markdown,
     "html": split_html,
     "wrapped": split_wrapped,
+    "pdf": split_document,
+    "docx": split_document,
 }
