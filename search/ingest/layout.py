@@ -26,8 +26,10 @@ _HEADING = re.compile(r"(#{1,6})[ \t]+(?=\S)")
 _NEWLINE = re.compile(r"\r?\n|\r")
 
 
-def split_document(raw: str, start: int, end: int) -> list[Para]:
-    """raw[start:end] in the ``pdf``/``docx`` layout as paragraphs (module docstring)."""
+def split_document(raw: str, start: int, end: int, marked: bool = False) -> list[Para]:
+    """raw[start:end] in the ``pdf``/``docx`` layout as paragraphs (module docstring);
+    with ``marked``, every paragraph not marked a heading is body text (else ``clean`` may
+    take a short one for a heading)."""
     paras: list[Para] = []
     current: Para | None = None  # the body paragraph being filled
     before_break: Para | None = None  # the paragraph a page break ended, while it may go on
@@ -56,7 +58,7 @@ def split_document(raw: str, start: int, end: int) -> list[Para]:
             current = before_break
         before_break = None
         if current is None:
-            current = Para([])
+            current = Para([], "body" if marked else None)
             paras.append(current)
         current.lines.append(line)
     return paras
@@ -79,13 +81,22 @@ def _goes_on(para: Para, line: Text) -> bool:
     """A paragraph cut by a page break goes on when its last line stops mid-sentence (at
     most at a comma: 、，,) and the next line starts a word, as ``clean`` rejoins a
     paragraph cut by a page break in other text."""
-    if para.kind is not None or not para.lines:
+    if para.kind not in (None, "body") or not para.lines:
         return False
     last = para.lines[-1].text.rstrip()
     first = line.text[:1]
     complete = ends_sentence(last) or (ends_clause(last) and last[-1] not in "，,、") \
         or last[-1:] in CLOSERS
     return bool(last) and not complete and bool(first) and (is_cjk(first) or first.isalnum())
+
+
+# CJK Radicals Supplement forms that are whole characters, as the ideograph each is drawn
+# like (Unicode's EquivalentUnifiedIdeograph.txt); NFKC maps only the Kangxi radicals
+_RADICALS = dict(zip(
+    "⺁⺅⺆⺉⺊⺌⺎⺒⺓⺕⺖⺘⺙⺜⺝⺟⺠⺡⺢⺣⺦⺨⺩⺫⺬⺭⺮⺯⺰⺲⺹⺺⺻⺼⺽⺾⻁⻂⻃⻄⻅⻆⻈⻉⻋⻌⻏⻐⻑⻓⻔⻖"
+    "⻘⻙⻚⻛⻜⻝⻟⻠⻡⻢⻣⻤⻥⻦⻧⻨⻩⻪⻫⻬⻭⻮⻯⻰⻲⻳",
+    "厂亻冂刂卜小兀巳幺彐忄扌攵日月母民氵氺灬丬犭王罒示礻竹糸纟罒耂肀聿月臼艹虎衤覀西见角讠贝车辶"
+    "阝钅長长门阝青韦页风飞食飠饣首马骨鬼鱼鸟卤麦黄黾斉齐歯齿竜龙亀龟", strict=True))
 
 
 def _folded(line: Text) -> Text:
@@ -95,7 +106,8 @@ def _folded(line: Text) -> Text:
         return line
     chars = []
     for ch in line.chars:
-        folded = unicodedata.normalize("NFKC", ch) if _is_compatibility(ch) else ch
+        folded = _RADICALS.get(ch) or (unicodedata.normalize("NFKC", ch)
+                                       if _is_compatibility(ch) else ch)
         chars.append(folded if len(folded) == 1 else ch)
     return Text(chars, line.starts, line.ends)
 

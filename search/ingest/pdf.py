@@ -35,7 +35,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ..errors import ReadError
-from .clean import CLOSERS, is_cjk
+from .clean import CLOSERS, ends_clause, has_sentence_end, is_cjk
 from .documents import Derived, body_line, heading_line, iso_date, safe_line, with_set_aside
 from .layout import fold_compatibility
 
@@ -46,12 +46,14 @@ MARGIN = 0.11  # of the page's height: the top and bottom bands running heads st
 EDGE_LINES = 2  # lines at the top and at the bottom of a page that may be running heads
 HEADING_SIZE = 1.18  # times the body's size: a line this much larger is a heading
 MAX_HEADING_CHARS = 60
+MAX_BOLD_HEADING = 30  # characters: a bold line alone, at most this long, is a heading
 SCAN_CHARS = 8  # a page with fewer characters than this has no text layer to speak of
 _PAGE_NUMBER = re.compile(
     r"^[-–—_·.\s]*(第\s*)?([0-9]{1,4}|[ivxlcdm]{1,6})(\s*页)?(\s*[/／]\s*[0-9]{1,4})?"
     r"(\s*(共|of)\s*[0-9]{1,4}\s*页?)?[-–—_·.\s]*$|^(page|p\.)\s*[0-9]{1,4}(\s*of\s*[0-9]+)?$",
     re.IGNORECASE)
 _PAGE_OF = re.compile(r"第\s*[0-9]{1,4}\s*页\s*[,，]?\s*共\s*[0-9]{1,4}\s*页")
+_BOLD = re.compile(r"bold|heavy|black|semibold|demi|hei|黑", re.IGNORECASE)
 _NOTE_MARK = re.compile(r"[*＊†‡①-⑩]+$")  # a note's mark after a title
 _JUNK_TITLE = re.compile(r"^(microsoft (word|powerpoint|excel) - |untitled|无标题)", re.I)
 _FILE_NAME = re.compile(r"\.(docx?|pdf|wps|pptx?|xlsx?|txt|tex|dvi|indd|cdr)$", re.I)
@@ -68,6 +70,7 @@ class Glyph:
     y1: float
     size: float
     base: float  # the baseline (the middle, for a glyph that is not upright)
+    bold: bool = False  # its font is a bold or heavy one (黑体 too)
 
     @property
     def cy(self) -> float:
@@ -99,6 +102,7 @@ class Line:
     bottom: float
     size: float = 0.0
     furniture: str = ""  # set aside as: "running head" or "page number"
+    bold: bool = False  # every glyph in a bold or heavy font
 
     @property
     def x0(self) -> float:
@@ -232,21 +236,21 @@ def _glyphs(layout, page: Page) -> list[Glyph]:
                 if text.startswith("(cid:"):
                     text = "\ufffd"
                     page.unmapped += 1
-                text = safe_line(text)
+                text = safe_line(text).replace("\t", " ")
                 if not text.strip():
-                    text = " "  # kept: a space the text layer holds is a space
+                    text = text[:1]  # kept: a space the text layer holds is a space
                 a, b, c, d, e, f = item.matrix
                 upright = item.upright and a > 0 and abs(b) < 1e-6 and abs(c) < 1e-6
                 end = e + item.adv * a if upright else item.x1
                 size = item.size or (item.y1 - item.y0) or 1.0
                 base = f if upright else (item.y0 + item.y1) / 2
                 out.append(Glyph(text, item.x0, max(end, item.x0 + 0.1), item.y0, item.y1,
-                                 size, base))
+                                 size, base, bool(_BOLD.search(item.fontname or ""))))
             elif isinstance(item, LTContainer):
                 walk(item)
 
     walk(layout)
-    page.glyphs = sum(1 for glyph in out if glyph.text != " ")
+    page.glyphs = sum(1 for glyph in out if not glyph.text.isspace())
     return out
 
 
@@ -265,7 +269,7 @@ def _lines(glyphs: list[Glyph]) -> list[Line]:
     lines = []
     for row in rows:
         row.sort(key=lambda g: g.x0)
-        visible = [g for g in row if g.text != " "]
+        visible = [g for g in row if not g.text.isspace()]
         if not visible:
             continue
         size = statistics.median(g.size for g in visible)
@@ -279,21 +283,28 @@ def _lines(glyphs: list[Glyph]) -> list[Line]:
         pieces.append(Piece(current))
         for piece in pieces:
             piece.text = _piece_text(piece.glyphs, size, spaced)
-        lines.append(Line(pieces, max(g.y1 for g in visible), min(g.y0 for g in visible),
-                          size))
+        lines.append(_line(pieces))
     return lines
 
 
-def _spaced(row: list[Glyph]) -> set[int]:
-    """The glyphs (by id) that a space of the text layer stands before."""
-    out, pending = set(), False
+def _line(pieces: list[Piece]) -> Line:
+    """A line of these pieces, its extent, size and boldness from their glyphs."""
+    glyphs = [g for piece in pieces for g in piece.glyphs]
+    return Line(pieces, max(g.y1 for g in glyphs), min(g.y0 for g in glyphs),
+                statistics.median(g.size for g in glyphs), bold=all(g.bold for g in glyphs))
+
+
+def _spaced(row: list[Glyph]) -> dict[int, str]:
+    """The glyphs (by id) that a space of the text layer stands before, with that space (the
+    first of a run)."""
+    out, pending = {}, ""
     for glyph in row:
-        if glyph.text == " ":
-            pending = True
+        if glyph.text.isspace():
+            pending = pending or glyph.text
         else:
             if pending:
-                out.add(id(glyph))
-            pending = False
+                out[id(glyph)] = pending
+            pending = ""
     return out
 
 
@@ -328,14 +339,16 @@ def _is_latin(ch: str) -> bool:
     return ch.isascii() and ch.isalnum()
 
 
-def _piece_text(glyphs: list[Glyph], size: float, spaced: set[int]) -> str:
+def _piece_text(glyphs: list[Glyph], size: float, spaced: dict[int, str]) -> str:
     """A piece's glyphs as text, with a space where the text layer has one or the gap is a
     word space."""
     out = [glyphs[0].text]
     for prev, glyph in zip(glyphs, glyphs[1:], strict=False):
         gap = glyph.x0 - prev.x1
         latin = _is_latin(prev.text[-1]) or _is_latin(glyph.text[0])
-        if id(glyph) in spaced or gap > (LATIN_SPACE if latin else CJK_SPACE) * size:
+        if id(glyph) in spaced:
+            out.append(spaced[id(glyph)])
+        elif gap > (LATIN_SPACE if latin else CJK_SPACE) * size:
             out.append(" ")
         out.append(glyph.text)
     return "".join(out)
@@ -397,8 +410,9 @@ def _is_heading_size(line: Line, body_size: float) -> bool:
 
 def _heading_levels(pages: list[Page], body_size: float) -> dict[float, int]:
     """Heading level by size: the largest size a heading is set in is level 1."""
-    sizes = {round(line.size * 2) / 2 for page in pages for line in page.lines
-             if not line.furniture and _is_heading_size(line, body_size)}
+    sizes = {round(part.size * 2) / 2 for page in pages for line in page.lines
+             if not line.furniture for piece in line.pieces
+             if _is_heading_size(part := _line([piece]), body_size)}
     return {size: min(n, 6) for n, size in enumerate(sorted(sizes, reverse=True), 1)}
 
 
@@ -460,7 +474,7 @@ def _reading_order(lines: list[Line]) -> list[list[Line]]:
 def _side(line: Line, gutter: float, left: bool) -> Line | None:
     """The pieces of a line on one side of the gutter, as a line, or None."""
     pieces = [p for p in line.pieces if (p.x1 <= gutter) == left]
-    return Line(pieces, line.top, line.bottom, line.size) if pieces else None
+    return _line(pieces) if pieces else None
 
 
 def _gutter(lines: list[Line]) -> float | None:
@@ -509,9 +523,18 @@ def _paragraphs(lines: list[Line], body_size: float, levels: dict[float, int]) -
         level = levels.get(round(para[0].size * 2) / 2, 0)
         if level and len(para) <= 3 and all(_is_heading_size(line, body_size) for line in para):
             out.append(heading_line(_joined(line.text for line in para), level))
+        elif len(para) == 1 and _is_bold_heading(para[0]):
+            out.append(heading_line(para[0].text, len(levels) + 1))
         else:
             out.append("\n".join(body_line(line.text) for line in para))
     return out
+
+
+def _is_bold_heading(line: Line) -> bool:
+    """A short line alone, all in bold, that does not end a sentence or a clause."""
+    text = line.text.strip()
+    return line.bold and not line.is_row and 2 <= len(text) <= MAX_BOLD_HEADING \
+        and not ends_clause(text) and not has_sentence_end(text)
 
 
 def _heading_goes_on(para: list[Line], line: Line, body_size: float) -> bool:
@@ -563,7 +586,8 @@ def _meta(document, first_page: str) -> dict:
     title = _title_from_info(info.get("Title", ""), first_page) \
         or min(headings, default=(0, ""))[1]
     first = re.match(r"#{1,6} (.+)", first_page.split("\n", 1)[0])
-    if title and not (first and first.group(1).strip() == title):
+    first_text = first.group(1).strip() if first else ""
+    if title and title not in (first_text, re.sub(r"(.)\1", r"\1", first_text)):
         meta["title"] = fold_compatibility(_NOTE_MARK.sub("", title))
     date = iso_date(info.get("CreationDate", "").removeprefix("D:")) or \
         iso_date(info.get("ModDate", "").removeprefix("D:"))
@@ -607,7 +631,8 @@ def _title_from_info(title: str, first_page: str) -> str:
     if not title or _JUNK_TITLE.match(title) or _FILE_NAME.search(title):
         return ""
     printed = re.sub(r"\s+", "", first_page)
-    return title if re.sub(r"\s+", "", title) in printed else ""
+    bare = re.sub(r"\s+", "", title)
+    return title if bare in printed or bare in re.sub(r"(.)\1", r"\1", printed) else ""
 
 
 def _pages_word(n: int) -> str:
