@@ -203,10 +203,13 @@ def make_docx(path: Path, article: Article, table: list[list[str]] | None = None
     """A Word file of ``article``: the headline in the Title style, sections as Heading 1,
     a table after the first section, a comment on the first paragraph, a header and a footer
     on every page; a footnote is added to the XML (python-docx writes none)."""
+    import datetime
+
     import docx
 
     document = docx.Document()
     document.core_properties.title = article.title
+    document.core_properties.created = datetime.datetime(2023, 9, 1, 8, 0)
     document.add_paragraph(article.title, style="Title")
     first = None
     for n, (heading, paras) in enumerate(article.sections):

@@ -79,18 +79,22 @@ class Glyph:
 
 @dataclass
 class Piece:
-    """Glyphs of one line with no wide gap between them."""
+    """Glyphs of one line with no wide gap between them: their text and extent (the glyphs
+    themselves are not kept, so a long PDF's pages cost little memory)."""
 
-    glyphs: list[Glyph]
-    text: str = ""
+    text: str
+    x0: float
+    x1: float
+    top: float
+    bottom: float
+    size: float
+    bold: bool
 
-    @property
-    def x0(self) -> float:
-        return self.glyphs[0].x0
-
-    @property
-    def x1(self) -> float:
-        return max(g.x1 for g in self.glyphs)
+    @classmethod
+    def of(cls, glyphs: list[Glyph], text: str) -> Piece:
+        return cls(text, glyphs[0].x0, max(g.x1 for g in glyphs), max(g.y1 for g in glyphs),
+                   min(g.y0 for g in glyphs), statistics.median(g.size for g in glyphs),
+                   all(g.bold for g in glyphs))
 
 
 @dataclass
@@ -274,24 +278,25 @@ def _lines(glyphs: list[Glyph]) -> list[Line]:
             continue
         size = statistics.median(g.size for g in visible)
         spaced = _spaced(row)
-        pieces, current = [], [visible[0]]
+        runs, current = [], [visible[0]]
         for prev, glyph in zip(visible, visible[1:], strict=False):
             if glyph.x0 - prev.x1 > PIECE_GAP * size:
-                pieces.append(Piece(current))
+                runs.append(current)
                 current = []
             current.append(glyph)
-        pieces.append(Piece(current))
-        for piece in pieces:
-            piece.text = _piece_text(piece.glyphs, size, spaced)
-        lines.append(_line(pieces))
+        runs.append(current)
+        lines.append(_line([Piece.of(run, _piece_text(run, size, spaced)) for run in runs]))
     return lines
 
 
 def _line(pieces: list[Piece]) -> Line:
-    """A line of these pieces, its extent, size and boldness from their glyphs."""
-    glyphs = [g for piece in pieces for g in piece.glyphs]
-    return Line(pieces, max(g.y1 for g in glyphs), min(g.y0 for g in glyphs),
-                statistics.median(g.size for g in glyphs), bold=all(g.bold for g in glyphs))
+    """A line of these pieces, its extent, size and boldness from theirs (its size: the one
+    most of its text is set in)."""
+    sizes = Counter()
+    for piece in pieces:
+        sizes[piece.size] += len(piece.text)
+    return Line(pieces, max(p.top for p in pieces), min(p.bottom for p in pieces),
+                sizes.most_common(1)[0][0], bold=all(p.bold for p in pieces))
 
 
 def _spaced(row: list[Glyph]) -> dict[int, str]:
