@@ -167,11 +167,19 @@ def make_pdf(path: Path, article: Article, style: PdfStyle | None = None) -> Pat
     return path
 
 
-def make_scan(path: Path) -> Path:
-    """A PDF with a page that holds only a drawing: no text layer."""
+def make_scan(path: Path, text_first: str = "") -> Path:
+    """A PDF with a page that holds only a drawing: no text layer (after a page of
+    ``text_first`` when given)."""
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
     from reportlab.pdfgen import canvas
 
     pdf = canvas.Canvas(str(path), invariant=1)
+    if text_first:
+        pdfmetrics.registerFont(UnicodeCIDFont(FONT))
+        pdf.setFont(FONT, 12)
+        pdf.drawString(72, 720, text_first)
+        pdf.showPage()
     pdf.rect(100, 100, 300, 400, fill=1)
     pdf.showPage()
     pdf.save()

@@ -124,6 +124,16 @@ def test_a_pdf_that_cannot_be_read_is_one_line_that_says_what_to_do(tmp_path, ma
     assert "\n" not in str(error.value)
 
 
+def test_a_page_without_text_is_named_and_the_others_read(tmp_path):
+    path = make_scan(tmp_path / "mixed.pdf", text_first=ARTICLE.paragraphs[0][:30])
+    warnings = []
+    documents = read_file(path, warnings.append)
+    assert [str(w) for w in warnings] == [f"{path}: 1 page without text (page 2): scanned?; "
+                                          "OCR them to index their text; the other pages are "
+                                          "indexed"]
+    assert ARTICLE.paragraphs[0][:30] in documents[0].raw
+
+
 # ---------------------------------------------------------------- Word and EPUB
 
 

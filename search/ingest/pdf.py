@@ -132,6 +132,7 @@ class Page:
     lines: list[Line] = field(default_factory=list)
     glyphs: int = 0
     unmapped: int = 0
+    failed: str = ""  # why the page could not be read
 
 
 # ---------------------------------------------------------------- reading
@@ -144,6 +145,9 @@ def read_pdf(data: bytes, shown: str,
     is a ReadError."""
     document = _open(data, shown)
     pages = list(_pages(document, shown, on_page))
+    if pages and all(page.failed for page in pages):
+        raise ReadError(shown, f"cannot be read as a PDF ({pages[0].failed} in every page)",
+                        "check that it opens; save it again from a PDF viewer", "broken PDF")
     if sum(page.glyphs for page in pages) < SCAN_CHARS * max(1, len(pages)) / 2:
         raise ReadError(shown, f"has no text layer ({_pages_word(len(pages))} of images: "
                         "a scan?)", "OCR it first (e.g. `ocrmypdf -l chi_sim+eng in.pdf "
@@ -158,7 +162,13 @@ def read_pdf(data: bytes, shown: str,
     counts = Counter(line.furniture for line in aside)
     meta = _meta(document, texts[0] if texts else "")
     warnings = []
-    empty = [page.number for page in pages if page.glyphs < SCAN_CHARS]
+    failed = [page for page in pages if page.failed]
+    if failed:
+        warnings.append(ReadError(shown, f"{_pages_word(len(failed))} could not be read "
+                                  f"({_ranges([p.number for p in failed])}: "
+                                  f"{failed[0].failed})", "the other pages are indexed",
+                                  "damaged pages"))
+    empty = [page.number for page in pages if page.glyphs < SCAN_CHARS and not page.failed]
     if empty and len(empty) < len(pages):
         warnings.append(ReadError(shown, f"{_pages_word(len(empty))} without text "
                                   f"({_ranges(empty)}): scanned?", "OCR them to index "
@@ -201,11 +211,14 @@ def _pages(document, shown: str, on_page) -> list[Page]:
     try:
         total = _page_count(document)
         for number, pdf_page in enumerate(PDFPage.create_pages(document), 1):
-            interpreter.process_page(pdf_page)
-            layout = device.get_result()
+            try:
+                interpreter.process_page(pdf_page)
+                layout = device.get_result()
+            except Exception as exc:  # one damaged page: the others are read
+                yield Page(number, 0.0, failed=type(exc).__name__)
+                continue
             page = Page(number, layout.height)
-            glyphs = _glyphs(layout, page)
-            page.lines = _lines(glyphs)
+            page.lines = _lines(_glyphs(layout, page))
             yield page
             if on_page:
                 on_page(number, total)

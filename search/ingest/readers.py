@@ -15,6 +15,8 @@ html       ``<p>`` paragraphs (also every ``.html``/``.htm`` file)
 
 YAML front matter (``---`` … ``---``) is parsed into ``meta`` with any format.
 To add a format: write a detector in ``detect_format`` and a splitter in ``clean.py``.
+PDF, Word and EPUB files are read into a text derived from them (``documents.py``), in the
+``pdf``, ``docx`` or ``html`` layout.
 """
 
 from __future__ import annotations
