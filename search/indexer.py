@@ -24,6 +24,7 @@ from pathlib import Path
 from .backends import backend_type
 from .backends.seam import IN_FILE_BATCH, Backend
 from .errors import ReadError, SearchError, ignore
+from .ingest.documents import is_document
 from .ingest.readers import MAX_FILE_MB, digest, iter_files, read_bytes, read_file, unreadable
 from .ingest.records import records_for
 from .ingest.segment import segment
@@ -159,7 +160,8 @@ def _size(path: Path) -> int:
 def _too_large(path: Path, max_file_mb: float) -> ReadError | None:
     """Refuse a file over the size limit: one article that big is a dump, not a story."""
     megabytes = _size(path) / 1e6
-    if megabytes <= max_file_mb or path.name.endswith((".jsonl", ".jsonl.gz")):
+    if megabytes <= max_file_mb or path.name.endswith((".jsonl", ".jsonl.gz")) \
+            or is_document(path):  # a PDF's bytes are mostly images and fonts
         return None
     return ReadError(display_path(path),
                      f"is {megabytes:.1f} MB, over the {max_file_mb:g} MB limit for one article",
@@ -183,8 +185,13 @@ def _index(index_dir: Path, sources: Sources, named: Named, files: list[InputFil
         commits.begin()
         bytes_done, bytes_total = 0, sum(sizes)
         for i, file in enumerate(files):
+            def on_page(done: int, total: int, i=i, file=file, start=bytes_done) -> None:
+                on_progress(Progress(file.shown, "reading", i, len(files),
+                                     start + sizes[i] * done // max(total, done, 1),
+                                     bytes_total, report.passages, done, finished=False))
+
             outcome, documents, file_hash = _read(file, indexed, report, on_error, warn,
-                                                  partial)
+                                                  partial, on_page)
             if outcome == "resumed":
                 done = backend.last_line(file.stored)
                 documents = [doc for doc in documents if doc.line is not None and doc.line > done]
@@ -301,10 +308,12 @@ def _warner(report: IndexReport,
 
 def _read(file: InputFile, indexed: dict[str, str], report: IndexReport,
           on_error: Callable[[ReadError], None], warn: Callable[[ReadError], None],
-          partial: dict[str, str]) -> tuple[str, list, str]:
+          partial: dict[str, str], on_page: Callable[[int, int], None] = ignore,
+          ) -> tuple[str, list, str]:
     """(outcome, Documents, file hash): the Documents only when the file is new, changed or
     ``partial`` (marked so by a run that stopped in it, and indexed with the same hash); a
-    skipped file goes to ``on_error``, a problem in a file still read to ``warn``."""
+    skipped file goes to ``on_error``, a problem in a file still read to ``warn``; a PDF
+    tells ``on_page`` of each page it reads."""
     try:
         if file.refusal is not None:
             raise file.refusal
@@ -316,13 +325,15 @@ def _read(file: InputFile, indexed: dict[str, str], report: IndexReport,
         if indexed.get(file.stored) == file_hash:
             report.unchanged += 1
             return "unchanged", [], file_hash
-        documents = read_file(file.path, warn, data, name=file.stored)
+        documents = read_file(file.path, warn, data, name=file.stored, on_page=on_page)
     except ReadError as error:
         report.skipped.append(error)
         on_error(error)
         return "skipped", [], ""
     if documents and documents[0].encoding != "utf-8":
         report.notes.append(f"{file.shown}: decoded as {documents[0].encoding}")
+    if documents:
+        report.notes.extend(documents[0].notes)  # a document's pages, what it set aside
     outcome = "updated" if file.stored in indexed else "added"
     getattr(report, outcome).append(file.shown)
     return outcome, documents, file_hash

@@ -117,9 +117,10 @@ def raw_slice(stored: dict, source: Source) -> str | None:
 
 
 def lines_of(stored: dict) -> str:
-    """``path:12`` or ``path:12-15``."""
+    """``path:12`` or ``path:12-15``; for a PDF its pages, ``path:p.3`` or ``path:p.3-4``."""
     start, end = stored["line_start"], stored["line_end"]
-    return f"{stored['path']}:{start}" + (f"-{end}" if end != start else "")
+    page = "p." if stored["path"].lower().endswith(".pdf") else ""
+    return f"{stored['path']}:{page}{start}" + (f"-{end}" if end != start else "")
 
 
 def citation(stored: dict) -> str:

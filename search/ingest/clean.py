@@ -461,10 +461,24 @@ def split_wrapped(raw: str, start: int, end: int) -> list[Para]:
     return paras
 
 
+def split_document(raw: str, start: int, end: int, marked: bool = False) -> list[Para]:
+    """A PDF's or Word file's derived text (``layout.split_document``); ``marked``: only the
+    lines marked as headings are headings (a PDF's short lines are often table cells)."""
+    from .layout import split_document as split  # it builds on this module
+
+    return split(raw, start, end, marked)
+
+
+def split_pdf(raw: str, start: int, end: int) -> list[Para]:
+    return split_document(raw, start, end, marked=True)
+
+
 SPLITTERS = {
     "plain": split_plain,
     "spaced": split_spaced,
     "markdown": split_markdown,
     "html": split_html,
     "wrapped": split_wrapped,
+    "pdf": split_pdf,
+    "docx": split_document,
 }

@@ -15,6 +15,8 @@ html       ``<p>`` paragraphs (also every ``.html``/``.htm`` file)
 
 YAML front matter (``---`` … ``---``) is parsed into ``meta`` with any format.
 To add a format: write a detector in ``detect_format`` and a splitter in ``clean.py``.
+PDF, Word and EPUB files are read into a text derived from them (``documents.py``), in the
+``pdf``, ``docx`` or ``html`` layout.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ..errors import ReadError
+from .documents import DOCUMENT_SUFFIXES, derive, is_document
 from .sources import display_path
 
 
@@ -41,6 +44,7 @@ def digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()[:16]
 
 TEXT_SUFFIXES = {".txt", ".md", ".markdown", ".html", ".htm", ".jsonl", ".gz", ""}
+READ_SUFFIXES = TEXT_SUFFIXES | DOCUMENT_SUFFIXES  # PDF, Word, EPUB: documents.py
 META_KEYS = ("title", "date", "source", "author", "url", "categories", "tags")
 _FRONT_MATTER = re.compile(r"\A\ufeff?---[ \t]*\r?\n(.*?\r?\n)?---[ \t]*(\r?\n|\Z)", re.DOTALL)
 _HTML_PARAGRAPH = re.compile(r"<(p|div|br|h[1-6]|li|article|section)\b", re.IGNORECASE)
@@ -65,6 +69,7 @@ class Document:
     line: int | None = None  # for JSONL: the record's line; every offset maps to it
     encoding: str = "utf-8"  # how the file was decoded
     body_end: int | None = None  # end of the body in raw, when the Document is one part of it
+    notes: list[str] = field(default_factory=list)  # what the run tells of the file (documents)
 
 
 _BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF32_LE, "utf-32"),
@@ -347,7 +352,10 @@ def decode_file(path: Path, data: bytes, shown: str) -> tuple[Decoded, Path]:
     """A file's bytes as text, and the path of the file they hold (``x.jsonl`` for
     ``x.jsonl.gz``, whose bytes are unzipped first). An empty file, a broken gzip file,
     binary data or an unknown encoding is a ReadError. The indexer and ``quote`` both read
-    through this, so a source read again gives the same text and offsets."""
+    through this, so a source read again gives the same text and offsets: a PDF, Word or
+    EPUB file's text is the one its reader derives (``documents.derive``)."""
+    if is_document(path):
+        return Decoded(derive(path, data, shown).text, "utf-8"), path
     if path.suffix.lower() == ".gz":
         try:
             data, path = gzip.decompress(data), path.with_suffix("")
@@ -370,18 +378,22 @@ def bad_bytes_warning(shown: str, decoded: Decoded, unzipped: bool = False) -> R
 
 
 def read_file(path: Path, on_error: Callable[[ReadError], None] | None = None,
-              data: bytes | None = None, name: str | None = None) -> list[Document]:
+              data: bytes | None = None, name: str | None = None,
+              on_page: Callable[[int, int], None] | None = None) -> list[Document]:
     """Read one file (``data``: its bytes, when already read) into its Documents.
 
     One Document, or one per JSONL record. ``name`` is the path to record in them and derive
     article ids from (default: the path as shown, relative to the working directory); errors
     always show the path as shown. What is wrong in a file that is still read goes to
     ``on_error``: a bad JSONL line (the other lines are read), bad bytes (read as U+FFFD,
-    see ``decode_detected``). Without ``on_error`` it raises.
+    see ``decode_detected``). Without ``on_error`` it raises. A PDF tells ``on_page(done,
+    total)`` of each page it reads.
     """
     shown = display_path(path)
     name = name or shown
     data = read_bytes(path) if data is None else data
+    if is_document(path):
+        return _read_document(path, data, name, shown, on_error, on_page)
     decoded, inner = decode_file(path, data, shown)
     if decoded.bad_bytes:
         _report(bad_bytes_warning(shown, decoded, inner != path), on_error)
@@ -398,6 +410,19 @@ def read_file(path: Path, on_error: Callable[[ReadError], None] | None = None,
                                 encoding=encoding))
 
 
+def _read_document(path: Path, data: bytes, name: str, shown: str,
+                   on_error: Callable[[ReadError], None] | None,
+                   on_page: Callable[[int, int], None] | None) -> list[Document]:
+    """A PDF, Word or EPUB file's Documents, over the text its reader derives: its body only
+    (what the reader set aside follows it), in parts when it is long."""
+    derived = derive(path, data, shown, on_page)
+    for warning in derived.warnings:
+        _report(warning, on_error)
+    return split_parts(Document(name, name.rsplit(".", 1)[0], derived.text, derived.format,
+                                0, derived.meta, body_end=derived.body_end,
+                                notes=derived.notes(shown)))
+
+
 def _report(error: ReadError, on_error: Callable[[ReadError], None] | None) -> None:
     """Tell ``on_error`` of a problem in a file that is still read; raise it without one."""
     if on_error is None:
@@ -412,13 +437,14 @@ def split_parts(doc: Document) -> list[Document]:
     with offsets still into the whole file, so quotes and line numbers stay exact.
     """
     bounds, start = [], doc.body_start
-    while len(doc.raw) - start > PART_CHARS:
+    body_end = len(doc.raw) if doc.body_end is None else doc.body_end
+    while body_end - start > PART_CHARS:
         end = _part_end(doc.raw, start)
         bounds.append((start, end))
         start = end
     if not bounds:
         return [doc]
-    bounds.append((start, len(doc.raw)))
+    bounds.append((start, body_end))
     title = doc.meta.get("title") or Path(doc.path).name.split(".")[0]
     parts = []
     for n, (start, end) in enumerate(bounds, start=1):
@@ -513,7 +539,7 @@ def iter_files(paths: list[Path]) -> Iterator[tuple[Path, ReadError | None]]:
                 path = base / name
                 if name.startswith("."):
                     continue
-                if path.suffix.lower() not in TEXT_SUFFIXES:
+                if path.suffix.lower() not in READ_SUFFIXES:
                     yield path, ReadError(display_path(path), f"is not a file type this indexer "
                                           f"reads ({path.suffix})", "convert it to .txt, .md, "
                                           ".html or .jsonl", "unsupported type")

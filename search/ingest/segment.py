@@ -244,10 +244,11 @@ def _sub_block(block: Block, i: int, j: int) -> Block:
 
 
 def _line_finder(doc: Document):
-    """A function from a raw offset to its 1-based line number in the file."""
+    """A function from a raw offset to its 1-based line number in the file (in a PDF, its
+    page: the derived text's lines are not the file's)."""
     if doc.line is not None:
         return lambda offset: doc.line
-    newlines = _newlines(doc.raw)
+    newlines = _newlines(doc.raw, "\f" if doc.format == "pdf" else "\n")
     return lambda offset: bisect.bisect_left(newlines, offset) + 1
 
 
@@ -258,5 +259,5 @@ def _digest(raw: str) -> str:
 
 
 @functools.lru_cache(maxsize=2)
-def _newlines(raw: str) -> list[int]:
-    return [match.start() for match in re.finditer("\n", raw)]
+def _newlines(raw: str, mark: str = "\n") -> list[int]:
+    return [match.start() for match in re.finditer(mark, raw)]
