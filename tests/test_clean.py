@@ -96,6 +96,9 @@ CASES = [
      "<![CDATA[正文]]>{{< video src=x >}}<?xml version='1.0'?>", [("body", "正文")]),
     # a tag left open at the end runs to the end; an entity escaped twice is still one
     ("html", "<p>正文&amp;nbsp;结束。</p><div class=\"x", [("body", "正文\xa0结束。")]),
+    # markup escaped into the text (a page showing its own source) is markup still
+    ("html", "<pre>&lt;div class=\"a\"&gt;正文。&lt;/div&gt;&lt;!-- 注 --&gt;&amp;lt;p&amp;gt;二段。</pre>",
+     [("body", "正文。"), ("body", "二段。")]),
     # text that only looks like markup is text
     ("html", "<p>AT&T说 a < b，<<三国演义>>。</p>", [("body", "AT&T说 a < b，<<三国演义>>。")]),
     # Markdown with HTML inside: block tags end paragraphs, inline tags dropped, shortcodes gone

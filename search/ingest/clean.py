@@ -99,6 +99,7 @@ class Block:
     starts: list[int]
     ends: list[int]
     level: int = 0  # heading level (Markdown ``#`` count, HTML h1-h6); 0 when unknown
+    boilerplate: bool = False  # set aside by a web page's extractors (``segment``)
 
     @property
     def char_start(self) -> int:

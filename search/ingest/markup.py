@@ -15,7 +15,8 @@ link       a Markdown autolink ``<https://…>``: its address, raw[start + 1:end
 =========  ==============================================================================
 
 Everything else yields nothing: tags and their attributes (a ``>`` inside a quoted value does
-not end the tag), comments, ``<script>``/``<style>`` and the other elements whose content is
+not end the tag), markup escaped into the text (``&lt;p&gt;``, as a page that shows its own
+source has it), comments, ``<script>``/``<style>`` and the other elements whose content is
 never text on the page (``<title>`` is the page's metadata), doctypes, ``<?xml?>``, CDATA
 marks, and template shortcodes (``{{< … >}}``, ``{{% … %}}``, ``{% … %}``, ``{{ … }}``). A tag
 left open at the end of the text runs to its end, as in a browser. Every decision depends
@@ -33,8 +34,12 @@ from dataclasses import dataclass
 # inside a tag: anything but >, and quoted values (which may hold >) after an =
 _ATTRS = r"""(?>[^>"'=]+|=\s*"[^"]*"|=\s*'[^']*'|[="'])*+"""
 _SCRIPT = "script|style"  # their content runs to their end tag, or to the end of the text
-_HIDDEN = "title|noscript|template|svg|math|iframe|object|select|textarea|xmp"  # to their end
+_HIDDEN = "title|noscript|template|svg|math|iframe|object|select|xmp"  # to their end tag
 _SHORTCODE = r"\{\{[<%].{0,2000}?[>%]\}\}|\{%.{0,2000}?%\}|\{\{.{0,2000}?\}\}"
+_LT, _GT = r"&(?:amp;)*lt;", r"&(?:amp;)*gt;"
+# markup escaped into text (a page that shows its own source, a CMS that escaped it twice)
+_ESCAPED = (rf"{_LT}(?:!--.{{0,2000}}?--{_GT}"
+            rf"|/?(?P<ename>[a-zA-Z][a-zA-Z0-9]*)(?:\s[^<>]{{0,1000}}?)?/?{_GT})")
 ENTITY = r"&(?:amp;)*(?:#[0-9]+;?|#[xX][0-9a-fA-F]+;?|[a-zA-Z][a-zA-Z0-9]*;?)"
 _TOKEN = re.compile(
     r"(?P<comment><!--.*?(?:--!?>|\Z))"
@@ -45,6 +50,7 @@ _TOKEN = re.compile(
     r"|(?P<link><(?:https?|ftp|mailto):[^\s<>]*>)"
     rf"|(?P<tag></?(?P<name>[a-zA-Z][^\s/>]*){_ATTRS}(?:>|\Z))"
     r"|(?P<bogus><[!?/][^>]*(?:>|\Z))"
+    rf"|(?P<escaped>{_ESCAPED})"
     rf"|(?P<entity>{ENTITY})",
     re.DOTALL | re.IGNORECASE,
 )
@@ -93,13 +99,14 @@ def _token(match: re.Match, markdown: bool) -> Token | None:
             Token("text", start, end)
     if match.group("link"):
         return Token("link", start, end) if markdown else None
-    name = (match.group("name") or "").lower()
+    name = (match.group("name") or match.group("ename") or "").lower()
     if not name:
         return None
-    if name == "img" and not match.group().startswith("</"):
+    closing = match.group().startswith(("</", "&lt;/")) or "lt;/" in match.group()[:12]
+    if name == "img" and match.group("name"):
         return _caption(match)
     if name in BLOCK_TAGS:
-        opening = not match.group().startswith("</")
+        opening = not closing
         if opening and name[0] == "h" and name[1:].isdigit():
             return Token("break", start, end, ("heading", int(name[1:])))
         return Token("break", start, end, ("caption" if opening and name == "figcaption"
