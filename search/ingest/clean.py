@@ -363,9 +363,10 @@ def split_markdown(raw: str, start: int, end: int) -> list[Para]:
             close()
             if heading:
                 body = _markdown_inline(line.slice(heading.end(), len(line.chars)))
-                paras.append(Para([body], "heading", len(heading.group(1))))
+                paras.append(Para([_from_line_start(body, line)], "heading",
+                                  len(heading.group(1))))
             continue
-        current.append(_markdown_inline(_strip_prefix(line)))
+        current.append(_from_line_start(_markdown_inline(_strip_prefix(line)), line))
         if ends_sentence(current[-1].text):
             close(kind, level)
     close()
@@ -396,7 +397,7 @@ def _markdown_lines(raw: str, start: int, end: int) -> list[Text | Para]:
                 items.append(line.strip())
             line = Text()
             if token.kind == "caption":
-                items.append(_alt_caption(raw, *token.value))
+                items.append(_alt_caption(raw, token))
             else:
                 items.append(Para([], *token.value))
     items.append(line.strip())
@@ -411,9 +412,19 @@ def _whole(text: Text, start: int, end: int) -> Text:
     return text
 
 
+def _from_line_start(text: Text, line: Text) -> Text:
+    """``text``, read from ``line``, stripped, its first character standing from the line's
+    start on: a raw slice that starts with it holds the marks read before it (``# ``,
+    ``> ``, ``**``), so it is read the same way again."""
+    text = text.strip()
+    if text.chars and line.chars:
+        text.starts[0] = line.starts[0]
+    return text
+
+
 def _strip_prefix(line: Text) -> Text:
-    """Drop a block-quote or bullet marker at the start of a Markdown line."""
-    match = re.match(r"(>\s*)+|[-*+]\s+", line.text)
+    """Drop the block-quote and bullet markers at the start of a Markdown line."""
+    match = re.match(r"(?:(?:>\s*)+|[-*+]\s+)+", line.text)
     return line.slice(match.end(), len(line.chars)) if match else line
 
 
@@ -446,7 +457,7 @@ def split_html(raw: str, start: int, end: int) -> list[Para]:
             reader.close(*token.value)
         elif token.kind == "caption":
             reader.close(reader.kind, reader.level)
-            reader.paras.append(_alt_caption(raw, *token.value))
+            reader.paras.append(_alt_caption(raw, token))
     reader.close()
     return _without_repeated_alt(reader.paras)
 
@@ -478,15 +489,18 @@ class _HtmlParas:
         self.current.add(Text.copy_of(raw, pos, end))
 
 
-def _alt_caption(raw: str, start: int, end: int) -> Para:
-    """An image's alt text (raw[start:end], entities decoded) as a caption paragraph."""
-    text, pos = Text(), start
-    for entity_start, entity_end, value in markup.entities(raw, start, end):
-        text.add(Text.copy_of(raw, pos, entity_start))
-        text.put(value, entity_start, entity_end)
-        pos = entity_end
-    text.add(Text.copy_of(raw, pos, end))
-    return Para(_split_text_lines(text), "caption", alt=True)
+def _alt_caption(raw: str, image: markup.Token) -> Para:
+    """An image's alt text (the span ``image.value`` of its tag, read as HTML: entities
+    decoded, any markup in it left out) as a caption paragraph that stands for the whole tag
+    (so the raw slice of a passage that starts or ends with it holds the tag)."""
+    text = Text()
+    for token in markup.tokens(raw, *image.value):
+        if token.kind == "text":
+            text.add(Text.copy_of(raw, token.start, token.end))
+        elif token.kind == "chars":
+            text.put(token.value, token.start, token.end)
+    text = _whole(text.strip(), image.start, image.end)
+    return Para([text], "caption", alt=True)
 
 
 def _without_repeated_alt(paras: list[Para]) -> list[Para]:

@@ -31,11 +31,15 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-# inside a tag: anything but >, and quoted values (which may hold >) after an =
-_ATTRS = r"""(?>[^>"'=]+|=\s*"[^"]*"|=\s*'[^']*'|[="'])*+"""
+# inside a tag: anything but >, and quoted values (which may hold >) after an =; a quoted
+# value never holds the start of a tag (a quote left open ends at the tag's own >, not in the
+# next tag: browsers read on, but what they show then is the next tag's attributes)
+_QUOTED = r"""=\s*"(?:[^"<]|<(?![a-zA-Z/!?]))*"|=\s*'(?:[^'<]|<(?![a-zA-Z/!?]))*'"""
+_ATTRS = rf"""(?>[^>"'=]+|{_QUOTED}|[="'])*+"""
 _SCRIPT = "script|style"  # their content runs to their end tag, or to the end of the text
 _HIDDEN = "title|noscript|template|svg|math|iframe|object|select|xmp"  # to their end tag
-_SHORTCODE = r"\{\{[<%].{0,2000}?[>%]\}\}|\{%.{0,2000}?%\}|\{\{.{0,2000}?\}\}"
+_SHORTCODE = (r"\{\{[<%].{0,2000}?[>%]\}\}|\{%.{0,2000}?%\}|\{\{.{0,2000}?\}\}"
+              r"|\{\{[<%]?|[>%]?\}\}|\{%|%\}")  # and a delimiter left open
 _LT, _GT = r"&(?:amp;)*lt;", r"&(?:amp;)*gt;"
 # markup escaped into text (a page that shows its own source, a CMS that escaped it twice)
 _ESCAPED = (rf"{_LT}(?:!--.{{0,2000}}?--{_GT}"
@@ -49,7 +53,7 @@ _TOKEN = re.compile(
     rf"|(?P<shortcode>{_SHORTCODE})"
     r"|(?P<link><(?:https?|ftp|mailto):[^\s<>]*>)"
     rf"|(?P<tag></?(?P<name>[a-zA-Z][^\s/>]*){_ATTRS}(?:>|\Z))"
-    r"|(?P<bogus><[!?/][^>]*(?:>|\Z))"
+    r"|(?P<bogus><[!?/][^<>]*(?:>|(?=<)|\Z))"
     rf"|(?P<escaped>{_ESCAPED})"
     rf"|(?P<entity>{ENTITY})",
     re.DOTALL | re.IGNORECASE,
@@ -135,11 +139,3 @@ def decode_entity(entity: str) -> str:
     while text != entity and text.startswith("&") and _ENTITY.fullmatch(text):
         entity, text = text, html.unescape(text)
     return text
-
-
-def entities(raw: str, start: int, end: int) -> Iterator[tuple[int, int, str]]:
-    """(start, end, text) of each entity in raw[start:end] (an attribute's value)."""
-    for match in _ENTITY.finditer(raw, start, end):
-        value = decode_entity(match.group())
-        if value != match.group():
-            yield match.start(), match.end(), value

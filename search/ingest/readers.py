@@ -124,7 +124,7 @@ def decode_detected(data: bytes, path: str, declared: str | None = None,
         return _utf16(data, path)
     try:
         text = data.decode("utf-8")
-        if _looks_like_text(text):
+        if _looks_like_text(text) or _reads_as_chinese(text):  # stray control characters
             return Decoded(text, "utf-8")
     except UnicodeDecodeError:
         found = _lenient(data, "utf-8")

@@ -39,6 +39,7 @@ MIN_PASSAGE = 60  # characters; shorter paragraphs are merged with the next one
 MAX_PASSAGE = 320  # characters; longer paragraphs are split at sentence ends
 MAX_HEADLINE = 80  # characters; a longer paragraph is never a headline
 _DATELINE = re.compile(r"^(本报讯|本報訊)")
+_WORDS_ONLY = re.compile(r"[\W_]+")
 
 
 @dataclass
@@ -200,7 +201,7 @@ def _take_title(doc: Document,
 
 def _title_block(doc: Document, blocks: list[Block], title: str) -> int | None:
     """The block that is the title: the one at ``Document.title_span``, or a first heading
-    whose text is the title's (spaces and case aside)."""
+    whose text is the title's (``_same_text``)."""
     if doc.title_span is not None:
         return next((i for i, block in enumerate(blocks)
                      if (block.char_start, block.char_end) == doc.title_span), None)
@@ -212,7 +213,8 @@ def _title_block(doc: Document, blocks: list[Block], title: str) -> int | None:
 
 
 def _same_text(a: str, b: str) -> bool:
-    return "".join(a.split()).lower() == "".join(b.split()).lower()
+    """The same words: case, spaces and punctuation (Markdown's ``**`` too) aside."""
+    return _WORDS_ONLY.sub("", a).lower() == _WORDS_ONLY.sub("", b).lower()
 
 
 def _looks_like_headline(text: str, rest: list[Block]) -> bool:
