@@ -131,7 +131,7 @@ def clean(raw: str, fmt: str, start: int = 0, end: int | None = None) -> list[Bl
     blocks = [_finish(para, fmt) for para in paras if not _is_link_only(para)]
     blocks = [block for block in blocks if block.text]
     if fmt in ("plain", "markdown"):
-        blocks = _join_page_breaks(blocks)
+        blocks = _join_page_breaks(blocks, raw)
     return blocks
 
 
@@ -278,14 +278,16 @@ def _finish(para: Para, fmt: str) -> Block:
     return Block(kind, joined.text, joined.starts, joined.ends, para.level)
 
 
-def _join_page_breaks(blocks: list[Block]) -> list[Block]:
+def _join_page_breaks(blocks: list[Block], raw: str) -> list[Block]:
     """Rejoin body paragraphs split by a page break in mid-sentence (``重庆小`` / ``康动力``),
-    as hard wraps are rejoined: a space between Latin words, nothing between CJK."""
+    as hard wraps are rejoined: a space between Latin words, nothing between CJK. A page
+    break is blank lines only: paragraphs a tag or other markup stands between are not
+    rejoined (whatever kind cleaning gave them, so a slice is read the same way)."""
     out: list[Block] = []
     for block in blocks:
         prev = out[-1] if out else None
         if prev and prev.kind == block.kind == "body" and not _ends_clause_or_sentence(prev.text) \
-                and _starts_word(block.text):
+                and _starts_word(block.text) and not raw[prev.char_end:block.char_start].strip():
             joined = _join_lines([Text(list(prev.text), prev.starts, prev.ends),
                                   Text(list(block.text), block.starts, block.ends)])
             out[-1] = Block("body", joined.text, joined.starts, joined.ends)

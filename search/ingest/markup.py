@@ -31,10 +31,13 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-# inside a tag: anything but >, and quoted values (which may hold >) after an =; a quoted
-# value never holds the start of a tag (a quote left open ends at the tag's own >, not in the
-# next tag: browsers read on, but what they show then is the next tag's attributes)
-_QUOTED = r"""=\s*"(?:[^"<]|<(?![a-zA-Z/!?]))*"|=\s*'(?:[^'<]|<(?![a-zA-Z/!?]))*'"""
+# inside a tag: anything but >, and quoted values (which may hold >) after an =. A quoted
+# value that holds the start of a tag must be followed by what follows a value (a space, / or
+# >): else its quote was left open, and it ends at the tag's own > (browsers read on into the
+# next tag, and then show that tag's attributes as text)
+_QUOTED = "|".join(
+    rf"""=\s*{q}(?:data:[^{q}]*|[^{q}<]*(?:<(?![a-zA-Z/!?])[^{q}<]*)*){q}|=\s*{q}[^{q}]*{q}(?=[\s/>])"""
+    for q in "\"'")
 _ATTRS = rf"""(?>[^>"'=]+|{_QUOTED}|[="'])*+"""
 _SCRIPT = "script|style"  # their content runs to their end tag, or to the end of the text
 _HIDDEN = "title|noscript|template|svg|math|iframe|object|select|xmp"  # to their end tag

@@ -81,8 +81,11 @@ class _Story:
     title: str
     sections: list[tuple[str, list[Block]]] = field(default_factory=list)  # (section, blocks)
 
-    def add(self, section: str, block: Block) -> None:
-        if not self.sections or self.sections[-1][0] != section:
+    def add(self, section: str, block: Block, fresh: bool = False) -> None:
+        """Add a block under ``section``; ``fresh``: a heading stands before it, so it starts
+        a section of its own even when the heading repeats the last one (a passage's raw span
+        must not hold a heading)."""
+        if fresh or not self.sections or self.sections[-1][0] != section:
             self.sections.append((section, []))
         self.sections[-1][1].append(block)
 
@@ -230,10 +233,13 @@ def _split_stories(article_id: str, title: str, blocks: list[Block]) -> list[_St
     stories, story = [main], main
     path: list[tuple[int, str]] = []  # (level, heading) from outermost to innermost
     previous: Block | None = None
+    fresh = False  # a heading was read since the last block added
     for i, block in enumerate(blocks):
         if block.boilerplate:  # set aside: text of its own, under the section it stands in
-            story.add(" › ".join(text for _, text in path), block)
+            story.add(" › ".join(text for _, text in path), block, fresh)
+            fresh = False
         elif block.kind == "heading":
+            fresh = True
             following = blocks[i + 1] if i + 1 < len(blocks) else None
             if previous and previous.kind == "heading" and previous.level == block.level \
                     and not previous.boilerplate:
@@ -249,7 +255,8 @@ def _split_stories(article_id: str, title: str, blocks: list[Block]) -> list[_St
             elif story is not main:
                 story = main
         else:
-            story.add(" › ".join(text for _, text in path), block)
+            story.add(" › ".join(text for _, text in path), block, fresh)
+            fresh = False
         previous = block
     return stories
 
