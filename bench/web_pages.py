@@ -40,6 +40,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from search.errors import ReadError
+from search.ingest.metadata import describe
 from search.ingest.readers import read_file
 from search.ingest.segment import segment
 
@@ -104,7 +105,10 @@ def read_page(path: Path, method: str | None) -> tuple[list, list[ReadError]]:
     warnings: list[ReadError] = []
     options = {} if method is None else {"page_method": method}
     docs = read_file(path, warnings.append, **options)
-    return [a for doc in docs for a in segment(doc, warnings.append)], warnings
+    articles = [a for doc in docs for a in segment(doc, warnings.append)]
+    for article in articles:
+        describe(article)  # what the text states fills what the page did not (as indexed)
+    return articles, warnings
 
 
 def indexed_text(articles) -> str:
