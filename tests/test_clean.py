@@ -78,6 +78,36 @@ CASES = [
     ("html", "<h2>标题</h2><p>甲&amp;乙&nbsp;丙两家公司合作。</p>\n <p>第二段<br>第三段</p><script>x()</script>",
      [("heading", "标题"), ("body", "甲&乙\xa0丙两家公司合作。"), ("body", "第二段"), ("body", "第三段")]),
     ("html", "<p>（文章来源：株洲日报）</p>", [("byline", "（文章来源：株洲日报）")]),
+    # issue 27: a blank line inside one text run ends a paragraph, and the next ones are kept
+    ("html", "<td>第一段。\n\n第二段。\n\n第三段。</td>",
+     [("body", "第一段。"), ("body", "第二段。"), ("body", "第三段。")]),
+    # issue 27: a > inside a quoted attribute does not end the tag
+    ("html", "<p>图片<img onload=\"if(this.width>450) this.width=450\" src='http://a.cn/x.jpg'>之后。</p>",
+     [("body", "图片之后。")]),
+    ("html", "<a title='a>b' href=x>链接</a>文字。", [("body", "链接文字。")]),
+    # an image's alt text and a <figcaption> are captions; the alt a figcaption repeats, once
+    ("html", "<p>正文。</p><img src=a.jpg alt=\"长沙&quot;小巨人&quot;企业\"><p>又一段。</p>",
+     [("body", "正文。"), ("caption", "长沙\"小巨人\"企业"), ("body", "又一段。")]),
+    ("html", "<figure><img src=a.jpg alt=\"车间一角\"><figcaption>车间一角</figcaption></figure>",
+     [("caption", "车间一角")]),
+    ("html", "<img src=a.jpg alt=\"\"><img src=b.jpg alt=\"b.jpg\">正文", [("body", "正文")]),
+    # comments, scripts, styles, noscript, doctype, CDATA marks and shortcodes are not text
+    ("html", "<!DOCTYPE html><!-- 注释 --><style>p>a{}</style><noscript>请开启</noscript>"
+     "<![CDATA[正文]]>{{< video src=x >}}<?xml version='1.0'?>", [("body", "正文")]),
+    # a tag left open at the end runs to the end; an entity escaped twice is still one
+    ("html", "<p>正文&amp;nbsp;结束。</p><div class=\"x", [("body", "正文\xa0结束。")]),
+    # markup escaped into the text (a page showing its own source) is markup still
+    ("html", "<pre>&lt;div class=\"a\"&gt;正文。&lt;/div&gt;&lt;!-- 注 --&gt;&amp;lt;p&amp;gt;二段。</pre>",
+     [("body", "正文。"), ("body", "二段。")]),
+    # text that only looks like markup is text
+    ("html", "<p>AT&T说 a < b，<<三国演义>>。</p>", [("body", "AT&T说 a < b，<<三国演义>>。")]),
+    # Markdown with HTML inside: block tags end paragraphs, inline tags dropped, shortcodes gone
+    ("markdown", "第一段<span style=\"x\">文字</span>。\n<figure>\n<img src=\"a.jpg\" alt=\"\">\n"
+     "<figcaption>圖說文字。網絡截圖</figcaption>\n</figure>\n\n{{< video src=\"v\" >}}\n\n第二段。",
+     [("body", "第一段文字。"), ("caption", "圖說文字。網絡截圖"), ("body", "第二段。")]),
+    ("markdown", "{{% note %}}提示文字。{{% /note %}}\n\n{% raw %}正文。{% endraw %}",
+     [("body", "提示文字。"), ("body", "正文。")]),
+    ("markdown", "见<https://a.cn/x>说明<!-- more -->", [("body", "见https://a.cn/x说明")]),
     # spaced: paragraphs between ideographic spaces, short unpunctuated ones are headings
     ("spaced", "核心阅读\u3000\u3000近年来，株洲鼓励企业。\u3000\u3000\u3000\u3000技术协同，营造融通发展的创新生态"
      "\u3000\u3000正文。", [("heading", "核心阅读"), ("body", "近年来，株洲鼓励企业。"),

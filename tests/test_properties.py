@@ -1,6 +1,8 @@
 """Property tests on random mixed-script text: cleaning and analysis never fail, offsets stay
 inside the text, and the invariants hold."""
 
+import re
+
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -67,3 +69,72 @@ def test_highlights_lie_inside_the_text(text, query):
 
     for start, end in highlight(text, positive_needles(parse(query))):
         assert 0 <= start < end <= len(text)
+
+
+# Issue 27: markup never reaches a passage, however broken; spans still quote back.
+_TAGS = ["p", "div", "span", "a", "img", "br", "h2", "figure", "figcaption", "td", "li", "b",
+         "script", "style", "title", "noscript", "textarea", "svg"]
+_ATTRS = st.sampled_from([
+    "", ' class="x"', " onload=\"if(this.width>450) this.width=450\"", " src='http://a.cn/x.jpg'",
+    ' alt="图说"', ' title="a>b"', " data-x='{\"k\": 1}'", ' style="color:red"', " href=x.html",
+    ' alt="', " class='", ' a=b"c', "=", ' alt=""',
+])
+_OPEN = st.builds(lambda name, attrs, end: f"<{name}{attrs}{end}", st.sampled_from(_TAGS),
+                  _ATTRS, st.sampled_from([">", "/>", ""]))
+_CLOSE = st.builds(lambda name: f"</{name}>", st.sampled_from(_TAGS))
+_MARKUP = st.sampled_from([
+    "<!-- 注释 -->", "<!--", "-->", "&nbsp;", "&#20013;", "&ldquo;", "&amp;nbsp;", "&lt;p&gt;",
+    "&lt;/div&gt;", "{{< video src=\"x\" >}}", "{{% note %}}", "{{% /note %}}", "{% raw %}",
+    "{{ .Title }}", "{{<", ">}}", "<![CDATA[", "]]>", "<!DOCTYPE html>", "<?xml version='1.0'?>",
+    "</", "<",
+])
+_MARKDOWN = st.sampled_from(["# ", "## ", "**", "[链接](http://x.cn)", "![图](a.png)", "- ", "> "])
+_WORDS = st.sampled_from([
+    "长沙银行", "供應鏈金融", "小巨人", "。", "，", "？", "「", "」", "“", "”", "\n", "\n\n", " ",
+    "\u3000\u3000", "58家", "0.01度", "▲", "图说", "记者　林小溪", "（资料图）",
+])
+_HTML = st.lists(st.one_of(_OPEN, _CLOSE, _MARKUP, _WORDS), max_size=50).map("".join)
+_MD = st.lists(st.one_of(_OPEN, _CLOSE, _MARKUP, _MARKDOWN, _WORDS), max_size=50).map("".join)
+FRAGMENTS = st.one_of(st.tuples(_HTML, st.just("html")), st.tuples(_MD, st.just("markdown")))
+_LEFT_OVER = re.compile(r"[A-Za-z]|\{\{|\}\}|\{%|%\}")  # a tag, attribute, entity, shortcode
+
+
+def _texts(article):
+    yield article.title
+    for passage in article.passages + article.boilerplate:
+        yield passage.text
+        yield passage.section
+
+
+@FAST
+@given(FRAGMENTS)
+def test_no_markup_reaches_a_passage_and_spans_quote_back(fragment):
+    """Any fragment of HTML or Markdown, however broken: its passages, sections and title hold
+    no markup (the words it is made of hold no ASCII letter, so any letter left is markup),
+    and each passage's raw span cleans back to its text."""
+    text, fmt = fragment
+    for article in segment(Document("x", "x", text, fmt)):
+        for found in _texts(article):
+            assert not _LEFT_OVER.search(found), found
+        for passage in article.passages:
+            assert clean_text(text[passage.char_start:passage.char_end], fmt) == passage.text
+
+
+@FAST
+@given(_HTML, st.randoms(use_true_random=False))
+def test_set_aside_blocks_and_a_title_in_the_body_keep_spans_exact(text, rnd):
+    """A web page's blocks set aside (any of them) and its headline taken out of the middle:
+    every passage, set aside or not, still quotes back exactly, and none overlaps another."""
+    blocks = clean(text, "html")
+    aside = [(b.char_start, b.char_end) for b in blocks if rnd.random() < 0.4]
+    title = rnd.choice(blocks) if blocks else None
+    doc = Document("x.html", "x", text, "html", meta={"title": "标题"}, set_aside=aside,
+                   title_span=title and (title.char_start, title.char_end))
+    spans = []
+    for article in segment(doc):
+        for passage in article.passages + article.boilerplate:
+            assert passage.boilerplate == (passage in article.boilerplate)
+            assert clean_text(text[passage.char_start:passage.char_end], "html") == passage.text
+            spans.append((passage.char_start, passage.char_end))
+    spans.sort()
+    assert all(a[1] <= b[0] for a, b in zip(spans, spans[1:], strict=False))

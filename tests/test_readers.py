@@ -57,9 +57,31 @@ def test_dates_become_iso(given, iso):
     assert _with_iso_date({"date": given}).get("date") == iso
 
 
-def test_malformed_front_matter_is_a_read_error():
-    with pytest.raises(ReadError, match="malformed front matter"):
+def test_malformed_front_matter_is_read_leniently_with_a_warning():
+    """Issue 27: a stray quote, a tab or a control character no longer drops the file."""
+    with pytest.raises(ReadError, match="not valid YAML"):  # without on_error it raises
         split_front_matter("---\ntitle: [unclosed\n---\nbody", "x.md")
+    warnings = []
+    meta, start = split_front_matter('---\ntitle: "他說"好"\ndate: 2020-07-16\ntags:\n  - "黃仁龍"\n'
+                                     '  - 精神健康\n---\n正文', "x.md", warnings.append)
+    assert meta == {"title": '他說"好', "date": "2020-07-16", "tags": ["黃仁龍", "精神健康"]}
+    assert [w.reason for w in warnings] == ["malformed front matter"]
+
+
+@pytest.mark.parametrize("front", ["title: \"標\x07題\"\n", "title:\t\"標題\"\n"])
+def test_front_matter_with_a_control_character_or_a_tab_is_read(front):
+    warnings = []
+    meta, _ = split_front_matter(f"---\n{front}---\n正文", "x.md", warnings.append)
+    assert meta["title"] == "標題" and not warnings
+
+
+def test_front_matter_tags_and_categories_are_lists():
+    meta, _ = split_front_matter("---\ntitle: 標題\ncategory: 眾聞\ncategories: [港聞, 眾聞]\n"
+                                 "tags:\n  - 林鄭月娥\n  - Carrie Lam\nkeywords: 政治, 選舉\n---\n正文",
+                                 "x.md")
+    assert meta["tags"] == ["林鄭月娥", "Carrie Lam"]
+    assert meta["categories"] == ["港聞", "眾聞"]
+    assert meta["keywords"] == ["政治", "選舉"]
 
 
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gb18030", "big5", "utf-16"])

@@ -16,9 +16,10 @@ own gives back the same text (quotes are exact: tests/test_invariants.py).
 
 from __future__ import annotations
 
-import html
 import re
 from dataclasses import dataclass, field
+
+from . import markup
 
 STOPS = "。！？!?"  # ends of a sentence, wherever they stand
 SENTENCE_END = STOPS + "…"  # … also ends a line or a paragraph, but may trail off inside one
@@ -44,16 +45,8 @@ _STOP = re.compile(rf"[{STOPS}]|{_ASCII_STOP}")
 _SENTENCE = re.compile(rf"(?:[{SENTENCE_END}]|{_ASCII_STOP})+[」』”’）)]*")  # with its closers
 _MD_HEADING = re.compile(r"(#{1,6})[ \t]+(?:#+[ \t]+)*")
 _MD_INLINE = re.compile(r"!?\[([^\]]*)\]\([^)]*\)|\*\*|__|`")
-_HTML_TOKEN = re.compile(
-    r"<!--.*?-->|<(script|style|head|noscript|template)\b.*?</\1\s*>"
-    r"|<(/?)([a-zA-Z][a-zA-Z0-9]*)\b[^>]*>|<[^>]*>|&(#\d+|#x[0-9a-fA-F]+|[a-zA-Z]+\d*);",
-    re.DOTALL | re.IGNORECASE,
-)
-_HTML_BLOCK_TAGS = {
-    "p", "div", "br", "li", "ul", "ol", "tr", "td", "th", "table", "blockquote", "section",
-    "article", "header", "footer", "hr", "title", "figure", "figcaption", "dd", "dt", "pre",
-    "h1", "h2", "h3", "h4", "h5", "h6",
-}
+_NEWLINE = re.compile(r"\r?\n|\r")
+_BLANK_LINE = re.compile(r"\n[ \t\r]*\n\s*")
 
 
 @dataclass
@@ -106,6 +99,7 @@ class Block:
     starts: list[int]
     ends: list[int]
     level: int = 0  # heading level (Markdown ``#`` count, HTML h1-h6); 0 when unknown
+    boilerplate: bool = False  # set aside by a web page's extractors (``segment``)
 
     @property
     def char_start(self) -> int:
@@ -123,6 +117,7 @@ class Para:
     lines: list[Text]
     kind: str | None = None
     level: int = 0
+    alt: bool = False  # an image's alt text
 
 
 # ---------------------------------------------------------------- public entry points
@@ -136,7 +131,7 @@ def clean(raw: str, fmt: str, start: int = 0, end: int | None = None) -> list[Bl
     blocks = [_finish(para, fmt) for para in paras if not _is_link_only(para)]
     blocks = [block for block in blocks if block.text]
     if fmt in ("plain", "markdown"):
-        blocks = _join_page_breaks(blocks)
+        blocks = _join_page_breaks(blocks, raw)
     return blocks
 
 
@@ -283,14 +278,16 @@ def _finish(para: Para, fmt: str) -> Block:
     return Block(kind, joined.text, joined.starts, joined.ends, para.level)
 
 
-def _join_page_breaks(blocks: list[Block]) -> list[Block]:
+def _join_page_breaks(blocks: list[Block], raw: str) -> list[Block]:
     """Rejoin body paragraphs split by a page break in mid-sentence (``重庆小`` / ``康动力``),
-    as hard wraps are rejoined: a space between Latin words, nothing between CJK."""
+    as hard wraps are rejoined: a space between Latin words, nothing between CJK. A page
+    break is blank lines only: paragraphs a tag or other markup stands between are not
+    rejoined (whatever kind cleaning gave them, so a slice is read the same way)."""
     out: list[Block] = []
     for block in blocks:
         prev = out[-1] if out else None
         if prev and prev.kind == block.kind == "body" and not _ends_clause_or_sentence(prev.text) \
-                and _starts_word(block.text):
+                and _starts_word(block.text) and not raw[prev.char_end:block.char_start].strip():
             joined = _join_lines([Text(list(prev.text), prev.starts, prev.ends),
                                   Text(list(block.text), block.starts, block.ends)])
             out[-1] = Block("body", joined.text, joined.starts, joined.ends)
@@ -340,30 +337,96 @@ def split_spaced(raw: str, start: int, end: int) -> list[Para]:
 
 
 def split_markdown(raw: str, start: int, end: int) -> list[Para]:
-    """Markdown: ``#`` headings, blank-line paragraphs, inline marks and link syntax removed."""
-    paras, current = [], []
-    for line in _lines(raw, start, end):
+    """Markdown: ``#`` headings, blank-line paragraphs, inline marks and link syntax removed;
+    HTML inside it read as HTML (block tags end paragraphs, other tags dropped, an image's alt
+    text and a ``<figcaption>`` are captions), shortcodes and comments dropped. A line starts
+    after a newline or a block tag, once the markup before its text is left out."""
+    paras: list[Para] = []
+    current: list[Text] = []
+    kind, level = None, 0  # of the paragraph being read, when markup says it
+
+    def close(next_kind: str | None = None, next_level: int = 0) -> None:
+        nonlocal current, kind, level
+        if current:
+            paras.append(Para(current, kind, level))
+        current, kind, level = [], next_kind, next_level
+
+    for item in _markdown_lines(raw, start, end):
+        if isinstance(item, Para) and item.lines:  # an image's caption
+            close(kind, level)
+            paras.append(item)
+            continue
+        if isinstance(item, Para):  # a block tag
+            close(item.kind, item.level)
+            continue
+        line = item
         heading = _MD_HEADING.match(line.text)
         if heading or not line.chars:
-            if current:
-                paras.append(Para(current))
-                current = []
+            close()
             if heading:
                 body = _markdown_inline(line.slice(heading.end(), len(line.chars)))
-                paras.append(Para([body], "heading", len(heading.group(1))))
+                paras.append(Para([_from_line_start(body, line)], "heading",
+                                  len(heading.group(1))))
             continue
-        current.append(_markdown_inline(_strip_prefix(line)))
+        current.append(_from_line_start(_markdown_inline(_strip_prefix(line)), line))
         if ends_sentence(current[-1].text):
-            paras.append(Para(current))
-            current = []
-    if current:
-        paras.append(Para(current))
-    return paras
+            close(kind, level)
+    close()
+    return _without_repeated_alt(paras)
+
+
+def _markdown_lines(raw: str, start: int, end: int) -> list[Text | Para]:
+    """The lines of raw[start:end] with markup read (``markup.tokens``), each stripped, blank
+    ones empty; a block tag is a Para without lines (the paragraph ends, and the next one is
+    of its kind: a heading, a caption), an image's alt text a caption Para."""
+    items: list[Text | Para] = []
+    line = Text()
+    for token in markup.tokens(raw, start, end, markdown=True):
+        if token.kind == "text":
+            pos = token.start
+            for newline in _NEWLINE.finditer(raw, token.start, token.end):
+                line.add(Text.copy_of(raw, pos, newline.start()))
+                items.append(line.strip())
+                line, pos = Text(), newline.end()
+            line.add(Text.copy_of(raw, pos, token.end))
+        elif token.kind == "chars":
+            line.put(token.value, token.start, token.end)
+        elif token.kind == "link":
+            line.add(_whole(Text.copy_of(raw, token.start + 1, token.end - 1),
+                            token.start, token.end))
+        else:
+            if line.strip().chars:
+                items.append(line.strip())
+            line = Text()
+            if token.kind == "caption":
+                items.append(_alt_caption(raw, token))
+            else:
+                items.append(Para([], *token.value))
+    items.append(line.strip())
+    return items
+
+
+def _whole(text: Text, start: int, end: int) -> Text:
+    """``text`` standing for all of raw[start:end]: its first and last characters take in
+    the syntax around it, so a slice never cuts that syntax."""
+    if text.chars:
+        text.starts[0], text.ends[-1] = start, end
+    return text
+
+
+def _from_line_start(text: Text, line: Text) -> Text:
+    """``text``, read from ``line``, stripped, its first character standing from the line's
+    start on: a raw slice that starts with it holds the marks read before it (``# ``,
+    ``> ``, ``**``), so it is read the same way again."""
+    text = text.strip()
+    if text.chars and line.chars:
+        text.starts[0] = line.starts[0]
+    return text
 
 
 def _strip_prefix(line: Text) -> Text:
-    """Drop a block-quote or bullet marker at the start of a Markdown line."""
-    match = re.match(r"(>\s*)+|[-*+]\s+", line.text)
+    """Drop the block-quote and bullet markers at the start of a Markdown line."""
+    match = re.match(r"(?:(?:>\s*)+|[-*+]\s+)+", line.text)
     return line.slice(match.end(), len(line.chars)) if match else line
 
 
@@ -383,40 +446,73 @@ def _markdown_inline(line: Text) -> Text:
 
 
 def split_html(raw: str, start: int, end: int) -> list[Para]:
-    """HTML: block tags and blank lines end paragraphs; tags dropped, entities decoded."""
-    paras: list[Para] = []
-    current, level = Text(), 0
+    """HTML: block tags and blank lines end paragraphs; tags, comments, scripts and styles
+    dropped, entities decoded, an image's alt text and a ``<figcaption>`` read as captions
+    (``markup.tokens``)."""
+    reader = _HtmlParas()
+    for token in markup.tokens(raw, start, end):
+        if token.kind == "text":
+            reader.add_text(raw, token.start, token.end)
+        elif token.kind == "chars":
+            reader.current.put(token.value, token.start, token.end)
+        elif token.kind == "break":
+            reader.close(*token.value)
+        elif token.kind == "caption":
+            reader.close(reader.kind, reader.level)
+            reader.paras.append(_alt_caption(raw, token))
+    reader.close()
+    return _without_repeated_alt(reader.paras)
 
-    def close(next_level: int = 0) -> None:
-        nonlocal current, level
-        lines = _split_text_lines(current)
+
+class _HtmlParas:
+    """The paragraphs of an HTML text as it is read: those done, and the one being filled
+    (its text, and its kind and level when a tag said: ``<h2>``, ``<figcaption>``)."""
+
+    def __init__(self):
+        self.paras: list[Para] = []
+        self.current, self.kind, self.level = Text(), None, 0
+
+    def close(self, next_kind: str | None = None, next_level: int = 0) -> None:
+        """End the paragraph being filled (kept when it holds text); the next is of
+        ``next_kind``."""
+        lines = _split_text_lines(self.current)
         if any(line.chars for line in lines):
-            paras.append(Para(lines, "heading" if level else None, level))
-        current, level = Text(), next_level
+            self.paras.append(Para(lines, self.kind, self.level))
+        self.current, self.kind, self.level = Text(), next_kind, next_level
 
-    pos = start
-    for match in _HTML_TOKEN.finditer(raw, start, end):
-        _add_html_text(current, raw, pos, match.start(), close)
-        pos = match.end()
-        entity, tag = match.group(4), (match.group(3) or "").lower()
-        if entity:
-            current.put(html.unescape(match.group()), match.start(), match.end())
-        elif tag in _HTML_BLOCK_TAGS:
-            is_heading_open = tag[0] == "h" and tag[1:].isdigit() and not match.group(2)
-            close(int(tag[1:]) if is_heading_open else 0)
-    _add_html_text(current, raw, pos, end, close)
-    close()
-    return paras
+    def add_text(self, raw: str, start: int, end: int) -> None:
+        """Add raw[start:end], text between tags; a blank line inside it ends the paragraph
+        (and the next one goes on with the same kind)."""
+        pos = start
+        for match in _BLANK_LINE.finditer(raw, start, end):
+            self.current.add(Text.copy_of(raw, pos, match.start()))
+            self.close(self.kind, self.level)
+            pos = match.end()
+        self.current.add(Text.copy_of(raw, pos, end))
 
 
-def _add_html_text(current: Text, raw: str, start: int, end: int, close) -> None:
-    """Add text between tags; a blank line inside it also ends the paragraph."""
-    pos = start
-    for match in re.finditer(r"\n[ \t\r]*\n\s*", raw[start:end]):
-        current.add(Text.copy_of(raw, pos, start + match.start()))
-        close()
-        pos = start + match.end()
-    current.add(Text.copy_of(raw, pos, end))
+def _alt_caption(raw: str, image: markup.Token) -> Para:
+    """An image's alt text (the span ``image.value`` of its tag, read as HTML: entities
+    decoded, any markup in it left out) as a caption paragraph that stands for the whole tag
+    (so the raw slice of a passage that starts or ends with it holds the tag)."""
+    text = Text()
+    for token in markup.tokens(raw, *image.value):
+        if token.kind == "text":
+            text.add(Text.copy_of(raw, token.start, token.end))
+        elif token.kind == "chars":
+            text.put(token.value, token.start, token.end)
+    text = _whole(text.strip(), image.start, image.end)
+    return Para([text], "caption", alt=True)
+
+
+def _without_repeated_alt(paras: list[Para]) -> list[Para]:
+    """Paragraphs without an image's alt text that its ``<figcaption>`` repeats."""
+    def text(para: Para) -> str:
+        return "".join(line.text for line in para.lines).strip()
+
+    return [para for para, after in zip(paras, [*paras[1:], None], strict=False)
+            if not (para.alt and after is not None and after.kind == "caption"
+                    and text(after) == text(para))]
 
 
 def _split_text_lines(text: Text) -> list[Text]:

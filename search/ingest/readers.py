@@ -36,6 +36,7 @@ from pathlib import Path
 from ..errors import ReadError
 from .documents import DOCUMENT_SUFFIXES, derive, is_document
 from .sources import display_path
+from .webpage import MHTML_SUFFIXES, PAGE_SUFFIXES, declared_charset, is_whole_page, unpack_mhtml
 
 
 def digest(data: bytes) -> str:
@@ -43,9 +44,15 @@ def digest(data: bytes) -> str:
     it changed."""
     return hashlib.sha256(data).hexdigest()[:16]
 
-TEXT_SUFFIXES = {".txt", ".md", ".markdown", ".html", ".htm", ".jsonl", ".gz", ""}
+TEXT_SUFFIXES = {".txt", ".md", ".markdown", ".html", ".htm", ".shtml", ".xhtml", ".mhtml",
+                 ".mht", ".jsonl", ".gz", ""}
 READ_SUFFIXES = TEXT_SUFFIXES | DOCUMENT_SUFFIXES  # PDF, Word, EPUB: documents.py
-META_KEYS = ("title", "date", "source", "author", "url", "categories", "tags")
+META_KEYS = ("title", "date", "source", "author", "url")
+LIST_KEYS = {"tags": "tags", "categories": "categories", "category": "categories",
+             "keywords": "keywords"}  # front matter and JSONL keys read as lists: meta name
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_FRONT_PAIR = re.compile(r"^([A-Za-z_][\w-]*)\s*:\s*(.*)$")
+_FRONT_ITEM = re.compile(r"^\s+-\s*(.*)$")
 _FRONT_MATTER = re.compile(r"\A\ufeff?---[ \t]*\r?\n(.*?\r?\n)?---[ \t]*(\r?\n|\Z)", re.DOTALL)
 _HTML_PARAGRAPH = re.compile(r"<(p|div|br|h[1-6]|li|article|section)\b", re.IGNORECASE)
 _MD_HEADING = re.compile(r"^#{1,6}\s+\S", re.MULTILINE)
@@ -70,6 +77,10 @@ class Document:
     encoding: str = "utf-8"  # how the file was decoded
     body_end: int | None = None  # end of the body in raw, when the Document is one part of it
     notes: list[str] = field(default_factory=list)  # what the run tells of the file (documents)
+    set_aside: list[tuple[int, int]] = field(default_factory=list)  # raw spans of the blocks
+    # a web page's extractors left out (navigation, sidebars, footers): passages marked
+    # boilerplate (``segment``)
+    title_span: tuple[int, int] | None = None  # raw span of the block that is the title
 
 
 _BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF32_LE, "utf-32"),
@@ -94,11 +105,16 @@ class Decoded:
     bad_bytes: int = 0
     first_bad: int = 0  # offset of the first bad byte in the bytes decoded
     first_bad_line: int = 0  # its 1-based line
+    url: str = ""  # the address a single-file save (MHTML) records
 
 
-def decode_detected(data: bytes, path: str) -> Decoded:
-    """Bytes to text: a BOM, else UTF-8, else UTF-16 without BOM (NUL bytes), else a guess
-    of charset-normalizer: its first Chinese reading (GB18030, Big5, …), else its best. A
+def decode_detected(data: bytes, path: str, declared: str | None = None,
+                    sniff: bool = True) -> Decoded:
+    """Bytes to text: a BOM, else UTF-8, else UTF-16 without BOM (NUL bytes), else the
+    charset the text declares (``declared``, or with ``sniff`` a page's ``<meta charset>``:
+    ``webpage.declared_charset``; a stale one that claims GB2312 for UTF-8 is never reached,
+    since UTF-8 is tried first), else a guess of charset-normalizer: its first Chinese
+    reading (GB18030, Big5, …), else its best. A
     text in UTF-8 (BOM or not, with enough good characters: ``UTF8_EVIDENCE``), or in a
     Chinese encoding that charset-normalizer recognises once the bad bytes are left out, may
     hold a few bytes that are not valid in it (``MAX_BAD_SHARE``, ``MAX_BAD_SMALL``): each is
@@ -113,12 +129,15 @@ def decode_detected(data: bytes, path: str) -> Decoded:
         return _utf16(data, path)
     try:
         text = data.decode("utf-8")
-        if _looks_like_text(text):
+        if _looks_like_text(text) or _reads_as_chinese(text):  # stray control characters
             return Decoded(text, "utf-8")
     except UnicodeDecodeError:
         found = _lenient(data, "utf-8")
         if found and _looks_like_text(found.text) and _utf8_evidence(found):
             return found
+    declared = declared or (declared_charset(data) if sniff else None)
+    if declared and (found := _lenient(data, declared)) and _looks_like_text(found.text):
+        return found
     guesses = _guesses(data)
     found = _chinese(guesses) or _chinese_around_bad_bytes(data) or _best(guesses)
     if found is None:
@@ -259,7 +278,7 @@ def _looks_like_text(text: str) -> bool:
 
 def detect_format(text: str, suffix: str = "") -> str:
     """Recognise the layout of an article's text (see the module docstring)."""
-    if suffix in (".html", ".htm") or len(_HTML_PARAGRAPH.findall(text)) >= 2:
+    if suffix in PAGE_SUFFIXES or len(_HTML_PARAGRAPH.findall(text)) >= 2:
         return "html"
     if suffix in (".md", ".markdown") or _MD_HEADING.search(text):
         return "markdown"
@@ -273,20 +292,77 @@ def detect_format(text: str, suffix: str = "") -> str:
     return "plain"
 
 
-def split_front_matter(text: str, path: str) -> tuple[dict, int]:
-    """Parse YAML front matter; return (metadata, offset where the body starts)."""
+def split_front_matter(text: str, path: str,
+                       on_error: Callable[[ReadError], None] | None = None) -> tuple[dict, int]:
+    """Parse YAML front matter; return (metadata, offset where the body starts).
+
+    Front matter that is not valid YAML (a control character, a tab, a stray quote) is
+    read leniently (``_lenient_front_matter``) and ``on_error`` is told (without
+    ``on_error`` it raises). ``tags``, ``categories`` (or ``category``) and ``keywords`` are
+    lists of strings (``LIST_KEYS``), the other keys display strings."""
     match = _FRONT_MATTER.match(text)
     if not match:
         return {}, 0
-    import frontmatter  # here: a cold `search query` never needs it
-
+    front = match.group(1) or ""
     try:
-        post = frontmatter.loads(text[: match.end()])
+        data = _yaml(front)
     except Exception as exc:  # yaml raises many types; all mean the same to the user
-        raise ReadError(path, f"malformed front matter ({exc.__class__.__name__})",
-                        "fix the YAML between the --- lines", "malformed front matter") from None
-    meta = {key: _meta_value(post.metadata[key]) for key in META_KEYS if key in post.metadata}
+        data = _lenient_front_matter(front)
+        _report(ReadError(path, f"front matter is not valid YAML ({exc.__class__.__name__})",
+                          "read leniently, line by line; fix the YAML between the --- lines",
+                          "malformed front matter"), on_error)
+    meta = {key: _meta_value(data[key]) for key in META_KEYS if key in data}
+    for key, name in LIST_KEYS.items():
+        if data.get(key) not in (None, "", []):
+            meta[name] = list(dict.fromkeys(meta.get(name, []) + _meta_list(data[key])))
     return _with_iso_date(meta), match.end()
+
+
+def _yaml(front: str) -> dict:
+    """Front matter as YAML (a mapping), after what YAML refuses but means nothing (control
+    characters, tabs) is taken out; a ValueError when it is not a mapping."""
+    import yaml  # here: a cold `search query` never needs it
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's: 10 times faster
+    try:
+        data = yaml.load(front, Loader=loader)  # a safe loader
+    except yaml.YAMLError:
+        data = yaml.load(_CONTROL.sub("", front).replace("\t", " "), Loader=loader)
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ValueError("front matter is not a mapping")
+    return data
+
+
+def _lenient_front_matter(front: str) -> dict:
+    """Front matter that YAML refuses, read line by line: ``key: value`` (quotes around the
+    value taken off) and ``- item`` lines under a key without a value."""
+    data: dict = {}
+    key = None
+    for line in _CONTROL.sub("", front).splitlines():
+        item = _FRONT_ITEM.match(line)
+        if item and key is not None:
+            data[key] = (data[key] if isinstance(data[key], list) else []) + [_unquote(item[1])]
+            continue
+        pair = _FRONT_PAIR.match(line)
+        if pair:
+            key, value = pair[1], _unquote(pair[2])
+            data[key] = value if value else []
+    return data
+
+
+def _unquote(value: str) -> str:
+    value = value.strip()
+    if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+        return value[1:-1]
+    return value
+
+
+def _meta_list(value) -> list[str]:
+    """A front matter list (or a comma-separated string) as a list of strings."""
+    values = value if isinstance(value, (list, tuple)) else str(value).split(",")
+    return [text for text in (_meta_value(v).strip() for v in values) if text]
 
 
 def _with_iso_date(meta: dict) -> dict:
@@ -350,21 +426,31 @@ def unreadable(path: Path) -> ReadError | None:
 
 def decode_file(path: Path, data: bytes, shown: str) -> tuple[Decoded, Path]:
     """A file's bytes as text, and the path of the file they hold (``x.jsonl`` for
-    ``x.jsonl.gz``, whose bytes are unzipped first). An empty file, a broken gzip file,
+    ``x.jsonl.gz``, whose bytes are unzipped first; ``x.html`` for ``x.mhtml``, whose page
+    is unpacked first). An empty file, a broken gzip file, an MHTML file without a page,
     binary data or an unknown encoding is a ReadError. The indexer and ``quote`` both read
     through this, so a source read again gives the same text and offsets: a PDF, Word or
     EPUB file's text is the one its reader derives (``documents.derive``)."""
     if is_document(path):
         return Decoded(derive(path, data, shown).text, "utf-8"), path
-    if path.suffix.lower() == ".gz":
+    suffix = path.suffix.lower()
+    if suffix == ".gz":
         try:
             data, path = gzip.decompress(data), path.with_suffix("")
         except (OSError, EOFError) as exc:
             raise ReadError(shown, f"is not a whole gzip file ({exc})", "download it again",
                             "broken archive") from None
+    declared, url = None, ""
+    if suffix in MHTML_SUFFIXES:
+        page = unpack_mhtml(data)
+        if page is None:
+            raise ReadError(shown, "holds no HTML page", "save the page again as .html",
+                            "no page in MHTML")
+        data, declared, url, path = page.data, page.charset, page.url, path.with_suffix(".html")
     if not data.strip():
         raise ReadError(shown, "is empty", "nothing to index", "empty file")
-    return decode_detected(data, shown), path
+    decoded = decode_detected(data, shown, declared, sniff=path.suffix.lower() != ".jsonl")
+    return replace(decoded, url=url), path
 
 
 def bad_bytes_warning(shown: str, decoded: Decoded, unzipped: bool = False) -> ReadError:
@@ -379,8 +465,12 @@ def bad_bytes_warning(shown: str, decoded: Decoded, unzipped: bool = False) -> R
 
 def read_file(path: Path, on_error: Callable[[ReadError], None] | None = None,
               data: bytes | None = None, name: str | None = None,
-              on_page: Callable[[int, int], None] | None = None) -> list[Document]:
+              on_page: Callable[[int, int], None] | None = None,
+              page_method: str = "combined") -> list[Document]:
     """Read one file (``data``: its bytes, when already read) into its Documents.
+
+    A whole web page is one Document whose extractors' choice of its main text
+    (``page_method``: ``maintext.METHODS``) and metadata are read by ``web.read_page``.
 
     One Document, or one per JSONL record. ``name`` is the path to record in them and derive
     article ids from (default: the path as shown, relative to the working directory); errors
@@ -402,12 +492,17 @@ def read_file(path: Path, on_error: Callable[[ReadError], None] | None = None,
     if inner.suffix.lower() == ".jsonl":
         return [replace(doc, encoding=encoding)
                 for doc in read_jsonl(text, name, on_error, shown)]
-    meta, body_start = split_front_matter(text, shown)
+    meta, body_start = split_front_matter(text, shown, on_error)
     if "url" not in meta and (link := _SOURCE_LINK.search(text, max(body_start, len(text) - 600))):
         meta["url"] = link.group(1)  # a saved page often ends with the address it came from
-    fmt = detect_format(text[body_start:], inner.suffix.lower())
-    return split_parts(Document(name, article_id, text, fmt, body_start, meta,
-                                encoding=encoding))
+    suffix = inner.suffix.lower()
+    fmt = detect_format(text[body_start:], suffix)
+    doc = Document(name, article_id, text, fmt, body_start, meta, encoding=encoding)
+    if fmt == "html" and is_whole_page(text, suffix):
+        from .web import read_page  # here: only a web page pays for its libraries
+
+        return [read_page(doc, decoded.url, page_method)]  # whole: extractors judge it whole
+    return split_parts(doc)
 
 
 def _read_document(path: Path, data: bytes, name: str, shown: str,
@@ -483,6 +578,9 @@ def read_jsonl(text: str, path: str, on_error: Callable[[ReadError], None] | Non
         body = record["text"]
         meta = _with_iso_date(
             {key: _meta_value(record[key]) for key in META_KEYS if record.get(key)})
+        for key, name in LIST_KEYS.items():
+            if record.get(key):
+                meta[name] = list(dict.fromkeys(meta.get(name, []) + _meta_list(record[key])))
         if "title" in record:  # the title, even empty: text is then never taken for one
             meta["title"] = _meta_value(record["title"])
         by_line = f"{path.rsplit('.', 1)[0]}:{number}"
