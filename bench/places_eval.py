@@ -14,23 +14,40 @@ with the places extraction finds in its own text (``ArticlePlaces.passages``, wi
 article's primary places). Printed: city and district (county) precision and recall per
 labels file and stratum, micro-averaged over passages, and the passages that differ.
 A passage whose span has moved (a reader changed) is matched to the passage of the same
-article that overlaps it most, and counted as moved.
+article that overlaps it most, and counted as moved (``--update`` then brings the file up to
+date).
 
 ``--sheet FILE.tsv`` prints the passages of a labels file with what extraction finds, for
 labelling (the text goes to the terminal, never into the repository).
+
+``--update FILE.tsv`` brings a labels file up to date after a reader changed: a row whose
+passage id and span no longer exist is moved, labels kept, to the passage of the same article
+whose text is exactly the cleaned text of the row's old raw span (as the reader cleans it now);
+the rows it cannot move are listed (their old span now holds no text, or its text is now part
+of a passage holding more or less, or another row already names that passage), with the
+passages that hold their text, to be labelled again by reading.
+
+``--draw CORPUS [--name NAME] [--count N] --exclude FILE.tsv`` prints passages drawn as the
+labels files' were (``random.Random(28)`` over the passages the indexer makes of ``CORPUS``, a
+file or folder under ``--corpora``, in its order; with ``--name``, only those whose folded
+text holds the name), the first ``N`` of that order not already in the labels file: the
+replacements for rows whose passage is gone.
 """
 
 from __future__ import annotations
 
 import argparse
+import difflib
 import json
+import random
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from search.ingest.clean import clean
 from search.ingest.metadata import article_places
-from search.ingest.readers import read_file
-from search.ingest.segment import Article, segment
+from search.ingest.readers import Document, iter_files, read_file
+from search.ingest.segment import Article, Passage, segment
 from search.text.analysis import fold, folded_words
 from search.text.places import summarize
 
@@ -38,6 +55,7 @@ HERE = Path(__file__).resolve().parent
 LABELS = sorted((HERE / "places_labels").glob("*.tsv"))
 CORPORA = HERE.parent.parent / "shared" / "corpora"
 LEVELS = ("city", "county", "province")
+SEED = 28  # the labels files' draws
 
 
 @dataclass
@@ -100,6 +118,12 @@ def read_labels(path: Path) -> list[Label]:
 
 def articles(corpora: Path, file: str, wanted: set[str]) -> dict[str, Article]:
     """The articles of one corpus file whose ids are ``wanted``, by id."""
+    return {article_id: article for article_id, (_, article)
+            in _sources(corpora, file, wanted).items()}
+
+
+def _sources(corpora: Path, file: str, wanted: set[str]) -> dict[str, tuple[Document, Article]]:
+    """The articles of one corpus file whose ids are ``wanted``, each with its document."""
     found = {}
     for document in read_file(corpora / file, name=file):
         if document.article_id.split("#")[0] not in wanted and not any(
@@ -107,7 +131,7 @@ def articles(corpora: Path, file: str, wanted: set[str]) -> dict[str, Article]:
             continue
         for article in segment(document):
             if article.article_id in wanted:
-                found[article.article_id] = article
+                found[article.article_id] = (document, article)
     return found
 
 
@@ -213,15 +237,118 @@ def sheet(path: Path, corpora: Path) -> str:
     return "\n".join(out)
 
 
+def update(path: Path, corpora: Path) -> tuple[int, list[str]]:
+    """Move the rows of a labels file whose passage is gone to the passage that now holds
+    exactly their text (see the module's docstring) and rewrite the file; return how many
+    rows moved and a report of the rows left to label again by reading."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    rows = {i: line.split("\t") for i, line in enumerate(lines)
+            if line.strip() and not line.startswith("#")}
+    by_file = defaultdict(list)
+    for i, fields in rows.items():
+        by_file[fields[0]].append(i)
+    stale = {}  # row -> (its article, its old span's cleaned text)
+    current = set()  # the passages rows still name
+    for file, indexes in by_file.items():
+        loaded = _sources(corpora, file, {rows[i][1].rsplit(":", 1)[0] for i in indexes})
+        for i in indexes:
+            passage_id, span = rows[i][1], rows[i][2]
+            document, article = loaded[passage_id.rsplit(":", 1)[0]]
+            if any(p.passage_id == passage_id and f"{p.char_start}-{p.char_end}" == span
+                   for p in article.passages):
+                current.add(passage_id)
+                continue
+            start, end = (int(x) for x in span.split("-"))
+            text = "\n".join(b.text for b in clean(document.raw, document.format, start, end))
+            stale[i] = (article, text)
+    moved, report = 0, []
+    for i, (article, text) in sorted(stale.items()):
+        fields = rows[i]
+        start, end = (int(x) for x in fields[2].split("-"))
+        same = [p for p in article.passages if text and p.text == text]
+        if len(same) > 1:  # the same text twice (a repeated line): the one at the span
+            same = [p for p in same if p.char_start < end and start < p.char_end]
+        if len(same) == 1 and same[0].passage_id not in current:
+            current.add(same[0].passage_id)
+            fields[1], fields[2] = same[0].passage_id, f"{same[0].char_start}-{same[0].char_end}"
+            lines[i] = "\t".join(fields)
+            moved += 1
+            continue
+        why = ("gone: its span now holds no text" if not text else
+               f"taken: another row names {same[0].passage_id}" if len(same) == 1 else
+               "changed: no passage is its text")
+        report.append(f"{fields[1]}\t{start}-{end}\t{fields[3]}\t{why}")
+        for passage, held, share in _holders(article.passages, text, start, end):
+            report.append(f"  {passage.passage_id}\t{passage.char_start}-{passage.char_end}"
+                          f"\tholds {held:.0%} of its text, which is {share:.0%} of it")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return moved, report
+
+
+def _holders(passages: list[Passage], text: str, start: int,
+             end: int) -> list[tuple[Passage, float, float]]:
+    """The passages that overlap the raw span, with the share of ``text`` each holds and the
+    share of the passage's text that is ``text``."""
+    out = []
+    for passage in passages:
+        if passage.char_start >= end or start >= passage.char_end:
+            continue
+        matcher = difflib.SequenceMatcher(None, text, passage.text, autojunk=False)
+        common = sum(block.size for block in matcher.get_matching_blocks())
+        out.append((passage, common / len(text) if text else 0.0,
+                    common / len(passage.text) if passage.text else 0.0))
+    return out
+
+
+def draw(corpora: Path, corpus: str, exclude: set[str], count: int = 1,
+         name: str | None = None, seed: int = SEED) -> list[Passage]:
+    """``count`` passages of ``corpus`` (a file or folder under ``corpora``) drawn as the
+    labels files' were: ``random.Random(seed)`` orders all the passages the indexer makes of
+    it (in the indexer's order; with ``name``, those whose folded text holds the folded name),
+    and the first not in ``exclude`` (passage ids) are taken."""
+    population = []
+    for file, refusal in iter_files([corpora / corpus]):
+        if refusal:
+            continue
+        shown = file.relative_to(corpora).as_posix()
+        for document in read_file(file, on_error=lambda error: None, name=shown):
+            for article in segment(document):
+                population += [p for p in article.passages
+                               if name is None or fold(name) in fold(p.text)]
+    order = random.Random(seed).sample(population, len(population))
+    return [p for p in order if p.passage_id not in exclude][:count]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("labels", nargs="*", type=Path, default=LABELS)
     parser.add_argument("--corpora", type=Path, default=CORPORA)
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--sheet", type=Path, help="print a labels file's passages and stop")
+    parser.add_argument("--update", type=Path, help="move a labels file's rows to the passages "
+                        "that now hold exactly their text, list the others, and stop")
+    parser.add_argument("--draw", metavar="CORPUS", help="print passages drawn from CORPUS "
+                        "as the labels were (see --name, --count, --exclude) and stop")
+    parser.add_argument("--name", help="--draw: only passages that name it")
+    parser.add_argument("--count", type=int, default=1, help="--draw: how many")
+    parser.add_argument("--exclude", type=Path, help="--draw: a labels file whose passages "
+                        "are not drawn again")
     args = parser.parse_args()
     if args.sheet:
         print(sheet(args.sheet, args.corpora))
+        return
+    if args.update:
+        moved, left = update(args.update, args.corpora)
+        print(f"{args.update.name}: {moved} rows moved to their passage; "
+              f"{sum(not line.startswith(' ') for line in left)} left to label by reading")
+        print("\n".join(left))
+        return
+    if args.draw:
+        exclude = ({label.passage_id for label in read_labels(args.exclude)}
+                   if args.exclude else set())
+        for passage in draw(args.corpora, args.draw, exclude, args.count, args.name):
+            print(f"{passage.passage_id}\t{passage.char_start}-{passage.char_end}\t"
+                  f"{passage.text}")
         return
     figures = report({path.stem: evaluate(path, args.corpora) for path in args.labels})
     print(json.dumps(figures, ensure_ascii=False, indent=1) if args.json else show(figures))

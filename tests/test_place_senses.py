@@ -130,3 +130,48 @@ def test_labelled_sets_hold_their_figures():
         for (stratum, level), score in result.scores.items():
             precision, recall = floors[(path.stem, stratum, level)]
             assert score.precision >= precision and score.recall >= recall, (path.stem, stratum, level)
+        # a reader that cuts passages differently leaves rows scored on another passage
+        assert result.moved == 0, f"{path.name}: run python -m bench.places_eval --update"
+
+
+CMS_EXPORT = """---
+title: 標題
+---
+{{< video src="https://example.org/v" >}}
+
+旺角今日有大批市民聚集，警方在彌敦道一帶設立封鎖線，多名市民被截查，現場氣氛緊張，直至晚上仍未散去。
+
+<figure><img src="https://example.org/a.jpg" alt=""><figcaption>沙田新城市廣場外的人群。</figcaption></figure>
+
+另一段落講述馬鞍山的居民對事件的看法，他們大多認為應該和平表達意見，不希望再有衝突發生在社區之內。
+"""
+
+
+def test_labels_follow_a_reader_that_cuts_passages_differently(tmp_path):
+    """``--update``: a row whose span the reader no longer makes moves, labels kept, to the
+    passage that is exactly its text; one whose text is gone or now part of a passage that
+    holds more is listed, with the passages that hold it."""
+    from bench.places_eval import read_labels, update
+
+    (tmp_path / "a.md").write_text(CMS_EXPORT, encoding="utf-8")
+    first, caption = CMS_EXPORT.index("旺角"), CMS_EXPORT.index("<figure>")
+    second = CMS_EXPORT.index("另一段落")
+    end = CMS_EXPORT.index("之內。") + 3
+    shortcode = CMS_EXPORT.index("{{<")
+    rows = [  # the old reader's passages: the markup was in them, a caption was no text
+        ("a:1", CMS_EXPORT.index("</figure>"), end, "香港", "沙田"),  # now a:2, exactly
+        ("a:7", shortcode, CMS_EXPORT.index(">}}") + 3, "-", "-"),  # a shortcode alone
+        ("a:8", first, caption - 2, "香港", "油尖旺"),  # now a:1 with the caption
+    ]
+    labels = tmp_path / "labels.tsv"
+    labels.write_text("# header\n" + "".join(
+        f"a.md\t{pid}\t{start}-{stop}\trandom\t{city}\t{county}\t-\n"
+        for pid, start, stop, city, county in rows), encoding="utf-8")
+    moved, report = update(labels, tmp_path)
+    assert moved == 1
+    row = read_labels(labels)[0]
+    assert (row.passage_id, row.start, row.end) == ("a:2", second, end)
+    assert row.places["city"] == {"香港"} and row.places["county"] == {"沙田"}
+    assert report[0].startswith("a:7\t") and "gone" in report[0]
+    assert report[1].startswith("a:8\t") and "changed" in report[1]
+    assert report[2].startswith(f"  a:1\t{first}-") and "holds 100% of its text" in report[2]
