@@ -22,7 +22,8 @@ from .text.analysis import units
 
 HIT_FIELDS = ("passage_id", "article_id", "title", "section", "text", "path", "line_start",
               "line_end", "char_start", "char_end", "cities", "provinces", "source", "author",
-              "date", "url")
+              "date", "url", "tags", "categories", "boilerplate")
+EMPTY = {"tags": [], "categories": [], "boilerplate": False}  # what a hit lacking one shows
 HINT_PASSAGES = 20_000  # an index this large gives unknown ids no "did you mean"
 NEAR_CANDIDATES = 5_000  # passages a query with NEAR may check, at most
 STORY_CANDIDATES = 5_000  # articles looked through for one hit a story, at most
@@ -34,10 +35,12 @@ def did_you_mean(typed: str, known) -> str:
     return f"did you mean {close[0]}?" if close else ""
 
 
-FACET_FIELDS = {"city": "cities", "province": "provinces", "county": "counties"}
-ARTICLE_FIELDS = ("article_id", "title", "source", "author", "date", "url", "path")
+FACET_FIELDS = {"city": "cities", "province": "provinces", "county": "counties",
+                "tag": "tags", "category": "categories"}
+ARTICLE_FIELDS = ("article_id", "title", "source", "author", "date", "url", "path", "tags",
+                  "categories")
 OUTLINE_FIELDS = ("passage_id", "order", "section", "text", "line_start", "line_end",
-                  "char_start", "char_end", "cities", "provinces")
+                  "char_start", "char_end", "cities", "provinces", "boilerplate")
 
 
 def _story(stories, stored: dict) -> tuple:
@@ -138,7 +141,7 @@ class Engine:
         for rank, hit in enumerate(result.hits, start=1):
             stored = hit.stored
             entry = {"rank": rank, "score": round(hit.score, 4)}
-            entry.update({name: stored.get(name, "") for name in HIT_FIELDS})
+            entry.update({name: stored.get(name, EMPTY.get(name, "")) for name in HIT_FIELDS})
             entry["path"] = self.sources.shown(stored["path"])
             entry["matches"] = highlight(stored["text"], needles)
             entry["title_matches"] = highlight(entry["title"], needles)

@@ -154,12 +154,13 @@ def as_markdown(passages: list[dict], context_ids: set[str]) -> str:
 
 
 QUOTE_FIELDS = ("passage_id", "text", "path", "line_start", "line_end", "char_start",
-                "char_end", "title", "source", "author", "date", "url")
+                "char_end", "title", "source", "author", "date", "url", "boilerplate")
 
 
 def as_json(stored: dict, context: list[dict]) -> dict:
     """The JSON of one quote (README, Quoting passages), with the context passages."""
     out = {name: stored.get(name, "") for name in QUOTE_FIELDS}
+    out["boilerplate"] = bool(stored.get("boilerplate"))
     out["citation"] = citation(stored)
     if context:
         out["context"] = [{name: p[name] for name in ("passage_id", "text", "line_start",

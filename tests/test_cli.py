@@ -15,7 +15,7 @@ from tests.conftest import ROOT, run_search
 CONTRACT = {"rank", "score", "passage_id", "article_id", "title", "section", "text", "matches",
             "title_matches", "section_matches",
             "path", "line_start", "line_end", "char_start", "char_end", "cities", "provinces",
-            "source", "author", "date", "url", "reprints"}
+            "source", "author", "date", "url", "reprints", "tags", "categories", "boilerplate"}
 
 
 def run(*args, index=None):
@@ -84,7 +84,8 @@ def test_batch_plain_and_jsonl(seed_index, tmp_path):
 def test_stats(seed_index):
     result = run("stats", "--json", index=seed_index)
     assert json.loads(result.output) == {"index": str(seed_index), "files": 5, "articles": 7,
-                                         "passages": 145}
+                                         "passages": 145, "set_aside": 0, "repeated": 0,
+                                         "copies": 0}
 
 
 def test_index_reports_bad_files_and_goes_on(tmp_path):

@@ -84,8 +84,13 @@ class SearchResult:
     articles: int = 0  # articles with a matching passage
 
 
-NO_COUNTS = {"files": 0, "articles": 0, "passages": 0}  # what an empty index holds
+NO_COUNTS = {"files": 0, "articles": 0, "passages": 0, "set_aside": 0, "repeated": 0,
+             "copies": 0}  # what an empty index holds: passages searched, and those set
+# aside as boilerplate (of them, the copies of paragraphs repeated across a source)
 SORTS = ("relevance", "newest", "oldest")  # the orders of hits; by date, undated ones last
+REPEATED = 5  # different articles sharing a fingerprint (records.fingerprint: the same
+# paragraph in one source or folder) that make it boilerplate, set aside with every copy
+# (copies of one article, by its content's hash, count once)
 UNDATED = 99_999_999  # an undated passage's date key: after every date, in either order
 SCORE_DECIMALS = 6  # scores equal to this many decimals are a tie, broken by ``place``
 TIED_KEPT = 1_000  # a tie of more passages (a query of only NOT) stays in index order

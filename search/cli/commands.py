@@ -27,6 +27,7 @@ from .options import (
     counted,
     filter_options,
     index_dir_option,
+    set_aside,
     usage_message,
 )
 
@@ -380,6 +381,9 @@ def print_quotes(engine: Engine, passage_ids: list[str], fmt: str, context: int,
         quotation = engine.quotation(passage_id, context)
         stored, before, after = quotation["passage"], quotation["before"], quotation["after"]
         _warn_changed(quotation["warning"], stored["path"], choice)
+        if stored.get("boilerplate"):
+            _note(f"note: {passage_id} is set aside as boilerplate (a page's navigation or a "
+                  "paragraph repeated across its source)")
         marked = {p["passage_id"] for p in before + after}
         render = as_markdown if fmt == "markdown" else as_text
         click.echo(("\n" if n else "") + render(before + [stored] + after, marked))
@@ -423,7 +427,8 @@ def show_command(choice: IndexChoice, article_id: str) -> None:
             click.echo(f"\n§ {section}" if section else "")
         opening = passage["text"].replace("\n", " ")
         opening = opening[:30] + ("…" if len(opening) > 30 else "")
-        click.echo(f"  {passage['passage_id']}  {opening}")
+        aside = "  (set aside as boilerplate)" if passage.get("boilerplate") else ""
+        click.echo(f"  {passage['passage_id']}  {opening}{aside}")
 
 
 @cli.command("verify")
@@ -511,7 +516,7 @@ def stats_command(choice: IndexChoice, as_json: bool) -> None:
     else:
         click.echo(f"{stats['index']}: {counted(stats['files'], 'file')}, "
                    f"{counted(stats['articles'], 'article')}, "
-                   f"{counted(stats['passages'], 'passage')}")
+                   f"{counted(stats['passages'], 'passage')}" + set_aside(stats))
 
 
 @cli.command("serve")

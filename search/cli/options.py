@@ -125,7 +125,8 @@ def split_words(args: list[str], takes_value: dict[str, bool]) -> list[str]:
 
 
 def filter_options(command):
-    """Add --city/--province/--county/--source/--year/--since/--until; pass ``filters``."""
+    """Add --city/--province/--county/--source/--year/--tag/--category/--since/--until and
+    --include-boilerplate; pass ``filters``."""
     options = [
         click.option("--city", multiple=True, help="Only passages tied to this city "
                      "(its counties included; any script: 長沙 = 长沙). Repeatable."),
@@ -134,15 +135,23 @@ def filter_options(command):
         click.option("--county", multiple=True, help="Only passages tied to this county."),
         click.option("--source", multiple=True, help="Only articles from this source."),
         click.option("--year", multiple=True, help="Only articles dated in this year."),
+        click.option("--tag", multiple=True, help="Only articles with this tag (front matter)."),
+        click.option("--category", multiple=True,
+                     help="Only articles in this category (front matter)."),
+        click.option("--include-boilerplate", is_flag=True,
+                     help="Count and show passages set aside as boilerplate too (a page's "
+                          "navigation, a footer repeated across a source)."),
         click.option("--since", help="Only articles dated on or after YYYY[-MM[-DD]]."),
         click.option("--until", help="Only articles dated on or before YYYY[-MM[-DD]]."),
     ]
 
     @functools.wraps(command)
-    def wrapper(*args, city, province, county, source, year, since, until, **kwargs):
+    def wrapper(*args, city, province, county, source, year, tag, category,
+                include_boilerplate, since, until, **kwargs):
         from ..query.filters import make_filters
 
-        filters = make_filters(city, province, county, source, year, since, until)
+        filters = make_filters(city, province, county, source, year, since, until, tag,
+                               category, include_boilerplate)
         return command(*args, filters=filters, **kwargs)
 
     for option in reversed(options):
@@ -151,5 +160,20 @@ def filter_options(command):
 
 
 def counted(n: int, noun: str) -> str:
-    """``1 passage``, ``2 passages``: a count with its noun in the right number."""
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+    """``1 passage``, ``2 passages``, ``3 copies``: a count with its noun in the right number."""
+    if n == 1:
+        return f"{n} {noun}"
+    return f"{n} {noun[:-1]}ies" if noun.endswith("y") and noun[-2:-1] not in "aeiou" \
+        else f"{n} {noun}s"
+
+
+def set_aside(counts: dict) -> str:
+    """`` (4 more set aside as boilerplate: 3 copies of 1 paragraph repeated across a
+    source)``, or "" when none is."""
+    if not counts.get("set_aside"):
+        return ""
+    repeated = (f": {counted(counts['copies'], 'copy')} of "
+                f"{counted(counts['repeated'], 'paragraph')} repeated across a source"
+                if counts.get("repeated") else "")
+    return f" ({counts['set_aside']} more set aside as boilerplate{repeated})"
+

@@ -13,7 +13,7 @@ from rich.text import Text
 from ..query.filters import FACET_LABELS
 from ..query.highlight import mark
 from ..quote import lines_of
-from .options import counted
+from .options import counted, set_aside
 
 if TYPE_CHECKING:
     from ..indexer import IndexReport
@@ -41,6 +41,7 @@ def summary(report: IndexReport, index_dir: Path) -> str:
     holds = report.holds
     tail = (f"the index holds {counted(holds['files'], 'file')}, "
             f"{counted(holds['articles'], 'article')}, {counted(holds['passages'], 'passage')}"
+            + set_aside(holds)
             + (f"; {counted(len(report.warnings), 'warning')} above" if report.warnings else ""))
     if report.added or report.updated or report.resumed or report.removed:
         done = [f"{len(report.added)} added", f"{len(report.updated)} updated"]

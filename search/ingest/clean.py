@@ -44,6 +44,8 @@ _ASCII_STOP = r"(?<![0-9])\.(?![0-9A-Za-z])"
 _STOP = re.compile(rf"[{STOPS}]|{_ASCII_STOP}")
 _SENTENCE = re.compile(rf"(?:[{SENTENCE_END}]|{_ASCII_STOP})+[」』”’）)]*")  # with its closers
 _MD_HEADING = re.compile(r"(#{1,6})[ \t]+(?:#+[ \t]+)*")
+_MD_RULE = re.compile(r" {0,3}([-*_=])(?: *\1){2,} *")  # a thematic break, or a heading's
+# underline (``===``, ``---``) right under its one line
 _MD_INLINE = re.compile(r"!?\[([^\]]*)\]\([^)]*\)|\*\*|__|`")
 _NEWLINE = re.compile(r"\r?\n|\r")
 _BLANK_LINE = re.compile(r"\n[ \t\r]*\n\s*")
@@ -100,6 +102,7 @@ class Block:
     ends: list[int]
     level: int = 0  # heading level (Markdown ``#`` count, HTML h1-h6); 0 when unknown
     boilerplate: bool = False  # set aside by a web page's extractors (``segment``)
+    after_break: bool = False  # a thematic break stands before it: no passage spans it
 
     @property
     def char_start(self) -> int:
@@ -118,6 +121,7 @@ class Para:
     kind: str | None = None
     level: int = 0
     alt: bool = False  # an image's alt text
+    after_break: bool = False  # a thematic break (Markdown ``---``) stands before it
 
 
 # ---------------------------------------------------------------- public entry points
@@ -275,7 +279,8 @@ def _finish(para: Para, fmt: str) -> Block:
     joined = _join_lines([undouble(line) for line in para.lines]).strip()
     limit = {"wrapped": MAX_WRAPPED_HEADING, "markdown": 0}.get(fmt, MAX_HEADING)
     kind = para.kind or classify(joined.text, limit)
-    return Block(kind, joined.text, joined.starts, joined.ends, para.level)
+    return Block(kind, joined.text, joined.starts, joined.ends, para.level,
+                 after_break=para.after_break)
 
 
 def _join_page_breaks(blocks: list[Block], raw: str) -> list[Block]:
@@ -337,36 +342,51 @@ def split_spaced(raw: str, start: int, end: int) -> list[Para]:
 
 
 def split_markdown(raw: str, start: int, end: int) -> list[Para]:
-    """Markdown: ``#`` headings, blank-line paragraphs, inline marks and link syntax removed;
+    """Markdown: ``#`` headings (and a line of ``===`` or ``---`` under one), blank-line
+    paragraphs, thematic breaks (``---``, ``***``) between them, inline marks and link syntax
+    removed;
     HTML inside it read as HTML (block tags end paragraphs, other tags dropped, an image's alt
     text and a ``<figcaption>`` are captions), shortcodes and comments dropped. A line starts
     after a newline or a block tag, once the markup before its text is left out."""
     paras: list[Para] = []
     current: list[Text] = []
     kind, level = None, 0  # of the paragraph being read, when markup says it
+    broken = False  # a thematic break was read since the last paragraph
+
+    def add(para: Para) -> None:
+        nonlocal broken
+        para.after_break, broken = broken, False
+        paras.append(para)
 
     def close(next_kind: str | None = None, next_level: int = 0) -> None:
         nonlocal current, kind, level
         if current:
-            paras.append(Para(current, kind, level))
+            add(Para(current, kind, level))
         current, kind, level = [], next_kind, next_level
 
     for item in _markdown_lines(raw, start, end):
         if isinstance(item, Para) and item.lines:  # an image's caption
             close(kind, level)
-            paras.append(item)
+            add(item)
             continue
         if isinstance(item, Para):  # a block tag
             close(item.kind, item.level)
             continue
         line = item
+        if rule := _MD_RULE.fullmatch(line.text):  # a line under a paragraph's: a heading
+            if current and rule.group(1) in "=-" and len(current) == 1:
+                add(Para(current, "heading", 1 if rule.group(1) == "=" else 2))
+                current, kind, level = [], None, 0
+            else:  # a thematic break: a paragraph ends, nothing is text
+                close()
+                broken = True
+            continue
         heading = _MD_HEADING.match(line.text)
         if heading or not line.chars:
             close()
             if heading:
                 body = _markdown_inline(line.slice(heading.end(), len(line.chars)))
-                paras.append(Para([_from_line_start(body, line)], "heading",
-                                  len(heading.group(1))))
+                add(Para([_from_line_start(body, line)], "heading", len(heading.group(1))))
             continue
         current.append(_from_line_start(_markdown_inline(_strip_prefix(line)), line))
         if ends_sentence(current[-1].text):

@@ -255,7 +255,7 @@ def _split_stories(article_id: str, title: str, blocks: list[Block]) -> list[_St
             elif story is not main:
                 story = main
         else:
-            story.add(" › ".join(text for _, text in path), block, fresh)
+            story.add(" › ".join(text for _, text in path), block, fresh or block.after_break)
             fresh = False
         previous = block
     return stories

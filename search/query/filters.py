@@ -17,9 +17,11 @@ from ..errors import QueryError
 
 FACETS = ("city", "province", "source", "year")  # what a search counts by default
 FACET_LABELS = {"city": "cities", "province": "provinces", "county": "counties",
-                "source": "sources", "year": "years", "month": "months"}  # every facet,
-# with its plural; months ("2023-01") draw the web page's timeline
-FILTER_FACETS = ("city", "province", "county", "source", "year")  # facets that filter too
+                "source": "sources", "year": "years", "month": "months", "tag": "tags",
+                "category": "categories"}  # every facet, with its plural; months
+# ("2023-01") draw the web page's timeline; tags and categories are an article's front matter's
+FILTER_FACETS = ("city", "province", "county", "source", "year", "tag", "category")  # facets
+# that filter too
 _PERIOD = re.compile(r"(\d{4})(?:-(\d{1,2}))?(?:-(\d{1,2}))?")
 
 
@@ -33,19 +35,25 @@ class Filters:
     county: list[str] = field(default_factory=list)
     source: list[str] = field(default_factory=list)  # folded
     year: list[str] = field(default_factory=list)
+    tag: list[str] = field(default_factory=list)  # as written
+    category: list[str] = field(default_factory=list)
     since: str | None = None  # ISO dates, inclusive
     until: str | None = None
+    boilerplate: bool = False  # passages set aside as boilerplate count too
 
 
 def make_filters(city=(), province=(), county=(), source=(), year=(), since=None,
-                 until=None) -> Filters:
+                 until=None, tag=(), category=(), boilerplate=False) -> Filters:
     """Filters from what a user typed: places in any script and form, dates as YYYY[-MM[-DD]].
 
     Raises QueryError (a usage error) for a value that names nothing.
     """
     from ..text.analysis import fold
 
-    filters = Filters(source=[fold(value.strip()) for value in source])
+    filters = Filters(source=[fold(value.strip()) for value in source],
+                      tag=[value.strip() for value in tag if value.strip()],
+                      category=[value.strip() for value in category if value.strip()],
+                      boilerplate=boilerplate)
     for level, values in (("city", city), ("province", province), ("county", county)):
         for value in values:
             _add_place(filters, level, value)
@@ -63,7 +71,8 @@ def make_filters(city=(), province=(), county=(), source=(), year=(), since=None
 def typed_filters(filters: Filters) -> list[tuple[str, Filters]]:
     """Each filter in use, as typed options (``--year 2020``), with Filters holding only it."""
     out = []
-    for name in ("city", "province", "county", "source", "year", "since", "until"):
+    for name in ("city", "province", "county", "source", "year", "tag", "category", "since",
+                 "until"):
         value = getattr(filters, name)
         if value:
             values = value if isinstance(value, list) else [value]

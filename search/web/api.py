@@ -72,19 +72,23 @@ def filter_params(city: list[str] = Query([], description="a city, in any script
                   province: list[str] = Query([]), county: list[str] = Query([]),
                   source: list[str] = Query([], description="an indexed source"),
                   year: list[Year] = Query([]),
+                  tag: list[str] = Query([], description="a tag of the article's front matter"),
+                  category: list[str] = Query([]),
                   since: str = Query("", pattern=DATE, description="YYYY[-MM[-DD]]"),
                   until: str = Query("", pattern=DATE, description="YYYY[-MM[-DD]]"),
                   page: int = Query(1, ge=1, le=MAX_PAGE), per_article: bool = False,
                   exact: bool = Query(False, description="no rewrites: only what was typed"),
                   sort: Sort = "relevance",
                   one_per_story: bool = Query(False, description="one hit for each story, "
-                                              "its reprints listed with it")) -> Search:
+                                              "its reprints listed with it"),
+                  include_boilerplate: bool = Query(False, description="count passages set "
+                                                    "aside as boilerplate too")) -> Search:
     """A search's filters and options as the API takes them (the page's ``Search``)."""
     filters = {"city": city, "province": province, "county": county, "source": source,
-               "year": year}
+               "year": year, "tag": tag, "category": category}
     return Search("", {name: [v for v in values if v.strip()] for name, values in
                        filters.items()}, since, until, page, per_article, exact, sort,
-                  one_per_story)
+                  one_per_story, include_boilerplate)
 
 
 def query_params(q: str = Query(min_length=1, max_length=MAX_QUERY, pattern=r"\S",

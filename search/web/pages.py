@@ -14,22 +14,25 @@ from markupsafe import Markup, escape
 
 from ..backends.seam import SORTS
 from ..engine import Engine, article_outline
-from ..query.filters import FACET_LABELS, FACETS
+from ..query.filters import FACET_LABELS
 from ..quote import as_markdown
 from .api import EXPORT_LIMIT, MAX_PAGE, MAX_QUERY, BadRequest, holder, run_search
 from .state import BAR_HEIGHT, BAR_STEP, Search, timeline
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
-SHOWN_FACETS = FACETS  # beside the results: city, province, source, year
+SHOWN_FACETS = ("city", "county", "province", "source", "year", "tag", "category")  # beside
+# the results, those with values (districts show Hong Kong's; tags and categories a CMS's)
 TIMELINE = "month"
 router = APIRouter(include_in_schema=False)
 
 
 def page_params(q: str = "", city: list[str] = Query([]), province: list[str] = Query([]),
                 county: list[str] = Query([]), source: list[str] = Query([]),
-                year: list[str] = Query([]), since: str = "", until: str = "", page: int = 1,
-                per_article: bool = False, exact: bool = False,
-                sort: str = "relevance", one_per_story: bool = False) -> Search:
+                year: list[str] = Query([]), tag: list[str] = Query([]),
+                category: list[str] = Query([]), since: str = "", until: str = "",
+                page: int = 1, per_article: bool = False, exact: bool = False,
+                sort: str = "relevance", one_per_story: bool = False,
+                include_boilerplate: bool = False) -> Search:
     """The page's state from its URL (lenient: no query shows what is indexed; a bad value
     is a 4xx page that says what to give)."""
     if len(q) > MAX_QUERY:
@@ -39,10 +42,10 @@ def page_params(q: str = "", city: list[str] = Query([]), province: list[str] = 
     if sort not in SORTS:
         raise BadRequest(f"sort {sort}: give one of {', '.join(SORTS)}")
     filters = {"city": city, "province": province, "county": county, "source": source,
-               "year": year}
+               "year": year, "tag": tag, "category": category}
     return Search(q, {name: [v for v in values if v.strip()] for name, values in
                       filters.items()}, since.strip(), until.strip(), page, per_article, exact,
-                  sort, one_per_story)
+                  sort, one_per_story, include_boilerplate)
 
 
 @router.get("/", response_class=HTMLResponse)

@@ -24,6 +24,7 @@ class Search:
     exact: bool = False  # no rewrites (rewrite.py)
     sort: str = "relevance"  # seam.SORTS
     one_per_story: bool = False  # a story's reprints listed with its first hit
+    include_boilerplate: bool = False  # passages set aside as boilerplate count too
 
     def params(self, **changes) -> list[tuple[str, str]]:
         state = {**self.__dict__, **changes}
@@ -39,6 +40,8 @@ class Search:
             pairs.append(("sort", state["sort"]))
         if state["one_per_story"]:
             pairs.append(("one_per_story", "1"))
+        if state["include_boilerplate"]:
+            pairs.append(("include_boilerplate", "1"))
         if state["page"] > 1:
             pairs.append(("page", str(state["page"])))
         return pairs
@@ -77,7 +80,8 @@ class Search:
     def made_filters(self) -> Filters:
         """The filters of this state (``filters.make_filters``: a QueryError for a value
         that names nothing)."""
-        return make_filters(since=self.since or None, until=self.until or None, **self.filters)
+        return make_filters(since=self.since or None, until=self.until or None,
+                            boilerplate=self.include_boilerplate, **self.filters)
 
     def active(self) -> bool:
         return bool(self.q.strip() or any(self.filters.values()) or self.since or self.until)

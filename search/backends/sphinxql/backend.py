@@ -18,6 +18,7 @@ import contextlib
 import itertools
 import queue
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import closing
 
@@ -28,6 +29,7 @@ from ...query.parse import Node
 from ...text.stories import Stories
 from ..seam import (
     NO_COUNTS,
+    REPEATED,
     UNDATED,
     Check,
     Hit,
@@ -43,10 +45,20 @@ from . import compile as sphinxql
 from .cluster import INDEX
 from .meta import Marks, indexer_lock, nodes
 from .rerank import Reranker
-from .rows import COLUMNS, PLACE_ATTRIBUTES, article_rows, file_key, place_names, stored_fields
+from .rows import (
+    COLUMNS,
+    PLACE_ATTRIBUTES,
+    article_rows,
+    file_key,
+    name_key,
+    place_names,
+    stored_fields,
+)
 from .sql import Address, NodeDown, connect, escape, literal, run, warnings
 
-FACET_ATTRIBUTE = {**PLACE_ATTRIBUTES, "source": "source", "year": "year", "month": "month"}
+FACET_ATTRIBUTE = {**PLACE_ATTRIBUTES, "source": "source", "year": "year", "month": "month",
+                   "tag": "tags", "category": "categories"}
+NAMED = {"tag": "tags", "category": "categories"}  # facets whose names meta keeps
 FACET_LIMIT = 100_000  # values of a facet, or files (all of them: a cluster of more files
 # would count only these)
 MAX_MATCHES = 10_000  # ranked candidates a query may ask for
@@ -54,7 +66,9 @@ CANDIDATES = 200  # passages Sphinx ranks for a query, at least; all are scored 
 INSERT_ROWS = 200  # rows per INSERT statement
 SENDS_AHEAD = 4  # statements made and waiting to be sent, at most
 PAGE = 5_000  # rows per read when walking every passage
-ASKS = 3  # times a query is asked while a shard does not answer
+ASKS = 4  # times a query is asked while a shard does not answer
+ASK_WAIT = 0.05  # seconds before it is asked again the first time (then twice as long)
+READ = "stored, aside, para"  # what a passage is read with (``_read``)
 STORIES_PIECE = 100_000  # characters of the stories' table a meta row holds
 DATE_KEYS = {"relevance": "0", "newest": f"IF(day = 0, {UNDATED}, {UNDATED - 1} - day)",
              "oldest": f"IF(day = 0, {UNDATED}, day)"}  # seam.date_key's order, in SphinxQL
@@ -121,8 +135,10 @@ class ClusterIndex:
         return None
 
     @staticmethod
-    def stamp(location: Address) -> None:
-        return None
+    def stamp(location: Address) -> str | None:
+        """When the last commit was (``meta``): a server opens the index again after one."""
+        with closing(ClusterBackend.open(location)) as backend:
+            return backend.marks.of("commit").get("")
 
 
 class ClusterBackend:
@@ -135,6 +151,7 @@ class ClusterBackend:
         self.reranker = Reranker(self)
         self.marks = Marks(self.select)
         self._stories: Stories | None = None
+        self._repeated: dict[int, int] | None = None  # repeated()
 
     @classmethod
     def open(cls, location: Address) -> ClusterBackend:
@@ -169,7 +186,7 @@ class ClusterBackend:
         by date), which are scored again as the embedded backend scores them, their
         articles' term included (``rerank.py``), and ordered as every backend orders hits
         (``seam.settled``)."""
-        conditions, args = sphinxql.where(filters)
+        conditions, args = sphinxql.where(filters, list(self.repeated()))
         held = sphinxql.matching(node) if node is not None else None
         where = " AND ".join((["MATCH(%s)"] if held else []) + conditions)
         where_args = ([held] if held else []) + args
@@ -199,7 +216,8 @@ class ClusterBackend:
                       lambda item: item[3])
         stored = self.stored([item[0] for item in ranked])
         hits = [Hit(score, stored[doc_id]) for doc_id, score, *_ in ranked if doc_id in stored]
-        counts = {name: _facet(name, rows) for name, rows in zip(facets, counted[1:], strict=True)}
+        counts = {name: _facet(name, rows, self.names(name))
+                  for name, rows in zip(facets, counted[1:], strict=True)}
         articles = self.select(f"SELECT COUNT(DISTINCT article) FROM {INDEX}"
                                + (f" WHERE {where}" if where else "") + " OPTION ranker=none",
                                where_args)[0] if total else [(0,)]
@@ -219,14 +237,17 @@ class ClusterBackend:
 
     def _answer(self, statement: str, args) -> tuple[list[list[tuple]], int, list[str]]:
         """(result sets, total found, what did not answer): an agent that failed is asked
-        again (Sphinx 2.2.11 moves no failed query to another mirror, but the next query
-        goes to one that answers), then reported."""
-        for _ in range(ASKS):
+        again, after a wait that doubles (Sphinx 2.2.11 moves no failed query to another
+        mirror; the next query goes to one that answers once the aggregator's pings, every
+        100 ms, found the mirror dead), then reported."""
+        for ask in range(ASKS):
             found = self.select(statement, args)
             meta = dict(self.select("SHOW META")[0])
             failed = warnings(self.connection)
             if not failed:
                 break
+            if ask + 1 < ASKS:
+                time.sleep(ASK_WAIT * 2 ** ask)
         return found, int(meta.get("total_found", 0)), [self._missing(w) for w in failed]
 
     def _missing(self, warning: str) -> str:
@@ -239,13 +260,45 @@ class ClusterBackend:
                         f"{node['host']}:{node['api_port']}: {reason})")
         return warning
 
+    def forget(self) -> None:
+        """Forget what was read of the last commit (the repeated paragraphs, the stories)."""
+        self._repeated = self._stories = None
+
+    def repeated(self) -> dict[int, int]:
+        """The fingerprints (``rows.para_key``) that passages of at least ``seam.REPEATED``
+        different articles share (the same paragraph in one source or folder: boilerplate),
+        with their copies; read once."""
+        if self._repeated is None:
+            found = self.select(f"SELECT para, COUNT(*) AS copies FROM {INDEX} GROUP BY para "
+                                f"HAVING copies >= {REPEATED} LIMIT 0, {FACET_LIMIT} "
+                                f"OPTION max_matches={FACET_LIMIT}")[0]
+            self._repeated = {para: copies for para, copies in found
+                              if self._articles_holding(para) >= REPEATED}
+        return self._repeated
+
+    def _articles_holding(self, para: int) -> int:
+        """How many different articles (by content: copies of one article count once) hold a
+        passage of this fingerprint."""
+        return len({stored_fields(value)["content_hash"]
+                    for _, value in self.where(f"para = {para}")})
+
+    def names(self, facet: str) -> dict[int, str]:
+        """A tag's or category's number -> its name (``meta`` keeps the names written)."""
+        if facet not in NAMED:
+            return {}
+        return {name_key(name): name for name in self.marks.of(NAMED[facet])}
+
     def stored(self, ids: list[int]) -> dict[int, dict]:
         if not ids:
             return {}
-        found = self.select(f"SELECT id, stored FROM {INDEX} WHERE id IN "
+        found = self.select(f"SELECT id, {READ} FROM {INDEX} WHERE id IN "
                              f"({', '.join(map(str, ids))}) LIMIT 0, {len(ids)} "
                              f"OPTION max_matches={max(len(ids), 1000)}")[0]
-        return {doc_id: stored_fields(value) for doc_id, value in found}
+        return {doc_id: self._read(*row) for doc_id, *row in found}
+
+    def _read(self, value: str, aside: int, para: int) -> dict:
+        """A row's stored fields, and whether the passage is set aside as boilerplate now."""
+        return {**stored_fields(value), "boilerplate": bool(aside) or para in self.repeated()}
 
     def where(self, condition: str, args=None, columns: str = "stored") -> list[tuple]:
         """Every row meeting a condition (read ``PAGE`` rows at a time, by id)."""
@@ -260,13 +313,13 @@ class ClusterBackend:
             last = page[-1][0]
 
     def passage(self, passage_id: str) -> dict | None:
-        found = self.select(f"SELECT stored FROM {INDEX} WHERE passage_id = %s LIMIT 1",
+        found = self.select(f"SELECT {READ} FROM {INDEX} WHERE passage_id = %s LIMIT 1",
                              (passage_id,))[0]
-        return stored_fields(found[0][0]) if found else None
+        return self._read(*found[0]) if found else None
 
     def passages_of(self, article_id: str) -> list[dict]:
-        found = [stored_fields(value) for _, value in
-                 self.where("article_id = %s", (article_id,))]
+        found = [self._read(*row) for _, *row in
+                 self.where("article_id = %s", (article_id,), columns=READ)]
         return sorted(found, key=lambda p: (p["path"], p["order"]))
 
     def passage_ids(self) -> list[str]:
@@ -275,8 +328,8 @@ class ClusterBackend:
     def passages(self) -> Iterator[dict]:
         """Every passage, a file's together."""
         for path in sorted(self.file_hashes()):
-            found = [stored_fields(value) for _, value in
-                     self.where(f"file = {file_key(path)}")]
+            found = [self._read(*row) for _, *row in
+                     self.where(f"file = {file_key(path)}", columns=READ)]
             yield from sorted(found, key=lambda p: (p["line_start"] or 0, p["order"]))
 
     def file_hashes(self) -> dict[str, str]:
@@ -334,7 +387,14 @@ class ClusterBackend:
         # each shard counts its own articles (an article's passages are on one shard; a
         # file's may be on several, and a distributed COUNT(DISTINCT) adds the shards' up)
         articles = self.select(f"SELECT COUNT(DISTINCT article) FROM {INDEX}")[0][0][0]
-        return {"files": files, "articles": articles, "passages": passages}
+        repeated = self.repeated()
+        aside = self.select(f"SELECT COUNT(*) FROM {INDEX} WHERE aside = 1")[0][0][0]
+        if repeated:  # the copies a reader did not set aside already
+            aside += self.select(f"SELECT COUNT(*) FROM {INDEX} WHERE aside = 0 AND para IN "
+                                 f"({', '.join(map(str, repeated))})")[0][0][0]
+        return {"files": files, "articles": articles, "passages": passages - aside,
+                "set_aside": aside, "repeated": len(repeated),
+                "copies": sum(repeated.values())}
 
     # ------------------------------------------------------------ marks in meta
 
@@ -402,6 +462,7 @@ class Transaction:
         self.pending: set[str] = set()
         self.rows: list[list[tuple]] = [[] for _ in range(backend.shards)]
         self.article: list[Record] = []  # the records of the article being added
+        self.named = {kind: set(backend.marks.of(kind)) for kind in NAMED.values()}
         self.sender = _Sender(backend)
 
     def _touch(self, path: str) -> None:
@@ -425,6 +486,11 @@ class Transaction:
         """The article's rows into its shard's batch (an article's passages are rows of one
         shard: ``shard_of`` its key)."""
         values = article_rows(self.article)
+        for kind in NAMED.values():  # the names meta keeps, for the facets
+            new = set(self.article[0].keys.get(kind, ())) - self.named[kind]
+            if new:
+                self.backend.marks.add(kind, dict.fromkeys(new, ""))
+                self.named[kind] |= new
         self.article = []
         shard = shard_of(values[0][COLUMNS.index("article")], self.backend.shards)
         self.rows[shard] += values
@@ -448,6 +514,8 @@ class Transaction:
         self.pending = set()
         if last:
             self.backend.record_stories()
+        self.backend.marks.add("commit", {"": str(time.time_ns())})  # ClusterIndex.stamp
+        self.backend.forget()
 
     def cancel(self) -> None:
         """Drop the rows not yet sent; what was sent stays pending (written again next run)."""
@@ -525,9 +593,10 @@ def _order_key(item: tuple) -> tuple:
     return item[4], tie_key(item[1])
 
 
-def _facet(name: str, rows: list[tuple]) -> dict[str, int]:
-    if name in PLACE_ATTRIBUTES:
-        names = place_names(name)
+def _facet(name: str, rows: list[tuple], names: dict[int, str]) -> dict[str, int]:
+    """A facet's counts by name (``names``: a tag's or category's number -> its name)."""
+    if name in PLACE_ATTRIBUTES or name in NAMED:
+        names = place_names(name) if name in PLACE_ATTRIBUTES else names
         found = [(names.get(value, str(value)), count) for value, count in rows]
     elif name == "month":  # 202301 -> 2023-01
         found = [(f"{value // 100}-{value % 100:02d}", count) for value, count in rows if value]

@@ -47,7 +47,9 @@ ATTRIBUTES = (("rt_attr_bigint", "article"), ("rt_attr_bigint", "file"),
               ("rt_attr_string", "passage_id"), ("rt_attr_string", "article_id"),
               ("rt_attr_string", "path"), ("rt_attr_string", "file_hash"),
               ("rt_attr_string", "stored"), ("rt_attr_uint", "opens"),
-              ("rt_attr_uint", "article_section_len"))
+              ("rt_attr_uint", "article_section_len"), ("rt_attr_bigint", "para"),
+              ("rt_attr_uint", "aside"), ("rt_attr_multi", "tags"),
+              ("rt_attr_multi", "categories"))
 META = "meta"
 META_ATTRIBUTES = (("rt_attr_string", "kind"), ("rt_attr_string", "path"),
                    ("rt_attr_string", "value"))

@@ -17,7 +17,7 @@ from ...query.filters import Filters
 from ...query.parse import And, Near, Needle, Node, Not, Or, Words, is_character
 from ...query.parse import Phrase as TypedPhrase
 from ...text.analysis import pairs
-from .rows import EVERY, PAIR_MARK, PLACE_ATTRIBUTES, UNIT_MARK, place_key
+from .rows import EVERY, PAIR_MARK, PLACE_ATTRIBUTES, UNIT_MARK, name_key, place_key
 from .sql import escape
 
 WORD_FIELDS = "@(text,title,section)"
@@ -111,12 +111,17 @@ def score(weight: int, documents: int) -> float:
     return weight / SCALE * 2 * math.log(documents + 1)
 
 
-def where(filters: Filters | None) -> tuple[list[str], list]:
+def where(filters: Filters | None, repeated: list[int] = ()) -> tuple[list[str], list]:
     """The WHERE conditions of the filters (each field: any of its values), and their
-    arguments."""
-    if filters is None:
-        return [], []
+    arguments; unless the filters include boilerplate, passages a reader set aside and those
+    whose fingerprint is one of the ``repeated`` (``para_key``) are left out."""
     conditions, args = [], []
+    if filters is None or not filters.boilerplate:
+        conditions.append("aside = 0")
+        if repeated:
+            conditions.append(f"para NOT IN ({', '.join(map(str, repeated))})")
+    if filters is None:
+        return conditions, args
     for level, attribute in PLACE_ATTRIBUTES.items():
         if values := getattr(filters, level):
             conditions.append(f"{attribute} IN ({', '.join(str(place_key(v)) for v in values)})")
@@ -125,6 +130,9 @@ def where(filters: Filters | None) -> tuple[list[str], list]:
         args += filters.source
     if filters.year:
         conditions.append(f"year IN ({', '.join(str(int(year)) for year in filters.year)})")
+    for name, attribute in (("tag", "tags"), ("category", "categories")):
+        if values := getattr(filters, name):
+            conditions.append(f"{attribute} IN ({', '.join(str(name_key(v)) for v in values)})")
     if filters.since:
         conditions.append(f"day >= {int(filters.since.replace('-', ''))}")
     if filters.until:

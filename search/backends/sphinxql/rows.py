@@ -46,6 +46,16 @@ def place_key(name: str) -> int:
     return zlib.crc32(name.encode("utf-8"))
 
 
+def name_key(name: str) -> int:
+    """A tag's or a category's number (as a place's: its name's CRC-32)."""
+    return zlib.crc32(name.encode("utf-8"))
+
+
+def para_key(fingerprint: str) -> int:
+    """A passage's fingerprint (``records.fingerprint``, 16 hex digits) as a signed bigint."""
+    return int(fingerprint, 16) >> 1
+
+
 @functools.cache
 def place_names(level: str) -> dict[int, str]:
     """``place_key`` -> name, for the places of a level."""
@@ -56,7 +66,7 @@ def place_names(level: str) -> dict[int, str]:
 COLUMNS = ("id", "text", "title", "section", "bigram", "heading_bigram", "units", "article",
            "file", "line", "year", "month", "day", "cities", "provinces", "counties", "source",
            "passage_id", "article_id", "path", "file_hash", "stored", "opens",
-           "article_section_len")
+           "article_section_len", "para", "aside", "tags", "categories")
 
 
 def article_rows(records: list[Record]) -> list[tuple]:
@@ -84,7 +94,8 @@ def row(record: Record, opening: tuple[int, int] = (0, 0)) -> tuple:
         _places(stored["cities"]), _places(stored["provinces"]), _places(stored["counties"]),
         keys.get("source_key", ""), stored["passage_id"], stored["article_id"], stored["path"],
         stored["file_hash"], json.dumps(_kept(stored, opening[0]), ensure_ascii=False),
-        *opening,
+        *opening, para_key(keys["para"]), int(bool(keys.get("aside"))),
+        _names(keys.get("tags", ())), _names(keys.get("categories", ())),
     )
 
 
@@ -114,6 +125,10 @@ def _units(pairs: list[str]) -> str:
     the pair with END)."""
     found = dict.fromkeys(unit for pair in pairs if is_ascii(unit := first_unit(pair)))
     return " ".join([EVERY, *(UNIT_MARK + unit for unit in found)])
+
+
+def _names(names) -> tuple[int, ...]:
+    return tuple(name_key(name) for name in names)
 
 
 def _places(names: list[str]) -> tuple[int, ...]:

@@ -48,6 +48,7 @@ from ...text.analysis import ANALYZER_VERSION
 from ...text.stories import Stories
 from ..seam import (
     NO_COUNTS,
+    REPEATED,
     SCORE_DECIMALS,
     UNDATED,
     Hit,
@@ -70,11 +71,12 @@ from .reader import Postings
 from .scoring import ArticleTerm, Phrase, Scorer, Word, scored_clauses
 from .stored import StoredFields, document, passage_fields
 
-SCHEMA_VERSION = 9
+SCHEMA_VERSION = 10
 INDEX_NAME = "MAIN"  # Whoosh's name of the index in a generation folder
 META_FILE = "search-meta.json"
 SOUNDS_FILE = "search-sounds.tsv"  # the pinyin of the text's words (text/sounds.py)
 STORIES_FILE = "search-stories.json"  # the articles that are one story (text/stories.py)
+REPEATED_FILE = "search-repeated.json"  # paragraphs repeated across a source: boilerplate
 ARTICLE = ArticleTerm(weight=plan.ARTICLE_WEIGHT, k1=plan.ARTICLE_K1, b=plan.ARTICLE_B)
 
 
@@ -133,6 +135,10 @@ def make_schema() -> Schema:
         provinces=KEYWORD(commas=True, scorable=False),
         counties=KEYWORD(commas=True, scorable=False),
         source_key=ID(),  # the folded source, for filters and facets
+        tags=KEYWORD(commas=True, scorable=False),  # as the article's front matter has them
+        categories=KEYWORD(commas=True, scorable=False),
+        para=ID(),  # the passage's fingerprint (records.fingerprint): boilerplate repeats it
+        aside=ID(),  # "1": a reader set the passage aside (a web page's navigation, ...)
         year=ID(),
         month=ID(),  # 2023-01
         day=NUMERIC(int, bits=32, signed=True),  # yyyymmdd, for --since/--until
@@ -344,7 +350,7 @@ class WhooshBackend:
             elif name == "scorer":
                 made = Scorer(self.postings(), plan.K1, plan.B, ARTICLE)
             elif name == "matching":
-                made = Matching(self.postings())
+                made = Matching(self.postings(), self.set_aside())
             else:
                 made = Facets(self.postings(), self.generation, self._part("arrays"))
             self._parts[name] = made
@@ -352,6 +358,31 @@ class WhooshBackend:
 
     def postings(self) -> Postings:
         return self._part("postings")
+
+    def set_aside(self) -> np.ndarray:
+        """Each docnum: set aside as boilerplate (``reader.Postings.set_aside``)."""
+        return self.postings().set_aside(list(self.repeated()))
+
+    def repeated(self) -> dict[str, int]:
+        """The fingerprints of the paragraphs repeated across a source (``seam.REPEATED``)
+        and their copies, as the last run recorded them (none before a run finished)."""
+        if "repeated" not in self._parts:
+            try:
+                text = (self.generation / REPEATED_FILE).read_text("utf-8")
+                self._parts["repeated"] = json.loads(text)
+            except (OSError, ValueError):
+                self._parts["repeated"] = {}
+        return self._parts["repeated"]
+
+    def record_repeated(self) -> None:
+        """Write the paragraphs repeated across a source (``reader.Postings.repeated``):
+        a run's last commit does, like the sounds and the stories."""
+        found = self.postings().repeated(
+            REPEATED, lambda docnum: self.stored_fields().stored(docnum)["content_hash"]) \
+            if self.doc_count() else {}
+        temporary = self.generation / ("tmp-" + REPEATED_FILE)
+        temporary.write_text(json.dumps(found, sort_keys=True), "utf-8")
+        os.replace(temporary, self.generation / REPEATED_FILE)
 
     def stored_fields(self) -> StoredFields:
         return self._part("stored")
@@ -475,8 +506,11 @@ class WhooshBackend:
 
     @_reads_index
     def stored(self, docnum: int) -> dict:
-        """A passage's stored fields, its article's included."""
-        return self.stored_fields().stored(docnum)
+        """A passage's stored fields, its article's included, and whether it is set aside as
+        boilerplate now."""
+        found = self.stored_fields().stored(docnum)
+        found["boilerplate"] = bool(self.set_aside()[docnum])
+        return found
 
     @_reads_index
     def passages(self) -> Iterator[dict]:
@@ -526,23 +560,29 @@ class WhooshBackend:
         return store.recorded_counts(self.generation) or self._counted()
 
     def record_commit(self, sounds: bool = True) -> None:
-        """Write what the commit holds, with the commit it belongs to: the counts and the
-        facet arrays, and (``sounds``: a run's last commit) the pinyin of its words; after a
-        commit that did not record them, they are read again."""
+        """Write what the commit holds, with the commit it belongs to: the facet arrays, and
+        (``sounds``: a run's last commit) the pinyin of its words, its stories and the
+        paragraphs repeated across a source; then the counts. After a commit that did not
+        record them, they are read again."""
         self.close()  # a searcher that sees the commit
-        store.record_counts(self.generation, self._counted())
         self.facets().record()
         if sounds:
             self.record_sounds()
             self.record_stories()
+            self.record_repeated()
+            self.close()  # what is set aside follows the repeated paragraphs just written
+        store.record_counts(self.generation, self._counted())
         store.record_files(self.generation)
 
     def _counted(self) -> dict[str, int]:
         if not self.doc_count():  # an index without segments has no columns either
             return dict(NO_COUNTS)
         _, live_articles = self.postings().articles()
+        aside = int((self.set_aside() & self.postings().live).sum())
+        repeated = self.repeated()
         return {"files": len(self.file_hashes()), "articles": int(live_articles.sum()),
-                "passages": self.doc_count()}
+                "passages": self.doc_count() - aside, "set_aside": aside,
+                "repeated": len(repeated), "copies": sum(repeated.values())}
 
     def close(self) -> None:
         if self._searcher is not None:

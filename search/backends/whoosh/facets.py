@@ -15,8 +15,8 @@ from .reader import Postings
 
 ARRAYS_FILE = "search-arrays.npz"  # a commit's facet arrays and article numbers
 FIELD_OF = {"city": "cities", "province": "provinces", "county": "counties",
-            "source": "source_key", "year": "year", "month": "month"}  # facet or filter
-# -> Whoosh field
+            "source": "source_key", "year": "year", "month": "month", "tag": "tags",
+            "category": "categories"}  # facet or filter -> Whoosh field
 
 
 def recorded(generation: Path) -> dict[str, np.ndarray]:

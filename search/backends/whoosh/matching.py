@@ -21,13 +21,16 @@ WORD_FIELDS = ("text", "title", "section")  # its words
 class Matching:
     """The matches of queries in one searcher's postings (``reader.Postings``)."""
 
-    def __init__(self, postings: Postings):
+    def __init__(self, postings: Postings, set_aside: np.ndarray):
         self.reader, self.searcher = postings, postings.searcher
+        self.set_aside = set_aside
 
     def matched(self, node: Node | None, filters: Filters | None) -> np.ndarray:
         """A mask of the live docnums that hold ``node`` (None: every passage) and pass the
-        filters."""
+        filters; passages set aside as boilerplate only when the filters include them."""
         found = self.holding(node) & self.reader.live
+        if filters is None or not filters.boilerplate:
+            found &= ~self.set_aside
         for condition in filter_queries(filters) if filters is not None else []:
             found &= self.mask(self.matches(condition))
         return found

@@ -26,6 +26,7 @@ PAIR_TEXTS = {"bigram": ("text",), "heading_bigram": ("title", "section")}  # st
 # whose unit pairs a pair field holds (the title's pairs end in END: no phrase crosses it)
 ARTICLE_FIELD = "article_id"  # a sortable field: the article a passage belongs to
 DAY_FIELD = "day"  # a numeric field: the passage's article's date, yyyymmdd
+PARA_FIELD, ASIDE_FIELD = "para", "aside"  # a passage's fingerprint; "1": set aside
 
 
 def segments(searcher) -> list[tuple]:
@@ -59,6 +60,7 @@ class Postings:
                            if segment.is_deleted(docnum)]] = False
         self.passages = int(self.live.sum())
         self._article_of: np.ndarray | None = None
+        self._aside: np.ndarray | None = None  # set_aside()
         self._article_lengths: dict[str, tuple[np.ndarray, float]] = {}
 
     def new_query(self) -> None:
@@ -103,6 +105,36 @@ class Postings:
         number_of: dict[bytes, int] = {}
         return np.array([number_of.setdefault(name, len(number_of)) for name in names],
                         dtype=np.int64)
+
+    def set_aside(self, repeated: list[str]) -> np.ndarray:
+        """Each docnum: set aside as boilerplate, because a reader set it aside (``aside``)
+        or its fingerprint is one of the ``repeated`` ones (``seam.REPEATED``)."""
+        if self._aside is None:
+            self._aside = np.zeros(self.size, dtype=bool)
+            for field, texts in ((ASIDE_FIELD, ["1"]), (PARA_FIELD, repeated)):
+                for text in texts:
+                    for docnums, _ in self.postings(field, text):
+                        self._aside[docnums] = True
+        return self._aside
+
+    def repeated(self, copies: int, content_of: Callable[[int], str]) -> dict[str, int]:
+        """The fingerprints that live passages of at least ``copies`` different articles
+        share (``records.fingerprint``; ``content_of``: a docnum's article's content hash, so
+        that copies of one article count once), with how many passages do: each segment's
+        terms counted in turn, then the candidates' postings."""
+        counted: dict[str, int] = {}
+        for segment, _ in self.segments:
+            if segment.doc_count_all():
+                for term, info in segment.iter_field(PARA_FIELD):
+                    key = term.decode("utf-8")
+                    counted[key] = counted.get(key, 0) + info.doc_frequency()
+        found = {}
+        for text in (text for text, count in counted.items() if count >= copies):
+            holders = [docnum for docnums, _ in self.postings(PARA_FIELD, text)
+                       for docnum in docnums[self.live[docnums]].tolist()]
+            if len(holders) >= copies and len(set(map(content_of, holders))) >= copies:
+                found[text] = len(holders)
+        return found
 
     def days(self) -> np.ndarray:
         """Each docnum's date as yyyymmdd (0: undated), from the ``day`` field's postings:

@@ -17,10 +17,11 @@ from .postings import encode_tokens
 # Stored, as two tuples (Whoosh pickles a dict's names with every document): each passage's
 # own fields, and its article's, with the article's first passage only
 PASSAGE_STORED = ("article_id", "path", "order", "section", "text", "char_start", "char_end",
-                  "line_start", "line_end", "cities", "provinces", "counties")
+                  "line_start", "line_end", "cities", "provinces", "counties", "boilerplate")
 ARTICLE_STORED = ("title", "format", "content_hash", "file_hash", "source", "author", "date",
-                  "url", "signature")
-LIST_FIELDS = ("cities", "provinces", "counties")
+                  "url", "signature", "tags", "categories")
+LIST_FIELDS = ("cities", "provinces", "counties")  # a passage's, kept as tuples
+ARTICLE_LISTS = ("tags", "categories")  # an article's
 ARTICLES_KEPT = 10_000  # articles' stored fields remembered while a searcher is open
 
 
@@ -78,8 +79,11 @@ class StoredFields:
                 stored = self._first_passage(path, article_id)
             if len(self._articles) >= ARTICLES_KEPT:
                 self._articles.clear()
-            self._articles[key] = dict(zip(ARTICLE_STORED, stored["article"], strict=True))
-        return self._articles[key]
+            fields = dict(zip(ARTICLE_STORED, stored["article"], strict=True))
+            self._articles[key] = {**fields, **{name: list(fields[name] or ())
+                                                for name in ARTICLE_LISTS}}
+        return {**self._articles[key], **{name: list(self._articles[key][name])
+                                          for name in ARTICLE_LISTS}}
 
     def _first_passage(self, path: str, article_id: str) -> dict:
         """The stored fields of an article's first passage (a JSONL record's id can be
@@ -111,8 +115,11 @@ def document(record: Record) -> dict:
     doc["passage"] = tuple(tuple(stored.get(name) or ()) if name in LIST_FIELDS
                            else stored.get(name) for name in PASSAGE_STORED)
     if stored["order"] == FIRST_ORDER:
-        doc["article"] = tuple(stored.get(name) or "" for name in ARTICLE_STORED)
+        doc["article"] = tuple(tuple(stored.get(name) or ()) if name in ARTICLE_LISTS
+                               else stored.get(name) or "" for name in ARTICLE_STORED)
     for name in LIST_FIELDS:
         doc[name] = ",".join(stored.get(name) or [])
-    doc.update(record.keys)
+    doc.update({name: value for name, value in record.keys.items() if name not in ARTICLE_LISTS})
+    for name in ARTICLE_LISTS:  # a comma inside a value is not one between values
+        doc[name] = ",".join(value.replace(",", "，") for value in record.keys.get(name, ()))
     return doc
