@@ -5,8 +5,12 @@ a mainland story in Traditional is a reprint).
 At index time each article gets a MinHash ``signature`` of its folded text (Simplified,
 lowercase, punctuation and spaces left out, shingles of SHINGLE characters), kept with its
 stored fields. After each run the index's articles are grouped (``group``): articles whose
-signatures share a band (LSH, BANDS bands) are compared, and those whose estimated Jaccard
-similarity is at least SAME_STORY are one story, transitively. The groups with more than one
+signatures share a band (LSH, BANDS bands) are compared, and those dated at most WINDOW_DAYS
+apart are one story, transitively, when their estimated Jaccard similarity is at least
+SAME_STORY, or when the shorter one is nearly all in the longer one (at least CONTAINED of its
+shingles, estimated from the similarity and both sizes: a paragraph more or less) and they are
+still alike (CONTAINED_SIMILARITY; a short notice quoted in a longer report of another event is
+not a reprint). bench/reprints.py measures them. The groups with more than one
 article are the index's ``Stories`` (written with the run's last commit by each backend), which
 queries read to list a hit's reprints and to show one hit a story.
 
@@ -19,6 +23,16 @@ queries read to list a hit's reprints and to show one hit a story.
 ...                    "消费市场稳步恢复，就业形势总体稳定，居民收入继续增加。"))
 >>> similarity(a, b), similarity(a, c) < 0.2
 (1.0, True)
+
+A paragraph more is the same story; the same text a month and a half later is not:
+
+>>> d = signature(fold("国务院总理李强主持召开国务院常务会议，研究部署推动经济回升向好的政策措施，"
+...                    "听取关于加快建设全国统一大市场工作情况的汇报。"
+...                    "会议强调，要持续扩大有效需求。"))
+>>> similarity(a, d) < SAME_STORY
+True
+>>> group([a, b, c, d, a], ["2025-03-01", "2025-03-02", "2025-03-01", "2025-03-03", "2025-04-15"])
+[0, 0, 2, 0, 4]
 """
 
 from __future__ import annotations
@@ -27,43 +41,47 @@ import base64
 import datetime
 import json
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
 
 SHINGLE = 5  # characters a shingle
-HASHES = 64  # MinHash functions a signature
-BANDS = 16  # LSH bands (HASHES // BANDS rows each)
+HASHES = 128  # MinHash functions a signature
+BANDS = 42  # LSH bands (HASHES // BANDS rows each, the last HASHES % BANDS in none)
 SAME_STORY = 0.8  # estimated Jaccard similarity at which two articles are one story
-WINDOW_DAYS = 14  # dated articles further apart than this are not one story
+CONTAINED = 0.9  # or: this share of the shorter one's shingles in the longer one (a paragraph
+CONTAINED_SIMILARITY = 0.45  # more or less), with at least this Jaccard similarity
+WINDOW_DAYS = 7  # dated articles further apart than this are not one story (bench/reprints.py)
 MIN_CHARACTERS = 40  # an article shorter than this (letters and digits) is no story's
 MAX_BUCKET = 500  # articles sharing a band, at most, to be compared (more: a common phrase)
-CHUNK = 20_000  # shingles hashed at a time
-_PRIME = (1 << 31) - 1
+CHUNK = 4096  # shingles hashed at a time
 _RANDOM = np.random.default_rng(20261207)
-_A = _RANDOM.integers(1, _PRIME, HASHES, dtype=np.uint64)
-_B = _RANDOM.integers(0, _PRIME, HASHES, dtype=np.uint64)
+_A = _RANDOM.integers(0, 1 << 64, 1024, dtype=np.uint64) | np.uint64(1)  # odd multipliers
+_B = _RANDOM.integers(0, 1 << 64, 1024, dtype=np.uint64)
+_STEP = np.uint64(0x9E3779B97F4A7C15)  # of the polynomial hash of a shingle (mod 2**64)
 _NOT_WORD = re.compile(r"[\W_]+")
 
 
 def signature(folded: str) -> bytes | None:
-    """The MinHash signature (HASHES little-endian uint32) of a folded text's shingles; None
-    for a text too short to tell a story by."""
+    """The MinHash signature of a folded text's shingles (HASHES little-endian uint32, then
+    the number of distinct shingles); None for a text too short to tell a story by."""
     text = _NOT_WORD.sub("", folded)
     if len(text) < max(MIN_CHARACTERS, SHINGLE):
         return None
     codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
-    shingles = np.zeros(len(codes) - SHINGLE + 1, dtype=np.uint64)
-    for i in range(SHINGLE):  # a polynomial hash of each run of SHINGLE characters
-        shingles = shingles * np.uint64(1_000_003) + codes[i:len(codes) - SHINGLE + 1 + i]
-    shingles = np.unique(shingles % np.uint64(_PRIME))
-    lowest = np.full(HASHES, _PRIME, dtype=np.uint64)
-    for start in range(0, len(shingles), CHUNK):
-        part = shingles[start:start + CHUNK]
-        hashed = (_A[:, None] * part[None, :] + _B[:, None]) % np.uint64(_PRIME)
+    count = len(codes) - SHINGLE + 1
+    shingles = codes[:count].copy()
+    for i in range(1, SHINGLE):  # a polynomial hash of each run of SHINGLE characters
+        shingles *= _STEP
+        shingles += codes[i:count + i]
+    shingles.sort()
+    shingles = shingles[np.concatenate(([True], shingles[1:] != shingles[:-1]))]
+    multipliers, offsets = _A[:HASHES, None], _B[:HASHES, None]
+    lowest = np.full(HASHES, np.iinfo(np.uint64).max, dtype=np.uint64)
+    for start in range(0, len(shingles), CHUNK):  # (a * x + b) mod 2**64, its high 32 bits
+        hashed = multipliers * shingles[None, start:start + CHUNK] + offsets
         np.minimum(lowest, hashed.min(axis=1), out=lowest)
-    return lowest.astype("<u4").tobytes()
+    return np.append(lowest >> np.uint64(32), len(shingles)).astype("<u4").tobytes()
 
 
 def encoded(found: bytes | None) -> str:
@@ -80,55 +98,69 @@ def decoded(kept: str | bytes | None) -> bytes | None:
 
 def similarity(first: bytes, second: bytes) -> float:
     """The estimated Jaccard similarity of two signatures' shingle sets."""
-    return float(np.mean(np.frombuffer(first, "<u4") == np.frombuffer(second, "<u4")))
+    return float(np.mean(np.frombuffer(first, "<u4")[:HASHES]
+                         == np.frombuffer(second, "<u4")[:HASHES]))
 
 
 def group(signatures: list[bytes | None], dates: list[str] | None = None) -> list[int]:
     """The story of each article (the number of its story's first article in this list),
-    from their signatures (None: an article of its own) and ISO dates ("" when undated)."""
-    days = [_day(date) for date in dates] if dates is not None else [None] * len(signatures)
+    from their signatures (None, or one of another size: an article of its own) and ISO dates
+    ("" when undated)."""
     leader = list(range(len(signatures)))
-    known = [n for n, found in enumerate(signatures) if found is not None]
+    width = 4 * (HASHES + 1)
+    known = [n for n, found in enumerate(signatures) if found is not None and len(found) == width]
     if len(known) < 2:
         return leader
-    matrix = np.frombuffer(b"".join(signatures[n] for n in known), "<u4").reshape(-1, HASHES)
-    rows = HASHES // BANDS
-    compared: set[tuple[int, int]] = set()
-    for band in range(BANDS):
-        keys = np.ascontiguousarray(matrix[:, band * rows:(band + 1) * rows]).view(
-            np.dtype((np.void, 4 * rows))).ravel()
-        _, bucket, sizes = np.unique(keys, return_inverse=True, return_counts=True)
-        for members in _buckets(bucket, sizes):
-            for i, first in enumerate(members):
-                for second in members[i + 1:]:
-                    pair = (first, second)
-                    if pair not in compared:
-                        compared.add(pair)
-                        one, other = known[first], known[second]
-                        if _close_in_time(days[one], days[other]) and np.count_nonzero(
-                                matrix[first] == matrix[second]) >= SAME_STORY * HASHES:
-                            _join(leader, one, other)
+    table = np.frombuffer(b"".join(signatures[n] for n in known), "<u4").reshape(-1, HASHES + 1)
+    matrix, sizes = table[:, :HASHES], table[:, HASHES].astype(np.float64)
+    first, second = _candidates(matrix)
+    agree = np.concatenate([np.count_nonzero(matrix[first[at:at + 65536]]
+                                             == matrix[second[at:at + 65536]], axis=1)
+                            for at in range(0, len(first), 65536)] or [np.zeros(0, int)])
+    same = _same(agree / HASHES, sizes[first], sizes[second])
+    if dates is not None:
+        days = np.array([_day(dates[n]) for n in known], dtype=np.float64)
+        same &= ~(np.abs(days[first] - days[second]) > WINDOW_DAYS)  # NaN: undated, kept
+    for one, other in zip(first[same].tolist(), second[same].tolist(), strict=True):
+        _join(leader, known[one], known[other])
     return [_root(leader, n) for n in range(len(signatures))]
 
 
-def _day(date: str) -> int | None:
-    """An ISO date as a day number, None when there is none."""
+def _same(jaccard: np.ndarray, first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    """Which compared pairs are one story, from their estimated Jaccard similarity and their
+    numbers of shingles: similar enough, or the shorter one nearly all in the longer one (the
+    share estimated from the similarity and the sizes) and similar enough for that."""
+    shared = jaccard * (first + second) / (1 + jaccard)
+    contained = shared / np.minimum(first, second)
+    return (jaccard >= SAME_STORY) | ((contained >= CONTAINED)
+                                      & (jaccard >= CONTAINED_SIMILARITY))
+
+
+def _candidates(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The pairs of rows (first < second) that share a band, in buckets of at most MAX_BUCKET
+    rows, each pair once."""
+    rows, count = HASHES // BANDS, len(matrix)
+    found = []
+    for band in range(BANDS):
+        part = matrix[:, band * rows:(band + 1) * rows].astype(np.uint64)
+        keys = (part * _A[:rows]).sum(axis=1)  # the band's values as one number (mod 2**64)
+        _, bucket, sizes = np.unique(keys, return_inverse=True, return_counts=True)
+        order = np.argsort(bucket, kind="stable")  # each bucket's rows in increasing order
+        starts = np.concatenate(([0], np.cumsum(sizes)))
+        for size in np.unique(sizes[(sizes > 1) & (sizes <= MAX_BUCKET)]).tolist():
+            members = order[starts[:-1][sizes == size][:, None] + np.arange(size)]
+            i, j = np.triu_indices(size, 1)
+            found.append(members[:, i].ravel() * count + members[:, j].ravel())
+    pairs = np.unique(np.concatenate(found)) if found else np.zeros(0, dtype=np.int64)
+    return pairs // count, pairs % count
+
+
+def _day(date: str) -> float:
+    """An ISO date as a day number, NaN when there is none."""
     try:
-        return datetime.date.fromisoformat(date[:10]).toordinal() if date else None
+        return float(datetime.date.fromisoformat(date[:10]).toordinal()) if date else np.nan
     except ValueError:
-        return None
-
-
-def _close_in_time(first: int | None, second: int | None) -> bool:
-    return first is None or second is None or abs(first - second) <= WINDOW_DAYS
-
-
-def _buckets(bucket: np.ndarray, sizes: np.ndarray) -> Iterable[list[int]]:
-    """The rows of each bucket of two to MAX_BUCKET rows."""
-    order = np.argsort(bucket, kind="stable")
-    starts = np.concatenate(([0], np.cumsum(sizes)))
-    for number in np.flatnonzero((sizes > 1) & (sizes <= MAX_BUCKET)).tolist():
-        yield order[starts[number]:starts[number + 1]].tolist()
+        return np.nan
 
 
 def _root(leader: list[int], n: int) -> int:
