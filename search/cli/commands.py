@@ -303,7 +303,8 @@ def run_batch(engine: Engine, lines, limit: int, options: dict) -> None:
 
 
 @cli.command("facets")
-@click.argument("field", type=click.Choice(list(FACET_LABELS)), default="city")
+@click.argument("field", type=click.Choice(list(FACET_LABELS)), default="city",
+                metavar="[FIELD]")
 @click.option("--query", "-q", "text", help="Count only the passages matching this query.")
 @click.option("--json", "as_json", is_flag=True, help="Print {value: count} as JSON.")
 @filter_options
@@ -311,7 +312,8 @@ def run_batch(engine: Engine, lines, limit: int, options: dict) -> None:
 @click.pass_obj
 def facets_command(choice: IndexChoice, field: str, text: str | None, as_json: bool,
                    filters) -> None:
-    """Values of FIELD (city, province, county, source, year, month) with passage counts.
+    """Values of FIELD (one of: city, province, county, source, year, month, tag, category)
+    with passage counts.
 
     Example: search facets city --query 小巨人
     """

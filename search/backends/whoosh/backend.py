@@ -559,6 +559,7 @@ class WhooshBackend:
         last commit recorded them (``record_commit``) or, when it did not, counted."""
         return store.recorded_counts(self.generation) or self._counted()
 
+    @_reads_index
     def record_commit(self, sounds: bool = True) -> None:
         """Write what the commit holds, with the commit it belongs to: the facet arrays, and
         (``sounds``: a run's last commit) the pinyin of its words, its stories and the
