@@ -77,7 +77,8 @@ def print_result(result: dict, sort: str = "relevance") -> None:
         console.print()
         console.print(Text.assemble((f"{hit['rank']}. ", "bold"), _heading(hit, plain)))
         console.print(Text(f"   {lines_of(hit)}  ·  {hit['passage_id']}", style="dim"))
-        about = [", ".join(hit["cities"] or hit["provinces"]), hit["source"], hit["date"]]
+        about = [", ".join(hit["cities"] or hit["provinces"]), hit["source"], hit["date"],
+                 "set aside as boilerplate" if hit.get("boilerplate") else ""]
         if any(about):
             console.print(Text("   " + "  ·  ".join(part for part in about if part), style="dim"))
         if hit.get("reprints"):
