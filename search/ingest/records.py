@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import posixpath
 import re
+from urllib.parse import urlsplit
 
 from ..backends.seam import Record
 from ..text.analysis import Token, bigrams, fold, folded_bigrams, folded_words, words
@@ -17,6 +18,7 @@ from .metadata import article_places, describe, passage_places
 from .segment import Article
 
 _NOT_WORD = re.compile(r"[\W_]+")
+_WAYBACK = re.compile(r"\s*https?://web\.archive\.org/web/[^/]+/(.+)", re.I)
 
 
 def keys(stored: dict) -> dict:
@@ -40,12 +42,34 @@ def keys(stored: dict) -> dict:
 
 def fingerprint(stored: dict) -> str:
     """A passage's text with what it is published under: its words (folded, punctuation and
-    spaces left out) and its source, else its folder. The same paragraph in many articles of
-    one source or folder (a subscription plea, a copyright line) is boilerplate
-    (``seam.REPEATED``)."""
-    scope = fold(stored["source"]) if stored["source"] else posixpath.dirname(stored["path"])
+    spaces left out) and its scope (``publisher``). The same paragraph in many articles of
+    one scope (a subscription plea, a copyright line) is boilerplate (``seam.REPEATED``)."""
     words_only = _NOT_WORD.sub("", fold(stored["text"]))
-    return hashlib.blake2b(f"{scope}\0{words_only}".encode(), digest_size=8).hexdigest()
+    return hashlib.blake2b(f"{publisher(stored)}\0{words_only}".encode(),
+                           digest_size=8).hexdigest()
+
+
+def publisher(stored: dict) -> str:
+    """Who published a passage, as far as its article says: the source, else the site of its
+    URL (a Wayback Machine copy counts as the site it copied), else its folder.
+
+    >>> publisher({"source": "", "path": "a/b.md",
+    ...            "url": "https://web.archive.org/web/2021/https://www.hkcnews.com/x"})
+    'hkcnews.com'
+    """
+    if stored["source"]:
+        return fold(stored["source"])
+    return site(stored.get("url", "")) or posixpath.dirname(stored["path"])
+
+
+def site(url: str) -> str:
+    """The host of a URL without ``www.``, a Wayback copy's original's; "" for none."""
+    copied = _WAYBACK.match(url)
+    if copied:
+        return site(copied.group(1))
+    if "://" not in url:
+        return ""
+    return (urlsplit(url.strip()).hostname or "").removeprefix("www.")
 
 
 def records_for(article: Article, file_hash: str = "") -> list[Record]:
