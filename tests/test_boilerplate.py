@@ -158,6 +158,6 @@ def test_the_subscription_footer_of_real_exports_is_set_aside(tmp_path_factory):
     with Engine(index) as engine:
         asked = engine.query('"月費訂戶"', 100, exact=True)
         every = engine.query('"月費訂戶"', 10, make_filters(boilerplate=True), exact=True)
-        assert asked["total"] < 20 and every["total"] > 1000
+        assert asked["total"] < 10 and every["total"] > 1000
         for hit in asked["hits"]:
             assert not hit["boilerplate"] and "請加入成為眾新聞的月費訂戶" not in hit["text"]

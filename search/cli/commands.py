@@ -332,9 +332,10 @@ def facets_command(choice: IndexChoice, field: str, text: str | None, as_json: b
     if not counts:
         click.echo(result.get("why_empty") or f"no {FACET_LABELS[field]} among the matching "
                    "passages")
-    width = max((len(value) for value in counts), default=0)
-    for value, count in counts.items():
-        click.echo(f"{value}{'　' * (width - len(value))}  {count:>6}")
+    from .render import facet_lines
+
+    for line in facet_lines(counts):
+        click.echo(line)
 
 
 @cli.command("quote")

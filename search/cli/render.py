@@ -7,6 +7,7 @@ from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from rich.cells import cell_len
 from rich.console import Console
 from rich.text import Text
 
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
 
 HIGHLIGHT_STYLE = "bold black on yellow"
 SHOWN_FACET_VALUES = 8
+FACET_COLUMN = 24  # terminal cells: a longer value (a tag) pushes only its own count right
 
 
 _COUNT_NOUNS = ("file", "line", "archive", "folder", "type", "encoding", "path")
@@ -141,3 +143,15 @@ def _matched(total: int, shown: int, sort: str = "relevance") -> str:
 
 def _indent(text: str) -> str:
     return "   " + text.replace("\n", "\n   ")
+
+
+def facet_lines(counts: dict[str, int]) -> list[str]:
+    """``株洲      59``: each value, padded to one column (in terminal cells: a Chinese
+    character is two), and its count.
+
+    >>> facet_lines({"株洲": 59, "Carrie Lam": 8})
+    ['株洲            59', 'Carrie Lam       8']
+    """
+    width = min(max((cell_len(value) for value in counts), default=0), FACET_COLUMN)
+    return [f"{value}{' ' * (width - cell_len(value))}  {count:>6}"
+            for value, count in counts.items()]

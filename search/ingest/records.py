@@ -23,9 +23,9 @@ _WAYBACK = re.compile(r"\s*https?://web\.archive\.org/web/[^/]+/(.+)", re.I)
 
 def keys(stored: dict) -> dict:
     """What filters and facets match (``Record.keys``): the folded source, year, month and
-    day, the tags and categories, the passage's fingerprint (``fingerprint``) and whether a
-    reader set it aside (``aside``)."""
-    keys = {"para": fingerprint(stored)}
+    day, the tags and categories, and whether a reader set it aside (``aside``). The records
+    add the passage's ``fingerprint`` as ``para``."""
+    keys = {}
     if stored["source"]:
         keys["source_key"] = fold(stored["source"])
     if stored["date"]:
@@ -40,11 +40,12 @@ def keys(stored: dict) -> dict:
     return keys
 
 
-def fingerprint(stored: dict) -> str:
+def fingerprint(stored: dict, folded: str) -> str:
     """A passage's text with what it is published under: its words (folded, punctuation and
     spaces left out) and its scope (``publisher``). The same paragraph in many articles of
-    one scope (a subscription plea, a copyright line) is boilerplate (``seam.REPEATED``)."""
-    words_only = _NOT_WORD.sub("", fold(stored["text"]))
+    one scope (a subscription plea, a copyright line) is boilerplate (``seam.REPEATED``).
+    ``folded`` is the passage's text, folded."""
+    words_only = _NOT_WORD.sub("", folded)
     return hashlib.blake2b(f"{publisher(stored)}\0{words_only}".encode(),
                            digest_size=8).hexdigest()
 
@@ -114,7 +115,8 @@ def records_for(article: Article, file_hash: str = "") -> list[Record]:
             "bigram": folded_bigrams(text),
             "heading_bigram": heading_bigrams,
         }
-        records.append(Record(stored, tokens, keys(stored)))
+        records.append(Record(stored, tokens,
+                              {**keys(stored), "para": fingerprint(stored, text)}))
     return records
 
 
