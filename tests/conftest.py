@@ -5,8 +5,11 @@ fixture run on both backends (the backend contract)."""
 import contextlib
 import os
 import shutil
+import socket
 import subprocess
 import sys
+import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -85,6 +88,46 @@ def engine(request, seed_index, seed_workspace) -> Engine:
             engine = Engine(address)
     yield engine
     engine.close()
+
+
+@contextlib.contextmanager
+def both_backends(folder: Path, paths: list[Path]):
+    """An embedded index and a real cluster, each built from ``paths`` (relative to
+    ``folder``, where the test then runs): ``(embedded, clustered)`` engines."""
+    with contextlib.chdir(folder), cluster.temporary(folder / "c") as made:
+        address = Address("127.0.0.1", made.aggregator.sql_port)
+        for location in (Path("index"), address):
+            index_paths(location, paths, rebuild=True)
+        with Engine(Path("index")) as embedded, Engine(address) as clustered:
+            yield embedded, clustered
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextlib.contextmanager
+def serving(workspace: Path, path: str = "/"):
+    """``search serve`` as a real process over ``workspace``'s index, on a free port; the
+    URL of ``path`` once it answers."""
+    port = free_port()
+    server = subprocess.Popen([sys.executable, "-m", "search", "--index-dir", "index", "serve",
+                               "--port", str(port)], cwd=workspace, stderr=subprocess.DEVNULL,
+                              env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)})
+    url = f"http://127.0.0.1:{port}{path}"
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(url, timeout=5).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        yield url
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
 
 
 @pytest.fixture(scope="session")

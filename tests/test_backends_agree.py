@@ -11,11 +11,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from search.backends.sphinxql import cluster
-from search.backends.sphinxql.sql import Address
 from search.engine import Engine
-from search.indexer import index_paths
-from tests.conftest import SHARED, needs_searchd
+from tests.conftest import SHARED, both_backends, needs_searchd
 
 DATA = Path(__file__).parent / "data"
 SEED_QUERIES = sorted({row["query"] for name in ("golden_queries.yaml", "rewrite_queries.yaml")
@@ -67,17 +64,9 @@ def test_both_backends_rank_a_cmrc2018_sample_alike(tmp_path):
     queries = [query["query"] for line in (CMRC / "queries_dev.jsonl").open(encoding="utf-8")
                if set((query := json.loads(line))["relevant"]) & held][:CMRC_QUERIES]
     assert len(queries) == CMRC_QUERIES
-    with contextlib.chdir(tmp_path), cluster.temporary(tmp_path / "c") as made:
-        address = Address("127.0.0.1", made.aggregator.sql_port)
-        for location in (Path("index"), address):
-            index_paths(location, [Path("corpus")], rebuild=True)
-        embedded, clustered = Engine(Path("index")), Engine(address)
-        try:
-            for text in queries:
-                agree(embedded, clustered, text)
-        finally:
-            embedded.close()
-            clustered.close()
+    with both_backends(tmp_path, [Path("corpus")]) as (embedded, clustered):
+        for text in queries:
+            agree(embedded, clustered, text)
 
 
 @needs_searchd
@@ -88,19 +77,11 @@ def test_both_backends_sort_by_date_alike(tmp_path):
 
     (tmp_path / "records.jsonl").write_text("".join(
         json.dumps(record, ensure_ascii=False) + "\n" for record in dated_records()), "utf-8")
-    with contextlib.chdir(tmp_path), cluster.temporary(tmp_path / "c") as made:
-        address = Address("127.0.0.1", made.aggregator.sql_port)
-        for location in (Path("index"), address):
-            index_paths(location, [Path("records.jsonl")], rebuild=True)
-        embedded, clustered = Engine(Path("index")), Engine(address)
-        try:
-            for text in ("企业", "株洲 数字化", "湖南 OR 重庆", "小巨人", '"专精特新"'):
-                for sort in ("newest", "oldest"):
-                    agree(embedded, clustered, text, sort=sort)
-                    agree(embedded, clustered, text, sort=sort, per_article=1)
-        finally:
-            embedded.close()
-            clustered.close()
+    with both_backends(tmp_path, [Path("records.jsonl")]) as (embedded, clustered):
+        for text in ("企业", "株洲 数字化", "湖南 OR 重庆", "小巨人", '"专精特新"'):
+            for sort in ("newest", "oldest"):
+                agree(embedded, clustered, text, sort=sort)
+                agree(embedded, clustered, text, sort=sort, per_article=1)
 
 
 @needs_searchd
@@ -110,17 +91,9 @@ def test_both_backends_group_reprints_alike(tmp_path):
 
     (tmp_path / "news").mkdir()
     write(tmp_path / "news", list(records()))
-    with contextlib.chdir(tmp_path), cluster.temporary(tmp_path / "c") as made:
-        address = Address("127.0.0.1", made.aggregator.sql_port)
-        for location in (Path("index"), address):
-            index_paths(location, [Path("news")], rebuild=True)
-        embedded, clustered = Engine(Path("index")), Engine(address)
-        try:
-            for text in ("智能化", "株洲 企业", "数字化 NEAR/5 转型"):
-                agree(embedded, clustered, text)
-                agree(embedded, clustered, text, one_per_story=True)
-                agree(embedded, clustered, text, one_per_story=True, sort="oldest")
-            assert any(hit["reprints"] for hit in clustered.query("智能化")["hits"])
-        finally:
-            embedded.close()
-            clustered.close()
+    with both_backends(tmp_path, [Path("news")]) as (embedded, clustered):
+        for text in ("智能化", "株洲 企业", "数字化 NEAR/5 转型"):
+            agree(embedded, clustered, text)
+            agree(embedded, clustered, text, one_per_story=True)
+            agree(embedded, clustered, text, one_per_story=True, sort="oldest")
+        assert any(hit["reprints"] for hit in clustered.query("智能化")["hits"])

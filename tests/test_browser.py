@@ -8,16 +8,11 @@ import json
 import os
 import re
 import shutil
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-from .conftest import ROOT, run_search
-from .test_web import free_port
+from .conftest import run_search, serving
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 NO_CHROMIUM = ("chromium is not installed (apt-get install chromium fonts-noto-cjk; "
@@ -28,23 +23,8 @@ sync_api = pytest.importorskip("playwright.sync_api", reason="pip install playwr
 
 @pytest.fixture(scope="module")
 def server(seed_workspace):
-    port = free_port()
-    process = subprocess.Popen([sys.executable, "-m", "search", "--index-dir", "index", "serve",
-                                "--port", str(port)], cwd=seed_workspace,
-                               stderr=subprocess.DEVNULL,
-                               env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)})
-    url = f"http://127.0.0.1:{port}/"
-    try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(url, timeout=5).close()
-                break
-            except OSError:
-                time.sleep(0.1)
+    with serving(seed_workspace) as url:
         yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,6 @@ index, with an in-process client (FastAPI's TestClient); one test runs the real 
 import json
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -23,7 +22,7 @@ from search.indexer import index_paths
 from search.query.filters import make_filters
 from search.web.app import MAX_PAGE, MAX_QUERY, PAGE_SIZE, create_app
 
-from .conftest import ROOT, run_search
+from .conftest import ROOT, free_port, run_search
 
 
 @pytest.fixture(scope="module")
@@ -270,12 +269,6 @@ def test_a_running_server_answers_from_the_latest_commit(tmp_path):
         index_paths(tmp_path / "index", [tmp_path / "news"], rebuild=True)
         rebuilt = client.get("/api/query", params={"q": "小巨人"}).json()["total"]
     assert before < after == rebuilt
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def test_search_serve_runs_a_server_and_warns_off_loopback(seed_workspace):
