@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .backends import backend_type
-from .backends.seam import IN_FILE_BATCH, Backend
+from .backends.seam import COMMIT_SECONDS, IN_FILE_BATCH, Backend
 from .errors import ReadError, SearchError, ignore
 from .ingest.documents import is_document
 from .ingest.readers import MAX_FILE_MB, digest, iter_files, read_bytes, read_file, unreadable
@@ -81,10 +81,12 @@ def index_paths(index_dir: Path, paths: list[Path], rebuild: bool = False,
                 on_error: Callable[[ReadError], None] = ignore,
                 on_progress: Callable[[Progress], None] = ignore,
                 jobs: int = os.cpu_count() or 1, max_file_mb: float = MAX_FILE_MB,
-                in_file_batch: int = IN_FILE_BATCH) -> IndexReport:
+                in_file_batch: int = IN_FILE_BATCH,
+                commit_seconds: float = COMMIT_SECONDS) -> IndexReport:
     """Bring the index in ``index_dir`` up to date with the files under ``paths``; large
     inputs are written by ``jobs`` processes; files over ``max_file_mb`` (but JSONL) are
-    skipped; a JSONL file is committed every ``in_file_batch`` passages.
+    skipped; a JSONL file is committed every ``in_file_batch`` passages or
+    ``commit_seconds``, whichever comes first.
 
     A path that cannot be read (missing, a folder that cannot be listed, a file that cannot
     be opened) goes to ``on_error`` and ``report.unreadable``; what the index holds from it
@@ -115,7 +117,7 @@ def index_paths(index_dir: Path, paths: list[Path], rebuild: bool = False,
                       kept=[sources.stored(path) for path in paths if problems[path]]
                       + [file.stored for file in files if file.refusal and file.path.is_dir()])
         _index(index_dir, sources, named, files, report, rebuild, keep_missing, on_error,
-               on_progress, jobs, in_file_batch)
+               on_progress, jobs, (in_file_batch, commit_seconds))
         return report
 
 
@@ -171,7 +173,7 @@ def _too_large(path: Path, max_file_mb: float) -> ReadError | None:
 def _index(index_dir: Path, sources: Sources, named: Named, files: list[InputFile],
            report: IndexReport, rebuild: bool, keep_missing: bool,
            on_error: Callable[[ReadError], None], on_progress: Callable[[Progress], None],
-           jobs: int, in_file_batch: int) -> None:
+           jobs: int, in_file: tuple[int, float]) -> None:
     started = time.perf_counter()
     sizes = [_size(file.path) for file in files]
     backend = _backend(index_dir, rebuild)
@@ -179,7 +181,7 @@ def _index(index_dir: Path, sources: Sources, named: Named, files: list[InputFil
     warn = _warner(report, on_error)
     indexed = backend.file_hashes()
     partial = backend.partial_files()
-    commits = _Commits(backend, procs, in_file_batch)
+    commits = _Commits(backend, procs, *in_file)
     finished: set[str] = set()  # files read to the end
     try:
         commits.begin()
@@ -256,22 +258,28 @@ def _add(document, file_hash: str, transaction, report: IndexReport,
 
 class _Commits:
     """The transactions of a run: a commit past ``BATCH`` passages (``PARALLEL_BATCH`` with
-    writer processes) between files, or past ``in_file_batch`` between the records of one
-    file, which is marked partial first (a run stopped in it resumes there). Once a run has
+    writer processes) between files, or past ``in_file_batch`` passages or ``seconds`` between
+    the records of one file, which is marked partial first (a run stopped in it resumes
+    there). Once a run has
     committed inside a file, its commits are quick (they merge no small segments) but the
     last, which merges every segment into one when there are many."""
 
-    def __init__(self, backend: Backend, procs: int, in_file_batch: int):
+    def __init__(self, backend: Backend, procs: int, in_file_batch: int, seconds: float):
         self.backend, self.procs, self.in_file_batch = backend, procs, in_file_batch
+        self.seconds = seconds
         self.batch = BATCH if procs == 1 else PARALLEL_BATCH
         self.transaction = None
+        self.began = 0.0  # when the transaction began (time.monotonic)
         self.quick = False  # once a commit was inside a file: commits merge nothing
 
     def begin(self) -> None:
         self.transaction = self.backend.begin(self.procs)
+        self.began = time.monotonic()
 
     def between_records(self, path: str, file_hash: str) -> None:
-        if self.transaction.added >= self.in_file_batch:
+        added = self.transaction.added
+        if added >= self.in_file_batch or (
+                added and time.monotonic() - self.began >= self.seconds):
             self.backend.mark_partial(path, file_hash)
             self.quick = True
             self.transaction.commit(quick=True)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from search import indexer
 from search.backends.whoosh import store
 from search.indexer import index_paths
 from tests.conftest import ROOT, run_search
@@ -205,3 +206,39 @@ def test_a_dead_writer_process_fails_the_run_and_loses_nothing(workspace):
     passages = passage_count(workspace)
     search("index", "seeds", "more", "--rebuild", cwd=workspace)
     assert passage_count(workspace) == passages  # no batch was committed without its share
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_commit_is_on_the_disk_before_its_commit_point(tmp_path, monkeypatch, jobs):
+    """A power cut leaves the last commit whole: every file a commit point (Whoosh's table of
+    contents) names is synced before the table is renamed into place, the table itself before
+    its rename, and the folder after; each record of a commit likewise."""
+    events: list[tuple[str, str]] = []
+    real_fsync, real_rename, real_replace = os.fsync, os.rename, os.replace
+
+    def fsync(descriptor: int) -> None:
+        events.append(("sync", os.readlink(f"/proc/self/fd/{descriptor}")))
+        real_fsync(descriptor)
+
+    def moved(real):
+        def move(source, target, *args, **kwargs):
+            real(source, target, *args, **kwargs)
+            events.append(("rename", str(Path(target).resolve())))
+        return move
+
+    monkeypatch.setattr(indexer, "PARALLEL_BYTES", 0)  # the seeds through writer processes too
+    monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(os, "rename", moved(real_rename))
+    monkeypatch.setattr(os, "replace", moved(real_replace))
+    index_paths(tmp_path / "index", [ROOT / "seeds"], jobs=jobs)
+    folder = store.live(tmp_path / "index").resolve()
+    toc = str(folder / f"_MAIN_{store.latest_commit(folder)}.toc")
+    point = events.index(("rename", toc))
+    synced_before = {path for kind, path in events[:point] if kind == "sync"}
+    segment_files = list(folder.glob("MAIN_*.seg"))
+    assert segment_files
+    assert {str(path) for path in segment_files} <= synced_before
+    assert ("sync", str(folder)) in events[point + 1:]
+    for record in (store.COUNTS, store.FILES):
+        renamed = events.index(("rename", str(folder / record)))
+        assert ("sync", str(folder / (record + ".tmp"))) in events[:renamed]

@@ -377,17 +377,25 @@ def big_file(tmp_path_factory) -> tuple[Path, dict]:
     return folder / "big.jsonl", expected
 
 
-@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGKILL], ids=signal.Signals.__str__)
-def test_a_run_stopped_in_a_big_file_resumes_there(big_file, tmp_path, stop):
-    """Stopped once a batch of the file is committed (the file is then marked partial): Ctrl-C
-    is one line and exit 130; the batches stay; the next run resumes after the last committed
-    record and ends with the index a run without a stop gives."""
+COMMITS = {"by count": ["--commit-every", "2000"],  # what a run keeps when stopped in a file
+           "by time": ["--commit-every", "1000000", "--commit-seconds", "1"]}
+
+
+@pytest.mark.parametrize(("stop", "commits"), [(signal.SIGINT, "by count"),
+                                               (signal.SIGKILL, "by count"),
+                                               (signal.SIGINT, "by time")],
+                         ids=lambda value: getattr(value, "name", value))
+def test_a_run_stopped_in_a_big_file_resumes_there(big_file, tmp_path, stop, commits):
+    """Stopped once a batch of the file is committed (the file is then marked partial; a
+    batch ends at a number of passages, or after some seconds however few): Ctrl-C is one line
+    and exit 130; the batches stay; the next run resumes after the last committed record and
+    ends with the index a run without a stop gives."""
     source, expected = big_file
     shutil.copy(source, tmp_path / "big.jsonl")
     index = tmp_path / "index"
     running = subprocess.Popen(
         [sys.executable, "-m", "search", "--index-dir", str(index), "index", "big.jsonl",
-         "--jobs", "1", "--commit-every", "2000"], cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+         "--jobs", "1", *COMMITS[commits]], cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         text=True, env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(SEEDS.parent)})
     marker = index / "g0001" / "search-partial.json"  # written before a batch's commit
     while running.poll() is None and not (marker.exists()
@@ -407,7 +415,7 @@ def test_a_run_stopped_in_a_big_file_resumes_there(big_file, tmp_path, stop):
     assert marker.exists()
     (tmp_path / "other.txt").unlink()
     done = run_search("--index-dir", "index", "index", "big.jsonl", "--jobs", "1",
-                      "--commit-every", "2000", cwd=tmp_path)
+                      *COMMITS[commits], cwd=tmp_path)
     assert done.returncode == 0 and "1 resumed" in done.stderr, done.stderr
     passages, _ = passages_and_files(index)
     assert {pid: fields for pid, fields in passages.items() if pid != "other:1"} == expected

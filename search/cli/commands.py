@@ -12,7 +12,7 @@ import click
 from click.core import ParameterSource
 
 from ..backends import backend_type
-from ..backends.seam import IN_FILE_BATCH, SORTS
+from ..backends.seam import COMMIT_SECONDS, IN_FILE_BATCH, SORTS
 from ..errors import IndexUnavailable, ReadError, SearchError, ignore
 from ..ingest.readers import MAX_FILE_MB, UNREADABLE_PATH
 from ..query.filters import FACET_LABELS
@@ -87,11 +87,14 @@ def cli(ctx: click.Context, index_dir: Path, backend: str | None) -> None:
 @click.option("--commit-every", type=click.IntRange(1), default=IN_FILE_BATCH,
               show_default=True, help="Passages per commit inside one JSONL file: a stopped "
               "run resumes after the last commit.")
+@click.option("--commit-seconds", type=click.FloatRange(min=0, min_open=True),
+              default=COMMIT_SECONDS, show_default=True,
+              help="Inside one big file, commit at least this often too (seconds).")
 @index_dir_option
 @click.pass_obj
 def index_command(choice: IndexChoice, paths: tuple[Path, ...], rebuild: bool,
                   keep_missing: bool, strict: bool, quiet: bool, verbose: bool, jobs: int,
-                  max_file_mb: float, commit_every: int) -> None:
+                  max_file_mb: float, commit_every: int, commit_seconds: float) -> None:
     """Bring the index up to date with files and folders (default: seeds/, for the default
     index/ only): new and changed files are indexed, unchanged ones skipped, files gone from
     a folder removed. A path that cannot be read is an error (exit 1) and what the index
@@ -108,7 +111,7 @@ def index_command(choice: IndexChoice, paths: tuple[Path, ...], rebuild: bool,
     try:
         report = build_index(choice.path, list(paths) or [DEFAULT_SEEDS], rebuild,
                              keep_missing, verbosity, jobs=jobs, max_file_mb=max_file_mb,
-                             in_file_batch=commit_every)
+                             in_file_batch=commit_every, commit_seconds=commit_seconds)
     except KeyboardInterrupt:
         kept = "the index is as before" if rebuild else "what was committed stays indexed"
         _note(f"interrupted: {kept}; run the same command again to go on")

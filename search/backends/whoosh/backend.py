@@ -382,7 +382,7 @@ class WhooshBackend:
             if self.doc_count() else {}
         temporary = self.generation / ("tmp-" + REPEATED_FILE)
         temporary.write_text(json.dumps(found, sort_keys=True), "utf-8")
-        os.replace(temporary, self.generation / REPEATED_FILE)
+        store.replace_durably(temporary, self.generation / REPEATED_FILE)
 
     def stored_fields(self) -> StoredFields:
         return self._part("stored")
@@ -451,7 +451,7 @@ class WhooshBackend:
                     vocabulary[term.decode("utf-8")] += info.doc_frequency()
         temporary = self.generation / ("tmp-" + SOUNDS_FILE)
         temporary.write_text(write_sounds(vocabulary.items(), known), encoding="utf-8")
-        os.replace(temporary, path)
+        store.replace_durably(temporary, path)
         self._sounds = None
 
     def record_stories(self) -> None:
@@ -460,7 +460,7 @@ class WhooshBackend:
         articles = [self.stored(docnum) for docnum in self._first_passages()]
         temporary = self.generation / ("tmp-" + STORIES_FILE)
         temporary.write_bytes(Stories.made(articles).to_bytes())
-        os.replace(temporary, self.generation / STORIES_FILE)
+        store.replace_durably(temporary, self.generation / STORIES_FILE)
         self._stories = None
 
     def _first_passages(self) -> list[int]:

@@ -4,7 +4,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
@@ -81,4 +80,4 @@ class Facets:
                            f"{fieldname}.values": values, f"{fieldname}.owners": owners})
         temporary = self.generation / ("tmp-" + ARRAYS_FILE)
         np.savez(temporary, **arrays)
-        os.replace(temporary, self.generation / ARRAYS_FILE)
+        store.replace_durably(temporary, self.generation / ARRAYS_FILE)

@@ -23,6 +23,7 @@ from whoosh.multiproc import MpWriter, SubWriterTask
 
 from ...errors import WRITE_ERRORS, SearchError
 from .postings import FastSegmentWriter
+from .store import DurableCommit
 
 SPAWN = multiprocessing.get_context("spawn")
 
@@ -98,7 +99,7 @@ class _Watched:
                 "index under `if __name__ == \"__main__\":`)")
 
 
-class ParallelWriter(MpWriter):
+class ParallelWriter(DurableCommit, MpWriter):
     """``MpWriter`` with one segment per process and ``WriterProcess`` workers."""
 
     def __init__(self, ix, procs: int, **kwargs):

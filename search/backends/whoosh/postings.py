@@ -32,6 +32,8 @@ from whoosh.system import pack_int, pack_long, pack_uint, pack_ushort
 from whoosh.util.numeric import _length_byte_cache, byte_to_length
 from whoosh.writing import SegmentWriter
 
+from .store import DurableCommit
+
 BLOCK = 128  # postings per block, W3Codec's blocklimit
 COMPRESSION = 3  # zlib level, W3Codec's
 SMALL_BLOCK = 128  # pickled blocks shorter than this are stored uncompressed: zlib hardly
@@ -181,7 +183,7 @@ def _single_position(pos: int) -> bytes:
     return pack_uint(1) + dumps([pos], 2)
 
 
-class FastSegmentWriter(SegmentWriter):
+class FastSegmentWriter(DurableCommit, SegmentWriter):
     """A ``SegmentWriter`` that writes its postings a block at a time (see the module).
 
     Postings wait in memory until the segment is written; past ``max_postings`` (about

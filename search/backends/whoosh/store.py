@@ -5,6 +5,10 @@ that lets one indexer write at a time.
 generation (each commit is atomic). ``--rebuild`` builds a new generation beside it and only
 then swaps ``CURRENT`` (an atomic rename), so a rebuild killed at any moment leaves the
 previous index live and whole; the next publish clears what a killed run left behind.
+
+Commits are durable, as SQLite's and Lucene's are: a commit's files reach the disk (fsync)
+before its table of contents names them, the table of contents before it is renamed into
+place, and the folder after every rename, so a power cut leaves the last commit whole.
 """
 
 from __future__ import annotations
@@ -86,6 +90,63 @@ def publish(index_dir: Path, generation: Path) -> None:
             shutil.rmtree(folder, ignore_errors=True)
 
 
+class DurableCommit:
+    """A Whoosh writer (``SegmentWriter`` or ``MpWriter``) whose commit point is durable:
+    ``sync_new_files`` before the table of contents is written, ``durable_renames`` while it
+    is renamed into place."""
+
+    def _commit_toc(self, segments) -> None:
+        folder = Path(self.storage.folder)
+        sync_new_files(folder)
+        with durable_renames(self.storage, folder):
+            super()._commit_toc(segments)
+
+
+def sync(path: Path) -> None:
+    """Make a file's content, or a folder's entries, durable (fsync)."""
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+def replace_durably(temporary: Path, path: Path) -> None:
+    """``os.replace`` a file just written, its content durable before, the rename after."""
+    sync(temporary)
+    os.replace(temporary, path)
+    sync(path.parent)
+
+
+def sync_new_files(folder: Path) -> None:
+    """fsync every file of a generation written since its latest commit point, then the
+    folder: the files the next commit point will name."""
+    latest = latest_commit(folder)
+    since = (folder / f"_MAIN_{latest}.toc").stat().st_mtime_ns if latest else 0
+    for entry in os.scandir(folder):
+        if entry.is_file() and entry.stat().st_mtime_ns >= since and entry.name != LOCK:
+            sync(Path(entry.path))
+    sync(folder)
+
+
+@contextmanager
+def durable_renames(storage, folder: Path) -> Iterator[None]:
+    """While inside, a Whoosh storage's ``rename_file`` makes the file durable before the
+    rename and the folder after it."""
+    rename = storage.rename_file
+
+    def durably(old: str, new: str, safe: bool = False) -> None:
+        sync(folder / old)
+        rename(old, new, safe=safe)
+        sync(folder)
+
+    storage.rename_file = durably
+    try:
+        yield
+    finally:
+        del storage.rename_file
+
+
 def latest_commit(folder: Path) -> int:
     """The number of the latest commit in a generation folder (0: none)."""
     found = [_COMMIT.fullmatch(name) for name in os.listdir(folder)]
@@ -144,7 +205,7 @@ def _write_atomically(path: Path, text: str) -> None:
     temporary = path.with_name(path.name + ".tmp")
     try:
         temporary.write_text(text, encoding="utf-8")
-        os.replace(temporary, path)
+        replace_durably(temporary, path)
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
