@@ -40,14 +40,13 @@ def keys(stored: dict) -> dict:
     return keys
 
 
-def fingerprint(stored: dict, folded: str) -> str:
-    """A passage's text with what it is published under: its words (folded, punctuation and
-    spaces left out) and its scope (``publisher``). The same paragraph in many articles of
-    one scope (a subscription plea, a copyright line) is boilerplate (``seam.REPEATED``).
-    ``folded`` is the passage's text, folded."""
+def fingerprint(scope: str, folded: str) -> str:
+    """A passage's text with what it is published under: its words (``folded``, its text
+    folded, with punctuation and spaces left out) and its ``scope`` (``publisher``). The same
+    paragraph in many articles of one scope (a subscription plea, a copyright line) is
+    boilerplate (``seam.REPEATED``)."""
     words_only = _NOT_WORD.sub("", folded)
-    return hashlib.blake2b(f"{publisher(stored)}\0{words_only}".encode(),
-                           digest_size=8).hexdigest()
+    return hashlib.blake2b(f"{scope}\0{words_only}".encode(), digest_size=8).hexdigest()
 
 
 def publisher(stored: dict) -> str:
@@ -90,6 +89,7 @@ def records_for(article: Article, file_hash: str = "") -> list[Record]:
     title_bigrams = bigrams(article.title)
     sections: dict[str, tuple[list, list[str]]] = {}  # section -> its words and pairs
     about = _article_fields(article, file_hash, encoded(signature("\n".join(folded[:own]))))
+    scope = publisher({**about, "path": article.path})
     records = []
     for passage, text, text_words, found in zip(passages, folded, passage_words, mentions,
                                                 strict=True):
@@ -116,7 +116,7 @@ def records_for(article: Article, file_hash: str = "") -> list[Record]:
             "heading_bigram": heading_bigrams,
         }
         records.append(Record(stored, tokens,
-                              {**keys(stored), "para": fingerprint(stored, text)}))
+                              {**keys(stored), "para": fingerprint(scope, text)}))
     return records
 
 

@@ -25,7 +25,9 @@ from pickle import dumps
 from typing import NamedTuple
 
 import numpy as np
+from whoosh.analysis import IDTokenizer
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, WHOOSH3_HEADER_MAGIC, W3TermInfo, _lenfield
+from whoosh.fields import ID
 from whoosh.filedb.filetables import _lengths as _KEY_VALUE_LENGTHS  # a record's header
 from whoosh.formats import Positions
 from whoosh.system import pack_int, pack_long, pack_uint, pack_ushort
@@ -275,7 +277,10 @@ class FastSegmentWriter(DurableCommit, SegmentWriter):
 
     def _field_terms(self, name: str, field, value) -> tuple:
         """``field.index(value)``, remembered for fields whose values repeat (an article's
-        path, date and places on each of its passages)."""
+        path, date and places on each of its passages); a plain ``ID``'s value is its one
+        term (a passage's id and fingerprint differ on every passage)."""
+        if type(field) is ID and type(field.analyzer) is IDTokenizer:
+            return ((value.encode("utf-8"), 1, 1.0, b""),)
         if field.unique:
             return tuple(field.index(value))
         key = (name, value)
