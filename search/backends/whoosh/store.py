@@ -13,6 +13,7 @@ place, and the folder after every rename, so a power cut leaves the last commit 
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import json
 import os
@@ -33,6 +34,7 @@ PARTIAL = "search-partial.json"  # files a stopped run committed part of (indexe
 UNCHECKED = (COUNTS, FILES, PARTIAL, "MAIN_WRITELOCK")  # rewritten in place, or a lock
 _GENERATION = re.compile(r"g(\d{4,})$")
 _COMMIT = re.compile(r"_MAIN_(\d+)\.toc$")  # a Whoosh commit's table of contents
+_CANNOT_SYNC = (errno.EINVAL, errno.ENOTSUP, errno.EBADF)  # fsync of a folder, refused
 
 
 def live(index_dir: Path) -> Path | None:
@@ -103,10 +105,14 @@ class DurableCommit:
 
 
 def sync(path: Path) -> None:
-    """Make a file's content, or a folder's entries, durable (fsync)."""
+    """Make a file's content, or a folder's entries, durable (fsync). A file system that
+    cannot sync a folder (some network ones refuse) keeps its renames as it can."""
     descriptor = os.open(path, os.O_RDONLY)
     try:
         os.fsync(descriptor)
+    except OSError as error:
+        if error.errno not in _CANNOT_SYNC or not path.is_dir():
+            raise
     finally:
         os.close(descriptor)
 
