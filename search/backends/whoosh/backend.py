@@ -380,9 +380,7 @@ class WhooshBackend:
         found = self.postings().repeated(
             REPEATED, lambda docnum: self.stored_fields().stored(docnum)["content_hash"]) \
             if self.doc_count() else {}
-        temporary = self.generation / ("tmp-" + REPEATED_FILE)
-        temporary.write_text(json.dumps(found, sort_keys=True), "utf-8")
-        store.replace_durably(temporary, self.generation / REPEATED_FILE)
+        store.write_atomically(self.generation / REPEATED_FILE, json.dumps(found, sort_keys=True))
 
     def stored_fields(self) -> StoredFields:
         return self._part("stored")
@@ -449,18 +447,15 @@ class WhooshBackend:
             for leaf, _ in self.searcher().reader().leaf_readers():
                 for term, info in leaf.iter_field("text"):
                     vocabulary[term.decode("utf-8")] += info.doc_frequency()
-        temporary = self.generation / ("tmp-" + SOUNDS_FILE)
-        temporary.write_text(write_sounds(vocabulary.items(), known), encoding="utf-8")
-        store.replace_durably(temporary, path)
+        store.write_atomically(path, write_sounds(vocabulary.items(), known))
         self._sounds = None
 
     def record_stories(self) -> None:
         """Write which articles are one story (``text/stories.py``), from every live
         article's signature; written by a run's last commit, like the sounds."""
         articles = [self.stored(docnum) for docnum in self._first_passages()]
-        temporary = self.generation / ("tmp-" + STORIES_FILE)
-        temporary.write_bytes(Stories.made(articles).to_bytes())
-        store.replace_durably(temporary, self.generation / STORIES_FILE)
+        store.write_atomically(self.generation / STORIES_FILE,
+                               Stories.made(articles).to_bytes())
         self._stories = None
 
     def _first_passages(self) -> list[int]:

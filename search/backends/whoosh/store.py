@@ -86,7 +86,7 @@ def new_generation(index_dir: Path) -> Path:
 def publish(index_dir: Path, generation: Path) -> None:
     """Make ``generation`` live (atomically), keep the one it replaces, remove the rest."""
     previous = live(index_dir)
-    _write_atomically(index_dir / CURRENT, generation.name + "\n")
+    write_atomically(index_dir / CURRENT, generation.name + "\n")
     for folder in generations(index_dir):
         if folder not in (generation, previous):
             shutil.rmtree(folder, ignore_errors=True)
@@ -202,15 +202,16 @@ def files_recorded(folder: Path) -> bool:
 
 
 def _write_json(path: Path, value) -> None:
-    _write_atomically(path, json.dumps(value))
+    write_atomically(path, json.dumps(value))
 
 
-def _write_atomically(path: Path, text: str) -> None:
-    """Write a small file atomically: a temporary file, then a rename. On a full disk the
-    file stays as it was, and the temporary file is removed."""
+def write_atomically(path: Path, data: str | bytes) -> None:
+    """Write a file atomically and durably: a temporary file, then a rename
+    (``replace_durably``); text as UTF-8. On a full disk the file stays as it was, and the
+    temporary file is removed."""
     temporary = path.with_name(path.name + ".tmp")
     try:
-        temporary.write_text(text, encoding="utf-8")
+        temporary.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
         replace_durably(temporary, path)
     except BaseException:
         temporary.unlink(missing_ok=True)
