@@ -248,12 +248,13 @@ def _backend(index_dir: Path, rebuild: bool) -> Backend:
 
 def _add(document, file_hash: str, transaction, report: IndexReport,
          warn: Callable[[ReadError], None]) -> None:
-    """A document's articles' passages into the transaction."""
+    """A document's articles' passages into the transaction, each article analysed into
+    its records (``records_for``) where the transaction writes them."""
     for article in segment(document, warn):
         report.articles += 1
-        for record in records_for(article, file_hash):
-            transaction.add(record)
-            report.passages += 1
+        passages = len(article.passages) + len(article.boilerplate)  # a record each
+        transaction.add_analysed(records_for, (article, file_hash), passages)
+        report.passages += passages
 
 
 class _Commits:

@@ -169,6 +169,12 @@ class Transaction(Protocol):
     def add(self, record: Record) -> None:
         """Add one passage."""
 
+    def add_analysed(self, analyse: Callable[..., list[Record]], args: tuple,
+                     records: int) -> None:
+        """Add the ``records`` passages ``analyse(*args)`` returns, analysed where the
+        backend writes them: by a writer process when there are several (the analysis is
+        most of the work of indexing). ``analyse`` and ``args`` must pickle."""
+
     def commit(self, quick: bool = False, last: bool = False) -> None:
         """Make the changes visible. ``quick``: a commit inside a big file (and after one in
         the same run), to be done fast; ``last``: a run's last commit, which may tidy up."""

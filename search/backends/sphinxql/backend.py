@@ -482,6 +482,12 @@ class Transaction:
         self.article.append(record)
         self.added += 1
 
+    def add_analysed(self, analyse, args: tuple, records: int) -> None:
+        """The records ``analyse(*args)`` returns, analysed here (the searchd servers do the
+        writing)."""
+        for record in analyse(*args):
+            self.add(record)
+
     def _end_article(self) -> None:
         """The article's rows into its shard's batch (an article's passages are rows of one
         shard: ``shard_of`` its key)."""

@@ -614,6 +614,16 @@ class Transaction:
         self.writer.add_document(**document(record))
         self.added += 1
 
+    def add_analysed(self, analyse, args: tuple, records: int) -> None:
+        """``analyse(*args)``'s records: analysed by a writer process when there are
+        several, else here."""
+        if isinstance(self.writer, ParallelWriter):
+            self.writer.add_analysed(analyse, args)
+            self.added += records
+            return
+        for record in analyse(*args):
+            self.add(record)
+
     def commit(self, quick: bool = False, last: bool = False) -> None:
         """Commit. ``quick`` (inside a big file, and after that in the run): merge no small
         segments; ``last`` (a run's last commit): merge every segment into one when there

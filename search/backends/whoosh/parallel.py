@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import pickle
 import signal
 import threading
 import time
@@ -24,8 +25,11 @@ from whoosh.multiproc import MpWriter, SubWriterTask
 from ...errors import WRITE_ERRORS, SearchError
 from .postings import FastSegmentWriter
 from .store import DurableCommit
+from .stored import document
 
 SPAWN = multiprocessing.get_context("spawn")
+ADD, ANALYSE = 0, 1  # what a job file's item asks: add a document (Whoosh's code), or
+# analyse something into records and add theirs (``ParallelWriter.add_analysed``)
 
 
 
@@ -51,6 +55,20 @@ class WriterProcess(SpawnProcess, SubWriterTask):
             self.resultqueue.put((None, set(), self.writer.segments_written()), timeout=5)
         except OSError as error:
             os._exit(error.errno if error.errno and error.errno < 126 else 1)
+
+    def _process_file(self, filename: str, count: int) -> None:
+        """Whoosh's, for items of both kinds (``ADD``, ``ANALYSE``)."""
+        storage = self.writer.temp_storage()
+        with storage.open_file(filename).raw_file() as items:
+            for _ in range(count):
+                code, args = pickle.load(items)
+                if code == ADD:
+                    self.writer.add_document(**args)
+                    continue
+                analyse, analysed = args
+                for record in analyse(*analysed):
+                    self.writer.add_document(**document(record))
+        storage.delete_file(filename)
 
     def _exit_with_parent(self) -> None:
         while os.getppid() == self.parent:
@@ -107,6 +125,13 @@ class ParallelWriter(DurableCommit, MpWriter):
         self.jobs, self.results = SPAWN.Queue(self.procs * 4), SPAWN.Queue()
         self.jobqueue = _Watched(self.jobs, self.tasks)
         self.resultqueue = _Watched(self.results, self.tasks)
+
+    def add_analysed(self, analyse, args: tuple) -> None:
+        """``analyse(*args)``'s records, analysed and added by a writer process."""
+        self.docbuffer.append((ANALYSE, (analyse, args)))
+        if len(self.docbuffer) >= self.batchsize:
+            self._enqueue()
+        self._added_sub = True
 
     def _new_task(self) -> WriterProcess:
         task = WriterProcess(self.storage, self.indexname, self.jobs, self.results,
