@@ -10,7 +10,7 @@ from whoosh.writing import SegmentWriter
 
 from search.backends.whoosh.backend import WhooshBackend, make_schema
 from search.backends.whoosh.merge import SMALL_SEGMENTS, merge_segments, merge_small_segments
-from search.backends.whoosh.parallel import ParallelWriter
+from search.backends.whoosh.parallel import ParallelWriter, WriterPool
 from search.backends.whoosh.postings import (
     SAME_POSITION,
     FastSegmentWriter,
@@ -182,11 +182,44 @@ def test_writer_processes_return_all_their_segments(documents, tmp_path):
     expected = build(tmp_path / "whoosh", SegmentWriter, [documents])
     (tmp_path / "parallel").mkdir()
     actual = whoosh_index.create_in(str(tmp_path / "parallel"), make_schema())
-    writer = ParallelWriter(actual, 2, max_postings=5000)
-    for doc in documents:
-        writer.add_document(**doc)
-    writer.commit()
+    writers = WriterPool(actual.storage, actual.indexname, 2, {"max_postings": 5000})
+    try:
+        writer = ParallelWriter(actual, writers)
+        for doc in documents:
+            writer.add_document(**doc)
+        writer.commit()
+    finally:
+        writers.stop()
     assert segment_count(actual) > 2
+    assert_same_hits(expected, actual)
+
+
+def test_writer_processes_analyse_and_outlast_a_commit(documents, tmp_path):
+    """Articles handed over unanalysed (``add_analysed``) are analysed by the writer
+    processes into the same passages; the processes write their segments at each commit
+    and go on, the same processes, into the next."""
+    expected = build(tmp_path / "whoosh", SegmentWriter, [documents[: len(documents) // COPIES]])
+    (tmp_path / "parallel").mkdir()
+    actual = whoosh_index.create_in(str(tmp_path / "parallel"), make_schema())
+    articles = [article for path in sorted(Path("seeds").iterdir())
+                for doc in read_file(path) for article in segment(doc)]
+    writers = WriterPool(actual.storage, actual.indexname, 2, {"max_postings": 5000})
+    try:
+        pids = []
+        for half in (articles[::2], articles[1::2]):
+            writer = ParallelWriter(actual.refresh(), writers)
+            for article in half:
+                writer.add_analysed(records_for, (article,))
+            writer.commit()
+            pids.append([task.pid for task in writers.tasks])
+    finally:
+        writers.stop()
+    assert pids[0] == pids[1] and all(pids[0])
+    assert not writers.tasks
+    assert_same_hits(expected, actual)
+
+
+def assert_same_hits(expected, actual) -> None:
     with expected.searcher() as want, actual.searcher() as got:
         assert got.doc_count() == want.doc_count()
         for field, text in [("text", "银行"), ("bigram", "长沙"), ("cities", "株洲")]:

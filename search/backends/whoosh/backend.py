@@ -61,7 +61,7 @@ from . import store
 from .facets import Facets, recorded
 from .matching import Matching
 from .merge import merge_policy
-from .parallel import ParallelWriter
+from .parallel import ParallelWriter, WriterPool
 from .postings import (
     PROCESS_POSTINGS,
     FastSegmentWriter,
@@ -218,6 +218,7 @@ class WhooshBackend:
         self._parts: dict[str, object] = {}  # per searcher: reader, scorer, matching, ...
         self._sounds = None  # sounds()
         self._stories: Stories | None = None  # stories()
+        self._pool: WriterPool | None = None  # writer_pool(): kept from commit to commit
 
     @classmethod
     def create(cls, index_dir: Path) -> WhooshBackend:
@@ -326,6 +327,19 @@ class WhooshBackend:
         """A transaction: deletes and adds that become visible together at ``commit``;
         ``procs`` > 1 builds its postings in that many processes."""
         return Transaction(self, procs)
+
+    def writer_pool(self, procs: int) -> WriterPool:
+        """The writer processes of this index's parallel commits (``close`` stops them)."""
+        if self._pool is None or self._pool.procs != procs:
+            self.stop_writers()
+            self._pool = WriterPool(self.ix.storage, self.ix.indexname, procs,
+                                    {"limitmb": 512 // procs, "max_postings": PROCESS_POSTINGS})
+        return self._pool
+
+    def stop_writers(self) -> None:
+        if self._pool is not None:
+            self._pool.stop()
+            self._pool = None
 
     # ------------------------------------------------------------ reading
 
@@ -581,6 +595,7 @@ class WhooshBackend:
                 "repeated": len(repeated), "copies": sum(repeated.values())}
 
     def close(self) -> None:
+        self.stop_writers()
         if self._searcher is not None:
             self._searcher.close()
             self._searcher = None
@@ -601,8 +616,8 @@ class Transaction:
     def __init__(self, backend: WhooshBackend, procs: int = 1):
         self.backend, self.added = backend, 0
         if procs > 1:
-            self.writer = ParallelWriter(backend.ix, procs, limitmb=512 // procs,
-                                         max_postings=PROCESS_POSTINGS)
+            self.writer = ParallelWriter(backend.ix, backend.writer_pool(procs),
+                                         limitmb=512 // procs)
         else:
             self.writer = FastSegmentWriter(backend.ix)
 
@@ -635,6 +650,8 @@ class Transaction:
         """Drop everything added and deleted since ``begin``. A commit that failed half-way
         (a full disk) closed some of its files, and Whoosh's cancel fails closing them again:
         then the writer only gives the lock back (``discard_uncommitted`` removes the files)."""
+        if isinstance(self.writer, ParallelWriter):
+            self.writer.writers.terminate()  # (processes of a pool kept past a commit too)
         if self.writer.is_closed:
             return
         try:

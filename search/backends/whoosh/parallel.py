@@ -1,12 +1,14 @@
-"""Whoosh's multiprocessing writer, made safe to interrupt and to kill.
+"""Whoosh's multiprocessing writer, made safe to interrupt and to kill, with writer processes
+that last as long as the index is open.
 
 Whoosh's ``MpWriter`` builds postings in worker processes, the costly part of indexing.
 As shipped, its workers are forked (inheriting the indexer's lock and a copy of its
-threads), and when the writer is cancelled or the indexer killed they wait on their job
-queue forever; a worker that dies leaves the parent waiting, or committing without its
-share. Here they are spawned, write with ``postings.FastSegmentWriter``, exit when their
-parent dies, are stopped by ``cancel``, and a dead one fails the commit with
-WriterProcessFailed.
+threads), start again at every commit, and when the writer is cancelled or the indexer
+killed they wait on their job queue forever; a worker that dies leaves the parent waiting,
+or committing without its share. Here a ``WriterPool``'s processes are spawned once for the
+run, analyse and write with ``postings.FastSegmentWriter``, write their segments at each
+commit and go on for the next, exit when their parent dies, are stopped by ``cancel``, and a
+dead one fails the commit with WriterProcessFailed.
 """
 
 from __future__ import annotations
@@ -20,7 +22,8 @@ import time
 from multiprocessing.context import SpawnProcess
 from queue import Empty, Full
 
-from whoosh.multiproc import MpWriter, SubWriterTask
+from whoosh.multiproc import MpWriter
+from whoosh.writing import SegmentWriter
 
 from ...errors import WRITE_ERRORS, SearchError
 from .postings import FastSegmentWriter
@@ -30,50 +33,61 @@ from .stored import document
 SPAWN = multiprocessing.get_context("spawn")
 ADD, ANALYSE = 0, 1  # what a job file's item asks: add a document (Whoosh's code), or
 # analyse something into records and add theirs (``ParallelWriter.add_analysed``)
+EXIT, FINISH = None, "finish"  # jobs that are no job file: end the process; write the
+# segments of this commit and wait for the next
 
 
+class WriterProcess(SpawnProcess):
+    """A spawned writer: adds the documents of each job file to a segment of its own, writes
+    it at ``FINISH`` and returns the segments on the results queue, then waits until every
+    process of the pool has finished (so that none takes two ``FINISH``) before the next
+    commit's jobs. It exits when the process that started it is gone."""
 
-class WriterProcess(SpawnProcess, SubWriterTask):
-    """A spawned Whoosh sub-writer that exits when the process that started it is gone."""
-
-    def __init__(self, *args):
-        super().__init__(*args)
+    def __init__(self, storage, indexname: str, jobs, results, kwargs: dict, finished):
+        super().__init__()
+        self.storage, self.indexname, self.kwargs = storage, indexname, kwargs
+        self.jobs, self.results, self.finished = jobs, results, finished
         self.parent = os.getpid()
 
     def run(self) -> None:
-        """Whoosh's ``SubWriterTask.run`` for one segment per process, with a
-        ``FastSegmentWriter``: add the documents of each job file, then write the segment.
-        Ctrl-C is the parent's to handle (it stops this process); a write error (disk full)
-        ends the process with the error's number as its exit code, without a traceback."""
+        """Ctrl-C is the parent's to handle (it stops this process); a write error (disk
+        full) ends the process with the error's number as its exit code, no traceback."""
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         threading.Thread(target=self._exit_with_parent, daemon=True).start()
         try:
-            ix = self.storage.open_index(self.indexname)
-            self.writer = FastSegmentWriter(ix, _lk=False, **self.kwargs)
-            while (job := self.jobqueue.get()) is not None:
-                self._process_file(*job)
-            self.resultqueue.put((None, set(), self.writer.segments_written()), timeout=5)
+            writer = None
+            while (job := self.jobs.get()) is not EXIT:
+                if job == FINISH:
+                    self.results.put(writer.segments_written() if writer else [], timeout=5)
+                    writer = None
+                    self.finished.wait()
+                    continue
+                if writer is None:  # the first job of a commit: a writer of the index as it is
+                    writer = FastSegmentWriter(self.storage.open_index(self.indexname),
+                                               _lk=False, **self.kwargs)
+                _process_file(writer, *job)
         except OSError as error:
             os._exit(error.errno if error.errno and error.errno < 126 else 1)
-
-    def _process_file(self, filename: str, count: int) -> None:
-        """Whoosh's, for items of both kinds (``ADD``, ``ANALYSE``)."""
-        storage = self.writer.temp_storage()
-        with storage.open_file(filename).raw_file() as items:
-            for _ in range(count):
-                code, args = pickle.load(items)
-                if code == ADD:
-                    self.writer.add_document(**args)
-                    continue
-                analyse, analysed = args
-                for record in analyse(*analysed):
-                    self.writer.add_document(**document(record))
-        storage.delete_file(filename)
 
     def _exit_with_parent(self) -> None:
         while os.getppid() == self.parent:
             time.sleep(0.5)
         os._exit(1)
+
+
+def _process_file(writer: FastSegmentWriter, filename: str, count: int) -> None:
+    """Add a job file's items (``ADD``, ``ANALYSE``), as Whoosh's ``SubWriterTask`` does."""
+    storage = writer.temp_storage()
+    with storage.open_file(filename).raw_file() as items:
+        for _ in range(count):
+            code, args = pickle.load(items)
+            if code == ADD:
+                writer.add_document(**args)
+                continue
+            analyse, analysed = args
+            for record in analyse(*analysed):
+                writer.add_document(**document(record))
+    storage.delete_file(filename)
 
 
 class WriterProcessFailed(SearchError):
@@ -117,14 +131,59 @@ class _Watched:
                 "index under `if __name__ == \"__main__\":`)")
 
 
-class ParallelWriter(DurableCommit, MpWriter):
-    """``MpWriter`` with one segment per process and ``WriterProcess`` workers."""
+class WriterPool:
+    """``procs`` writer processes for an index, started by the first commit that needs them
+    and kept for the next (starting one costs a second: imports, the dictionaries of the
+    analysis); ``stop`` ends them, ``terminate`` kills them (a cancelled commit)."""
 
-    def __init__(self, ix, procs: int, **kwargs):
-        super().__init__(ix, procs=procs, multisegment=True, **kwargs)
-        self.jobs, self.results = SPAWN.Queue(self.procs * 4), SPAWN.Queue()
-        self.jobqueue = _Watched(self.jobs, self.tasks)
-        self.resultqueue = _Watched(self.results, self.tasks)
+    def __init__(self, storage, indexname: str, procs: int, kwargs: dict):
+        self.storage, self.indexname, self.procs, self.kwargs = storage, indexname, procs, kwargs
+        self.tasks: list[WriterProcess] = []
+
+    def start(self) -> None:
+        if self.tasks:
+            return
+        self.queues = SPAWN.Queue(self.procs * 4), SPAWN.Queue()
+        self.jobs, self.results = (_Watched(queue, self.tasks) for queue in self.queues)
+        finished = SPAWN.Barrier(self.procs)
+        for _ in range(self.procs):
+            task = WriterProcess(self.storage, self.indexname, *self.queues, self.kwargs,
+                                 finished)
+            task.daemon = True  # a process that never closed its index does not wait on them
+            task.start()  # (a task that failed to start is not one to stop)
+            self.tasks.append(task)
+
+    def finish(self) -> None:
+        """Have every process write its segments (``segments`` returns them)."""
+        for _ in self.tasks:
+            self.jobs.put(FINISH)
+
+    def segments(self) -> list:
+        """The segments the processes wrote since the last commit."""
+        return [segment for _ in self.tasks for segment in self.results.get()]
+
+    def stop(self) -> None:
+        for _ in self.tasks:
+            self.jobs.put(EXIT)
+        for task in self.tasks:
+            task.join()
+        self.tasks.clear()
+
+    def terminate(self) -> None:
+        for task in self.tasks:
+            task.terminate()  # (a process in a job would finish it first)
+            task.join()
+        self.tasks.clear()
+
+
+class ParallelWriter(DurableCommit, MpWriter):
+    """``MpWriter`` whose documents are added by the processes of a ``WriterPool``, one
+    segment each per commit."""
+
+    def __init__(self, ix, writers: WriterPool, **kwargs):
+        super().__init__(ix, procs=writers.procs, multisegment=True, **kwargs)
+        writers.start()  # (``self.pool`` is Whoosh's, of postings)
+        self.writers, self.tasks, self.jobqueue = writers, writers.tasks, writers.jobs
 
     def add_analysed(self, analyse, args: tuple) -> None:
         """``analyse(*args)``'s records, analysed and added by a writer process."""
@@ -133,20 +192,20 @@ class ParallelWriter(DurableCommit, MpWriter):
             self._enqueue()
         self._added_sub = True
 
-    def _new_task(self) -> WriterProcess:
-        task = WriterProcess(self.storage, self.indexname, self.jobs, self.results,
-                             self.subargs, self.multisegment)
-        task.start()  # (a task that failed to start is not one to stop)
-        self.tasks.append(task)
-        return task
-
-    def _commit_toc(self, segments) -> None:
-        """Whoosh's, with the list of segments each writer process returns spread out."""
-        super()._commit_toc([segment for item in segments
-                             for segment in (item if isinstance(item, list) else [item])])
+    def _commit(self, mergetype, optimize, merge) -> None:
+        """Whoosh's for ``multisegment``: the processes write their segments while this one
+        merges those the merge policy picks; all go into the table of contents together."""
+        if self.docbuffer:
+            self._enqueue()
+        self.writers.finish()
+        segments = self._merge_segments(mergetype, optimize, merge) + self.writers.segments()
+        if self._added:
+            segments.append(self._finalize_segment())
+        else:
+            self._close_segment()
+        self._commit_toc(segments)
+        self._finish()
 
     def cancel(self) -> None:
-        for task in self.tasks:
-            task.terminate()  # Whoosh's cancel only flags them: they would wait on the queue
-            task.join()
-        super().cancel()
+        self.writers.terminate()  # Whoosh's cancel only flags them: they would wait on the queue
+        SegmentWriter.cancel(self)
