@@ -11,11 +11,16 @@ matcher (``matching.py``) alike.
 from __future__ import annotations
 
 import functools
+import io
+import pickle
+import struct
+import zlib
 from collections.abc import Callable, Iterator
 
 import numpy as np
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, WHOOSH3_HEADER_MAGIC, _lenfield
 from whoosh.matching import ListMatcher
+from whoosh.reading import TermNotFound
 from whoosh.util.numeric import byte_to_length
 
 from ...query.bm25f import REPEATED_FIELDS, joined
@@ -72,9 +77,7 @@ class Postings:
         """The blocks of a term's posting list in segment ``number`` (read once a query)."""
         key = (number, field, text)
         if key not in self._blocks:
-            segment = self.segments[number][0]
-            found = (field, text) in segment
-            self._blocks[key] = read_blocks(segment.postings(field, text)) if found else []
+            self._blocks[key] = term_blocks(self.segments[number][0], field, text)
         return self._blocks[key]
 
     def all_postings(self, field: str, text: str) -> tuple[np.ndarray, np.ndarray]:
@@ -247,32 +250,71 @@ def fixed_bytes(column) -> bytes:
 Block = tuple[np.ndarray, np.ndarray, tuple]  # docnums, term frequencies, encoded values
 
 
-def read_blocks(matcher) -> list[Block]:
-    """The blocks of a segment's posting list, deleted documents included (but those that
-    Whoosh's deletion filter already stepped over: none at all when every one is deleted).
+def term_blocks(segment, field: str, text) -> list[Block]:
+    """The blocks of a term's posting list in a segment reader, deleted documents included
+    (none when the segment lacks the term): one lookup in the terms table, then the whole
+    list read at once (``decoded_blocks``), where Whoosh's matcher looks the term up twice
+    and reads each block's header a few bytes a call (headline queries: 5,000 reads each)."""
+    try:
+        info = segment.term_info(field, text)
+    except TermNotFound:
+        return []
+    if info.is_inlined():  # postings inlined in the terms table (postings.INLINE)
+        return inlined_blocks(*info.inlined_postings())
+    offset, length = info.extent()
+    return decoded_blocks(segment._terms._postfile.get(offset, _number(length)))
 
-    Read a block at a time from Whoosh 2.7's W3 codec (the one whoosh-reloaded 2.7.5
-    writes) and decoded with numpy; stepping through them costs a few calls per posting
-    (~50x slower), and Whoosh's own block decoding a generator step per posting.
-    """
+
+def read_blocks(matcher) -> list[Block]:
+    """The blocks of a segment's posting list from a matcher of it (as ``merge.py`` makes
+    one: unfiltered, at its start), deleted documents included."""
     leaf = getattr(matcher, "child", matcher)  # unwrap the filter that hides deletions
-    if isinstance(leaf, ListMatcher):  # postings inlined in the terms table (postings.INLINE)
-        ids, weights = leaf._ids[leaf._i:], leaf._weights
-        weights = np.ones(len(ids)) if weights is None else weights[leaf._i:]
-        return [(np.asarray(ids, dtype=np.int64), np.asarray(weights, dtype=float),
-                 leaf._values and leaf._values[leaf._i:])] if ids else []
-    found = []
-    while leaf.is_active():
-        if leaf._data is None:
-            leaf._read_data()
-        ids, weights, values = leaf._data  # W3's minified block: see W3LeafMatcher._read_*
+    if isinstance(leaf, ListMatcher):
+        return inlined_blocks(leaf._ids, leaf._weights, leaf._values)
+    return decoded_blocks(leaf._postfile.get(leaf._startoffset, _number(leaf._length)),
+                          leaf._byteids)
+
+
+def _number(length) -> int:
+    """A posting list's length in bytes: W3TermInfo reads it as a 1-tuple (struct.unpack)."""
+    return length[0] if isinstance(length, tuple) else length
+
+
+def inlined_blocks(ids, weights, values) -> list[Block]:
+    """Postings kept in the terms table as one block (no weights: each 1)."""
+    if not len(ids):
+        return []
+    weights = np.ones(len(ids)) if weights is None else np.asarray(weights, dtype=float)
+    return [(np.asarray(ids, dtype=np.int64), weights, values)]
+
+
+_BLOCK_SIZE = struct.Struct("!i")  # a W3 block's size (negative: the list's last block)
+
+
+def decoded_blocks(data: bytes, byteids: bool = False) -> list[Block]:
+    """The blocks of a posting list in Whoosh 2.7's W3 format (the one whoosh-reloaded
+    2.7.5 and ``postings.py`` write), from its bytes: each block's size, its pickled info
+    (count, last id, max weight, compression, min and max length) and its pickled (maybe
+    zlib-compressed) ids, weights and values, decoded with numpy. Stepping through
+    postings costs Whoosh a few calls each (~50x slower)."""
+    if data[:len(WHOOSH3_HEADER_MAGIC)] != WHOOSH3_HEADER_MAGIC:
+        raise ValueError("a posting list without its W3 header")
+    stream, found, last = io.BytesIO(data), [], False
+    stream.seek(len(WHOOSH3_HEADER_MAGIC))
+    while not last:
+        start = stream.tell()
+        size = _BLOCK_SIZE.unpack(stream.read(_BLOCK_SIZE.size))[0]
+        last, end = size < 0, start + _BLOCK_SIZE.size + abs(size)
+        compression = pickle.load(stream)[3]
+        body = data[stream.tell():end]
+        ids, weights, values = pickle.loads(zlib.decompress(body) if compression else body)
+        stream.seek(end)
         ids = np.asarray(ids, dtype=np.int64)
-        if not leaf._byteids:
-            ids = np.cumsum(ids)
+        if not byteids:
+            ids = np.cumsum(ids)  # W3 keeps the gaps between docnums
         if weights is None or isinstance(weights, float):
             weights = np.full(len(ids), 1.0 if weights is None else weights)
         found.append((ids, np.asarray(weights, dtype=float), values))
-        leaf._next_block()
     return found
 
 
