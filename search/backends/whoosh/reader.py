@@ -10,7 +10,6 @@ matcher (``matching.py``) alike.
 
 from __future__ import annotations
 
-import functools
 import io
 import pickle
 import struct
@@ -56,6 +55,7 @@ class Postings:
         self.segments = segments(searcher)
         self.size = searcher.doc_count_all()
         self._lengths: dict[str, np.ndarray] = {}
+        self._infos: dict[tuple[int, str, str], object] = {}  # this query's term_info()
         self._blocks: dict[tuple[int, str, str], list[Block]] = {}  # this query's, by term
         self._phrases: dict[tuple, np.ndarray] = {}  # this query's phrase_holders, by phrase
         self.live = np.ones(self.size, dtype=bool)  # docnums not deleted
@@ -71,13 +71,27 @@ class Postings:
     def new_query(self) -> None:
         """Forget the posting lists read for the last query (one query reads a term's list
         once, whether to score or to match it)."""
-        self._blocks, self._phrases = {}, {}
+        self._infos, self._blocks, self._phrases = {}, {}, {}
+
+    def term_info(self, number: int, field: str, text: str):
+        """A term's entry in the terms table of segment ``number`` (Whoosh's ``TermInfo``:
+        its document frequency, where its postings are), None when the segment lacks it;
+        looked up once a query."""
+        key = (number, field, text)
+        if key not in self._infos:
+            try:
+                self._infos[key] = self.segments[number][0].term_info(field, text)
+            except TermNotFound:
+                self._infos[key] = None
+        return self._infos[key]
 
     def blocks(self, number: int, field: str, text: str) -> list[Block]:
         """The blocks of a term's posting list in segment ``number`` (read once a query)."""
         key = (number, field, text)
         if key not in self._blocks:
-            self._blocks[key] = term_blocks(self.segments[number][0], field, text)
+            info = self.term_info(number, field, text)
+            self._blocks[key] = [] if info is None else \
+                term_blocks(self.segments[number][0], info)
         return self._blocks[key]
 
     def all_postings(self, field: str, text: str) -> tuple[np.ndarray, np.ndarray]:
@@ -180,10 +194,7 @@ class Postings:
         written = None if any(map(is_ascii, found)) else "".join(found)  # CJK characters
         holders: list[int] = []
         for number, (_, offset) in enumerate(self.segments):
-            blocks = [self.blocks(number, field, term) for term in set(pairs(found))]
-            if not all(blocks):
-                continue
-            candidates = functools.reduce(_intersect, map(docnums_of, blocks)) + offset
+            candidates = self.holding_all(number, field, set(pairs(found))) + offset
             if known is not None:
                 candidates = candidates[~known[candidates]]
             for docnum in candidates.tolist():
@@ -194,6 +205,23 @@ class Postings:
         if known is None:  # all of them: what the next caller would find too
             self._phrases[key] = found_holders
         return found_holders
+
+    def holding_all(self, number: int, field: str, terms: set[str]) -> np.ndarray:
+        """The docnums of segment ``number`` (from 0) that hold every one of the ``terms``:
+        none read when one is missing, the rarest read first, and none after the docnums
+        left are none."""
+        infos = [self.term_info(number, field, term) for term in terms]
+        if not terms or not all(infos):
+            return np.zeros(0, dtype=np.int64)
+        held = None
+        for _, term in sorted(zip((info.doc_frequency() for info in infos), terms,
+                                  strict=True)):
+            blocks = self.blocks(number, field, term)
+            found = docnums_of(blocks) if blocks else np.zeros(0, dtype=np.int64)
+            held = found if held is None else _intersect(held, found)
+            if not len(held):
+                break
+        return held
 
     def average(self, field: str) -> float:
         """The mean length of a field over the index's passages (Whoosh's sum of exact
@@ -250,15 +278,11 @@ def fixed_bytes(column) -> bytes:
 Block = tuple[np.ndarray, np.ndarray, tuple]  # docnums, term frequencies, encoded values
 
 
-def term_blocks(segment, field: str, text) -> list[Block]:
-    """The blocks of a term's posting list in a segment reader, deleted documents included
-    (none when the segment lacks the term): one lookup in the terms table, then the whole
-    list read at once (``decoded_blocks``), where Whoosh's matcher looks the term up twice
-    and reads each block's header a few bytes a call (headline queries: 5,000 reads each)."""
-    try:
-        info = segment.term_info(field, text)
-    except TermNotFound:
-        return []
+def term_blocks(segment, info) -> list[Block]:
+    """The blocks of a term's posting list in a segment reader, deleted documents included,
+    from its entry in the terms table (``info``): the whole list read at once
+    (``decoded_blocks``), where Whoosh's matcher looks the term up twice and reads each
+    block's header a few bytes a call (headline queries: 5,000 reads each)."""
     if info.is_inlined():  # postings inlined in the terms table (postings.INLINE)
         return inlined_blocks(*info.inlined_postings())
     offset, length = info.extent()

@@ -200,8 +200,11 @@ class Scorer:
     def _add_phrase(self, phrase: Phrase, scores: np.ndarray, matched: np.ndarray) -> None:
         """As Whoosh scores a phrase: its pairs' BM25 summed, times its boost, in the passages
         that hold it."""
+        holders = self.reader.phrase_holders(phrase.fieldname, phrase.units)
+        if not len(holders):  # nothing to add: its pairs' lists need not be read
+            return
         holding = np.zeros(self.size, dtype=bool)
-        holding[self.reader.phrase_holders(phrase.fieldname, phrase.units)] = True
+        holding[holders] = True
         for text in phrase.words:
             self._add_term(wq.Term(phrase.fieldname, text, boost=phrase.boost), scores, matched,
                            holding)
