@@ -98,6 +98,7 @@ class Sounds:
             self.by_key.setdefault(sound.key, []).append(sound)
         for found in self.by_key.values():
             found.sort(key=lambda s: (-s.passages, s.word))
+        self._one_off: dict[int, dict[tuple, list[Sound]]] = {}  # one_syllable_off()
 
     def like(self, key: str) -> list[Sound]:
         return self.by_key.get(key, [])
@@ -127,10 +128,30 @@ class Sounds:
         typed = syllables(word)
         if typed is None or len(typed) < 3:  # two syllables, one off: too many words
             return []
-        found = [sound for sounds in self.by_key.values() for sound in sounds
-                 if len(sound.syllables) == len(typed) and sound.word != word
+        by_blanked = self._by_blanked(len(typed))
+        found = [sound for key in _blanked(typed) for sound in by_blanked.get(key, [])
+                 if sound.word != word
                  and sum(a != b for a, b in zip(typed, sound.syllables, strict=True)) == 1]
         return sorted(found, key=lambda s: (-s.passages, s.word))
+
+    def _by_blanked(self, count: int) -> dict[tuple, list[Sound]]:
+        """The words of ``count`` syllables by each of their ``_blanked`` keys, made on first
+        use (words of 3 syllables on news 5,000: 0.05 s); looking through every word took
+        66 ms a query."""
+        if count not in self._one_off:
+            self._one_off[count] = by_key = {}
+            for sounds in self.by_key.values():
+                for sound in sounds:
+                    if len(sound.syllables) == count:
+                        for key in _blanked(sound.syllables):
+                            by_key.setdefault(key, []).append(sound)
+        return self._one_off[count]
+
+
+def _blanked(found: tuple[str, ...]) -> list[tuple]:
+    """The syllables with each one in turn left out, with its place: two words one
+    syllable apart share the key of that syllable."""
+    return [(place, found[:place] + found[place + 1:]) for place in range(len(found))]
 
 
 def write_sounds(vocabulary: Iterable[tuple[str, int]], known: dict[str, Sound]) -> str:

@@ -10,12 +10,16 @@ matcher (``matching.py``) alike.
 
 from __future__ import annotations
 
-import functools
+import io
+import pickle
+import struct
+import zlib
 from collections.abc import Callable, Iterator
 
 import numpy as np
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, WHOOSH3_HEADER_MAGIC, _lenfield
 from whoosh.matching import ListMatcher
+from whoosh.reading import TermNotFound
 from whoosh.util.numeric import byte_to_length
 
 from ...query.bm25f import REPEATED_FIELDS, joined
@@ -51,6 +55,7 @@ class Postings:
         self.segments = segments(searcher)
         self.size = searcher.doc_count_all()
         self._lengths: dict[str, np.ndarray] = {}
+        self._infos: dict[tuple[int, str, str], object] = {}  # this query's term_info()
         self._blocks: dict[tuple[int, str, str], list[Block]] = {}  # this query's, by term
         self._phrases: dict[tuple, np.ndarray] = {}  # this query's phrase_holders, by phrase
         self.live = np.ones(self.size, dtype=bool)  # docnums not deleted
@@ -66,15 +71,27 @@ class Postings:
     def new_query(self) -> None:
         """Forget the posting lists read for the last query (one query reads a term's list
         once, whether to score or to match it)."""
-        self._blocks, self._phrases = {}, {}
+        self._infos, self._blocks, self._phrases = {}, {}, {}
+
+    def term_info(self, number: int, field: str, text: str):
+        """A term's entry in the terms table of segment ``number`` (Whoosh's ``TermInfo``:
+        its document frequency, where its postings are), None when the segment lacks it;
+        looked up once a query."""
+        key = (number, field, text)
+        if key not in self._infos:
+            try:
+                self._infos[key] = self.segments[number][0].term_info(field, text)
+            except TermNotFound:
+                self._infos[key] = None
+        return self._infos[key]
 
     def blocks(self, number: int, field: str, text: str) -> list[Block]:
         """The blocks of a term's posting list in segment ``number`` (read once a query)."""
         key = (number, field, text)
         if key not in self._blocks:
-            segment = self.segments[number][0]
-            found = (field, text) in segment
-            self._blocks[key] = read_blocks(segment.postings(field, text)) if found else []
+            info = self.term_info(number, field, text)
+            self._blocks[key] = [] if info is None else \
+                term_blocks(self.segments[number][0], info)
         return self._blocks[key]
 
     def all_postings(self, field: str, text: str) -> tuple[np.ndarray, np.ndarray]:
@@ -177,10 +194,7 @@ class Postings:
         written = None if any(map(is_ascii, found)) else "".join(found)  # CJK characters
         holders: list[int] = []
         for number, (_, offset) in enumerate(self.segments):
-            blocks = [self.blocks(number, field, term) for term in set(pairs(found))]
-            if not all(blocks):
-                continue
-            candidates = functools.reduce(_intersect, map(docnums_of, blocks)) + offset
+            candidates = self.holding_all(number, field, set(pairs(found))) + offset
             if known is not None:
                 candidates = candidates[~known[candidates]]
             for docnum in candidates.tolist():
@@ -191,6 +205,23 @@ class Postings:
         if known is None:  # all of them: what the next caller would find too
             self._phrases[key] = found_holders
         return found_holders
+
+    def holding_all(self, number: int, field: str, terms: set[str]) -> np.ndarray:
+        """The docnums of segment ``number`` (from 0) that hold every one of the ``terms``:
+        none read when one is missing, the rarest read first, and none after the docnums
+        left are none."""
+        infos = [self.term_info(number, field, term) for term in terms]
+        if not terms or not all(infos):
+            return np.zeros(0, dtype=np.int64)
+        held = None
+        for _, term in sorted(zip((info.doc_frequency() for info in infos), terms,
+                                  strict=True)):
+            blocks = self.blocks(number, field, term)
+            found = docnums_of(blocks) if blocks else np.zeros(0, dtype=np.int64)
+            held = found if held is None else _intersect(held, found)
+            if not len(held):
+                break
+        return held
 
     def average(self, field: str) -> float:
         """The mean length of a field over the index's passages (Whoosh's sum of exact
@@ -247,32 +278,67 @@ def fixed_bytes(column) -> bytes:
 Block = tuple[np.ndarray, np.ndarray, tuple]  # docnums, term frequencies, encoded values
 
 
-def read_blocks(matcher) -> list[Block]:
-    """The blocks of a segment's posting list, deleted documents included (but those that
-    Whoosh's deletion filter already stepped over: none at all when every one is deleted).
+def term_blocks(segment, info) -> list[Block]:
+    """The blocks of a term's posting list in a segment reader, deleted documents included,
+    from its entry in the terms table (``info``): the whole list read at once
+    (``decoded_blocks``), where Whoosh's matcher looks the term up twice and reads each
+    block's header a few bytes a call (headline queries: 5,000 reads each)."""
+    if info.is_inlined():  # postings inlined in the terms table (postings.INLINE)
+        return inlined_blocks(*info.inlined_postings())
+    offset, length = info.extent()
+    return decoded_blocks(segment._terms._postfile.get(offset, _number(length)))
 
-    Read a block at a time from Whoosh 2.7's W3 codec (the one whoosh-reloaded 2.7.5
-    writes) and decoded with numpy; stepping through them costs a few calls per posting
-    (~50x slower), and Whoosh's own block decoding a generator step per posting.
-    """
+
+def read_blocks(matcher) -> list[Block]:
+    """The blocks of a segment's posting list from a matcher of it (as ``merge.py`` makes
+    one: unfiltered, at its start), deleted documents included."""
     leaf = getattr(matcher, "child", matcher)  # unwrap the filter that hides deletions
-    if isinstance(leaf, ListMatcher):  # postings inlined in the terms table (postings.INLINE)
-        ids, weights = leaf._ids[leaf._i:], leaf._weights
-        weights = np.ones(len(ids)) if weights is None else weights[leaf._i:]
-        return [(np.asarray(ids, dtype=np.int64), np.asarray(weights, dtype=float),
-                 leaf._values and leaf._values[leaf._i:])] if ids else []
-    found = []
-    while leaf.is_active():
-        if leaf._data is None:
-            leaf._read_data()
-        ids, weights, values = leaf._data  # W3's minified block: see W3LeafMatcher._read_*
+    if isinstance(leaf, ListMatcher):
+        return inlined_blocks(leaf._ids, leaf._weights, leaf._values)
+    return decoded_blocks(leaf._postfile.get(leaf._startoffset, _number(leaf._length)),
+                          leaf._byteids)
+
+
+def _number(length) -> int:
+    """A posting list's length in bytes: W3TermInfo reads it as a 1-tuple (struct.unpack)."""
+    return length[0] if isinstance(length, tuple) else length
+
+
+def inlined_blocks(ids, weights, values) -> list[Block]:
+    """Postings kept in the terms table as one block (no weights: each 1)."""
+    if not len(ids):
+        return []
+    weights = np.ones(len(ids)) if weights is None else np.asarray(weights, dtype=float)
+    return [(np.asarray(ids, dtype=np.int64), weights, values)]
+
+
+_BLOCK_SIZE = struct.Struct("!i")  # a W3 block's size (negative: the list's last block)
+
+
+def decoded_blocks(data: bytes, byteids: bool = False) -> list[Block]:
+    """The blocks of a posting list in Whoosh 2.7's W3 format (the one whoosh-reloaded
+    2.7.5 and ``postings.py`` write), from its bytes: each block's size, its pickled info
+    (count, last id, max weight, compression, min and max length) and its pickled (maybe
+    zlib-compressed) ids, weights and values, decoded with numpy. Stepping through
+    postings costs Whoosh a few calls each (~50x slower)."""
+    if data[:len(WHOOSH3_HEADER_MAGIC)] != WHOOSH3_HEADER_MAGIC:
+        raise ValueError("a posting list without its W3 header")
+    stream, found, last = io.BytesIO(data), [], False
+    stream.seek(len(WHOOSH3_HEADER_MAGIC))
+    while not last:
+        start = stream.tell()
+        size = _BLOCK_SIZE.unpack(stream.read(_BLOCK_SIZE.size))[0]
+        last, end = size < 0, start + _BLOCK_SIZE.size + abs(size)
+        compression = pickle.load(stream)[3]
+        body = data[stream.tell():end]
+        ids, weights, values = pickle.loads(zlib.decompress(body) if compression else body)
+        stream.seek(end)
         ids = np.asarray(ids, dtype=np.int64)
-        if not leaf._byteids:
-            ids = np.cumsum(ids)
+        if not byteids:
+            ids = np.cumsum(ids)  # W3 keeps the gaps between docnums
         if weights is None or isinstance(weights, float):
             weights = np.full(len(ids), 1.0 if weights is None else weights)
         found.append((ids, np.asarray(weights, dtype=float), values))
-        leaf._next_block()
     return found
 
 
