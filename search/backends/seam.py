@@ -151,7 +151,7 @@ def facet_counts(found: Iterable[tuple[str, int]]) -> dict[str, int]:
                        key=lambda item: (-item[1], item[0])))
 
 
-COMMIT_SECONDS = 30.0  # inside one big file, a commit at least this often: what Ctrl-C or a
+COMMIT_SECONDS = 10.0  # inside one big file, a commit at least this often: what Ctrl-C or a
 # power cut loses is bounded by time as well as by IN_FILE_BATCH
 IN_FILE_BATCH = 50_000  # passages per commit inside one JSONL file: a stopped run resumes
 # after the last (laws: about 30 s of work); larger than a batch of files, as each commit
