@@ -24,6 +24,7 @@ from whoosh.multiproc import MpWriter, SubWriterTask
 from ...errors import WRITE_ERRORS, SearchError
 from .postings import FastSegmentWriter
 from .store import DurableCommit
+from .terms import CompactCodec
 
 SPAWN = multiprocessing.get_context("spawn")
 
@@ -103,6 +104,7 @@ class ParallelWriter(DurableCommit, MpWriter):
     """``MpWriter`` with one segment per process and ``WriterProcess`` workers."""
 
     def __init__(self, ix, procs: int, **kwargs):
+        kwargs.setdefault("codec", CompactCodec())  # its own and its processes' (terms.py)
         super().__init__(ix, procs=procs, multisegment=True, **kwargs)
         self.jobs, self.results = SPAWN.Queue(self.procs * 4), SPAWN.Queue()
         self.jobqueue = _Watched(self.jobs, self.tasks)
