@@ -22,9 +22,9 @@ from queue import Empty, Full
 from whoosh.multiproc import MpWriter, SubWriterTask
 
 from ...errors import WRITE_ERRORS, SearchError
+from .codec import CompactCodec
 from .postings import FastSegmentWriter
 from .store import DurableCommit
-from .terms import CompactCodec
 
 SPAWN = multiprocessing.get_context("spawn")
 
@@ -104,7 +104,7 @@ class ParallelWriter(DurableCommit, MpWriter):
     """``MpWriter`` with one segment per process and ``WriterProcess`` workers."""
 
     def __init__(self, ix, procs: int, **kwargs):
-        kwargs.setdefault("codec", CompactCodec())  # its own and its processes' (terms.py)
+        kwargs.setdefault("codec", CompactCodec())  # its own and its processes' (codec.py)
         super().__init__(ix, procs=procs, multisegment=True, **kwargs)
         self.jobs, self.results = SPAWN.Queue(self.procs * 4), SPAWN.Queue()
         self.jobqueue = _Watched(self.jobs, self.tasks)

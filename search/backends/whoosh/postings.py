@@ -34,8 +34,9 @@ from whoosh.system import pack_int, pack_uint, pack_ushort
 from whoosh.util.numeric import _length_byte_cache, byte_to_length
 from whoosh.writing import SegmentWriter
 
+from .codec import CompactCodec
 from .store import DurableCommit
-from .terms import CompactCodec, inlined_info, pointer_info
+from .terms import inlined_info, pointer_info
 
 BLOCK = 128  # postings per block, W3Codec's blocklimit
 COMPRESSION = 3  # zlib level, W3Codec's
@@ -194,7 +195,7 @@ class FastSegmentWriter(DurableCommit, SegmentWriter):
     """
 
     def __init__(self, ix, max_postings: int = MAX_POSTINGS, **kwargs):
-        kwargs.setdefault("codec", CompactCodec())  # its terms table (terms.py)
+        kwargs.setdefault("codec", CompactCodec())  # its terms table (codec.py)
         try:
             super().__init__(ix, **kwargs)
         except BaseException:  # a write failed after Whoosh took the lock: give it back

@@ -10,9 +10,8 @@ key stored as the length it shares with the one before and the rest; a term's in
 frequencies); the first key and the offset of each block are read into memory when the
 segment is opened and a term is found by bisecting them, then reading one block.
 
-``CompactCodec`` is Whoosh's W3 codec with this table: its segments are read by Whoosh's
-``SegmentReader`` (and so its searcher) as any other. Postings, stored fields and columns
-are W3's.
+``codec.CompactCodec`` writes and reads segments with this table: Whoosh's
+``SegmentReader`` (and so its searcher) reads them as any other. Postings are W3's.
 
 File layout: the blocks; the block index (each block's offset and first key); the field
 map as JSON; ``TRAILER`` (the index's offset, the number of blocks, the field map's size).
@@ -397,15 +396,3 @@ class CompactFieldWriter(W3FieldWriter):
     def finish_term(self) -> None:
         terminfo = self._postwriter.finish_postings()
         self._tindex.add(struct.pack("!H", self._fieldid) + self._btext, info_of(terminfo))
-
-
-class CompactCodec(W3Codec):
-    """Whoosh's W3 codec with the compact terms table of this module."""
-
-    def field_writer(self, storage, segment):
-        return CompactFieldWriter(self, storage, segment)
-
-    def terms_reader(self, storage, segment):
-        name = segment.make_filename(self.TERMS_EXT)
-        return CompactTermsReader(self, storage.open_file(name), storage.file_length(name),
-                                  segment.open_file(storage, self.POSTS_EXT))
