@@ -36,7 +36,7 @@ from whoosh.writing import SegmentWriter
 
 from .codec import CompactCodec
 from .store import DurableCommit
-from .terms import inlined_info, pointer_info
+from .terms import inlined_info, packed_inlined_info, pointer_info, varints
 
 BLOCK = 128  # postings per block, W3Codec's blocklimit
 COMPRESSION = 3  # zlib level, W3Codec's
@@ -387,7 +387,7 @@ def write_sorted(fieldwriter, field, postings: Sorted, lengths: np.ndarray) -> N
             key = key_prefix + texts[int(rank[start])]
             block += count
             if stop - start <= INLINE:
-                entries.append((key, _inlined_info(run, start, stop, stats)))
+                entries.append((key, run.inlined_info(start, stop, stats)))
                 continue
             data = _term_blocks(run, start, stop, block_stats[block - count:block])
             entries.append((key, _term_info(run, start, stop, stats, offset, len(data))))
@@ -419,6 +419,28 @@ class Run:
         self.low = low
         self.deltas, self.weights, self.docnums, self.values = (
             [] if array is None else array[low:high].tolist() for array in self.arrays)
+        if self.fixed == 0:  # the inlined postings' gaps and weights as varints, at once
+            deltas, weights = self.arrays[0][low:high], self.arrays[1][low:high]
+            whole = weights == np.floor(weights)
+            self.gaps = varints(deltas)
+            self.whole = varints(np.where(whole, weights, 0))
+            self.not_one = [0, *np.cumsum(weights != 1).tolist()]  # postings so far
+            self.not_whole = [0, *np.cumsum(~whole).tolist()]
+
+    def inlined_info(self, start: int, stop: int, stats: tuple) -> bytes:
+        """The terms-table info of the postings [start, stop) inlined: at once from the
+        varints ``load`` made when the format has no values and the weights are whole."""
+        weight_sum, _, min_byte, max_byte = stats
+        i, j = start - self.low, stop - self.low
+        if self.fixed != 0 or self.not_whole[j] != self.not_whole[i]:
+            return inlined_info(*self.inlined(start, stop), weight_sum, min_byte, max_byte)
+        data, starts = self.gaps
+        gaps = data[starts[i]:starts[j]]
+        weights = None
+        if self.not_one[j] != self.not_one[i]:
+            data, starts = self.whole
+            weights = data[starts[i]:starts[j]]
+        return packed_inlined_info(j - i, min_byte, max_byte, gaps, weights)
 
     def block(self, start: int, stop: int) -> tuple:
         """The data tuple of the block of postings [start, stop), minified as W3 does."""
@@ -459,13 +481,6 @@ def _term_info(run: Run, start: int, stop: int, stats: tuple, offset: int, size:
     weight_sum, max_weight, min_byte, max_byte = stats
     return pointer_info(stop - start, weight_sum, max_weight, min_byte, max_byte,
                         run.docnum(start), run.docnum(stop - 1), offset, size)
-
-
-def _inlined_info(run: Run, start: int, stop: int, stats: tuple) -> bytes:
-    """A term's entry in the terms table with its postings inlined."""
-    weight_sum, _, min_byte, max_byte = stats
-    ids, weights, values = run.inlined(start, stop)
-    return inlined_info(ids, weights, values, weight_sum, min_byte, max_byte)
 
 
 class Stats:

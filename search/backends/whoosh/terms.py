@@ -24,6 +24,7 @@ import struct
 from bisect import bisect_right
 from collections.abc import Iterator
 
+import numpy as np
 from whoosh.codec.base import FieldCursor
 from whoosh.codec.whoosh3 import W3Codec, W3FieldWriter, W3TermInfo, W3TermsReader
 from whoosh.reading import TermNotFound
@@ -91,6 +92,32 @@ def inlined_info(ids: tuple, weights: tuple | None, values: tuple, weight_sum: f
             parts.extend((varint(len(value)), value))
     parts[0] = varint(len(ids) << FLAG_BITS | flags)
     return b"".join(parts)
+
+
+def packed_inlined_info(count: int, min_byte: int, max_byte: int, gaps: bytes,
+                        weights: bytes | None) -> bytes:
+    """``inlined_info`` of postings without values, their docnum gaps and (None: all 1)
+    whole weights already varints (``varints``)."""
+    flags = INLINED | (WEIGHTS_INT if weights is not None else 0)
+    lengths = bytes([min_byte]) if count == 1 else bytes([min_byte, max_byte])
+    return b"".join((varint(count << FLAG_BITS | flags), lengths, gaps, weights or b""))
+
+
+_VARINT_LIMITS = np.array([1 << 7, 1 << 14, 1 << 21, 1 << 28], dtype=np.uint64)
+_VARINT_SHIFTS = np.arange(0, 35, 7, dtype=np.uint64)
+
+
+def varints(numbers: np.ndarray) -> tuple[bytes, list[int]]:
+    """``varint`` of each number (0 <= n < 2**35), joined, and where each starts (one more
+    offset: the end): a chunk's postings at once, not a Python call each."""
+    numbers = numbers.astype(np.uint64)
+    sizes = 1 + (numbers[:, None] >= _VARINT_LIMITS).sum(axis=1)
+    groups = (numbers[:, None] >> _VARINT_SHIFTS) & np.uint64(127)
+    column = np.arange(len(_VARINT_SHIFTS))
+    follows = column < (sizes - 1)[:, None]
+    groups = (groups | (follows.astype(np.uint64) << np.uint64(7))).astype(np.uint8)
+    data = groups[column < sizes[:, None]].tobytes()
+    return data, [0, *np.cumsum(sizes).tolist()]
 
 
 def _gaps(ids: tuple) -> list[int]:
@@ -224,12 +251,11 @@ class TermsTableWriter:
 
 
 def _shared(before: bytes, key: bytes) -> int:
-    """How many bytes ``key`` starts with that ``before`` starts with too."""
+    """How many bytes ``key`` starts with that ``before`` starts with too (the first byte
+    that differs is the highest set in the two read as numbers, xor-ed)."""
     size = min(len(before), len(key))
-    shared = 0
-    while shared < size and before[shared] == key[shared]:
-        shared += 1
-    return shared
+    differ = int.from_bytes(before[:size], "big") ^ int.from_bytes(key[:size], "big")
+    return size - (differ.bit_length() + 7) // 8
 
 
 class TermsTable:
