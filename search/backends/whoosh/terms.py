@@ -13,8 +13,9 @@ segment is opened and a term is found by bisecting them, then reading one block.
 ``codec.CompactCodec`` writes and reads segments with this table: Whoosh's
 ``SegmentReader`` (and so its searcher) reads them as any other. Postings are W3's.
 
-File layout: the blocks; the block index (each block's offset and first key); the field
-map as JSON; ``TRAILER`` (the index's offset, the number of blocks, the field map's size).
+File layout: the blocks; the block index (each block's offset, uint64; its first key's
+size, uint16; the first keys); the field map as JSON; ``TRAILER`` (the index's offset, the
+number of blocks, the field map's size).
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from whoosh.reading import TermNotFound
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
 BLOCK = 32  # keys a block: a lookup reads one block (~16 keys on average)
-MAGIC = b"STT1"
+MAGIC = b"STT2"
 TRAILER = struct.Struct("!4sQII")  # magic, block index offset, blocks, field map bytes
 POINTER = struct.Struct("!ffBB")  # weight sum, max weight, min and max length bytes
 INLINED, WEIGHTS_INT, WEIGHTS_FLOAT, VALUED = 1, 2, 4, 8  # flag bits of an info's header
@@ -241,9 +242,9 @@ class TermsTableWriter:
 
     def close(self) -> None:
         """Write the block index, the field map and the trailer; close the file."""
-        index = [struct.pack(f"!{len(self.offsets)}Q", *self.offsets)]
-        for key in self.first_keys:
-            index.extend((varint(len(key)), key))
+        index = [np.array(self.offsets, dtype=">u8").tobytes(),
+                 np.array([len(key) for key in self.first_keys], dtype=">u2").tobytes(),
+                 *self.first_keys]
         fieldmap = json.dumps(self.fieldmap).encode("utf-8")
         self.dbfile.write(b"".join(index) + fieldmap + TRAILER.pack(
             MAGIC, self.position, len(self.offsets), len(fieldmap)))
@@ -268,12 +269,12 @@ class TermsTable:
         if magic != MAGIC:
             raise ValueError("not a compact terms table")
         data = dbfile.get(index_at, length - TRAILER.size - index_at)
-        self.offsets = list(struct.unpack_from(f"!{blocks}Q", data)) + [index_at]
-        self.first_keys, position = [], 8 * blocks
-        for _ in range(blocks):
-            size, position = read_varint(data, position)
-            self.first_keys.append(data[position:position + size])
-            position += size
+        self.offsets = [*np.frombuffer(data, ">u8", blocks).tolist(), index_at]
+        sizes = np.frombuffer(data, ">u2", blocks, 8 * blocks).astype(np.int64)
+        ends = np.cumsum(sizes) + 10 * blocks
+        self.first_keys = [data[start:end] for start, end in zip((ends - sizes).tolist(),
+                                                                 ends.tolist(), strict=True)]
+        position = 10 * blocks + int(sizes.sum())
         self.fieldmap: dict[str, int] = json.loads(data[position:position + map_size])
         self.found: dict[bytes, bytes | None] = {}
 
@@ -298,11 +299,19 @@ class TermsTable:
         data = self.dbfile.get(self.offsets[block], self.offsets[block + 1] - self.offsets[block])
         position, key, end = 0, b"", len(data)
         while position < end:
-            shared, position = read_varint(data, position)
-            size, position = read_varint(data, position)
+            shared, size = data[position], data[position + 1]
+            if shared < 128 and size < 128:  # nearly always: read inline, not by a call
+                position += 2
+            else:
+                shared, position = read_varint(data, position)
+                size, position = read_varint(data, position)
             key = key[:shared] + data[position:position + size]
             position += size
-            size, position = read_varint(data, position)
+            size = data[position]
+            if size < 128:
+                position += 1
+            else:
+                size, position = read_varint(data, position)
             yield key, data[position:position + size]
             position += size
 
