@@ -5,7 +5,7 @@
 Parts are the files inside each segment's compound ``.seg`` file: ``.pst`` postings,
 ``.trm`` terms table, ``_stored.col`` stored fields, ``_NAME_len.col`` field lengths, other
 columns. Per field, the terms table is walked: terms, how many have one or two postings,
-how many are inlined in the table, the table's records (key and term info) and the
+how many are inlined in the table, the table's entries (key and term info) and the
 postings bytes they point to. ``--positions`` also decodes every block of the fields with
 positions to say how many of their postings bytes the positions take (what the blocks
 shrink to when written without them; slow: a minute per 100 MB).
@@ -16,17 +16,17 @@ from __future__ import annotations
 import argparse
 import zlib
 from collections import defaultdict
+from collections.abc import Iterator
 from pathlib import Path
 from pickle import dumps, loads
 
-from whoosh.codec.whoosh3 import W3TermInfo
 from whoosh.filedb.compound import CompoundStorage
-from whoosh.filedb.filetables import _lengths as RECORD_HEADER
 from whoosh.formats import Positions
 from whoosh.system import _INT_SIZE
 
 from search.backends.whoosh import store
 from search.backends.whoosh.backend import _storage
+from search.backends.whoosh.terms import _shared, read_info, varint
 
 MB = 1 << 20
 
@@ -63,7 +63,7 @@ def parts(folder: Path) -> dict[str, int]:
 
 def fields(folder: Path, positions: bool) -> dict[str, dict[str, int]]:
     """Per field, summed over segments: terms, terms with 1 and 2 postings, inlined terms,
-    table record bytes, postings bytes and (with ``positions``) the postings bytes left
+    table entry bytes, postings bytes and (with ``positions``) the postings bytes left
     without positions."""
     ix = _storage(folder).open_index()
     stats: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
@@ -72,23 +72,34 @@ def fields(folder: Path, positions: bool) -> dict[str, dict[str, int]]:
             terms = segment._terms
             names = {number: name for name, number in terms._fieldmap.items()}
             postfile = terms._postfile
-            for key, value in terms._tindex.items():
+            for key, value, size in _entries(terms._tindex):
                 name = names[int.from_bytes(key[:2], "big")]
-                row, info = stats[name], W3TermInfo.from_bytes(value)
+                row, info = stats[name], read_info(value)
                 row["terms"] += 1
                 row["df=1"] += info.doc_frequency() == 1
                 row["df=2"] += info.doc_frequency() == 2
-                row["table"] += RECORD_HEADER.size + len(key) + len(value)
+                row["table"] += size
                 if info.is_inlined():
                     row["inlined"] += 1
                     continue
-                offset, (length,) = info.extent()  # W3 reads the length as a 1-tuple
+                offset, length = info.extent()
                 row["postings"] += length
                 field = ix.schema[name]
                 if positions and isinstance(field.format, Positions):
                     row["without positions"] += _without_values(postfile, offset, length)
     ix.close()
     return stats
+
+
+def _entries(table) -> Iterator[tuple[bytes, bytes, int]]:
+    """(key, info, bytes the entry takes) of every entry of a compact terms table."""
+    for block in range(len(table.first_keys)):
+        last = b""
+        for key, info in table.entries(block):
+            shared = _shared(last, key)
+            yield key, info, (len(varint(shared)) + len(varint(len(key) - shared))
+                              + len(key) - shared + len(varint(len(info))) + len(info))
+            last = key
 
 
 def _without_values(postfile, offset: int, length: int) -> int:
@@ -150,7 +161,7 @@ def main() -> None:
         rows.append(cells)
     print(table(rows, header))
     records = sum(row["table"] for row in stats.values())
-    print(f"\nterms table records {mb(records)} MB; hash and index arrays "
+    print(f"\nterms table entries {mb(records)} MB; block index and field map "
           f"{mb(sizes['terms table (.trm)'] - records)} MB")
 
 

@@ -261,7 +261,7 @@ def test_a_write_error_at_any_write_leaves_the_last_commit(one_file_to_add, tmp_
     for nth, error in failing_runs(monkeypatch, run, code):
         index = tmp_path / f"w{nth}" / "index"
         if error is None:
-            assert nth > 40, "fewer writes than a commit's files make"  # segment, table, records
+            assert nth > 30, "fewer writes than a commit's files make"  # segment, table, records
             break
         assert error.errno == code, f"write {nth}"
         last = nth

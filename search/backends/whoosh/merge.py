@@ -16,18 +16,13 @@ import heapq
 import itertools
 from collections.abc import Callable, Iterator
 from operator import itemgetter
-from pickle import loads
 
 import numpy as np
 from whoosh.codec.whoosh3 import W3TermInfo
-from whoosh.filedb.filetables import _lengths as _KEY_VALUE_LENGTHS
 from whoosh.reading import SegmentReader
-from whoosh.system import pack_ushort
 
 from .postings import CHUNK, Sorted, stored_lengths, write_sorted
 from .reader import read_blocks
-
-_RECORD = _KEY_VALUE_LENGTHS  # a terms-table record's header: key and value lengths
 
 MERGED_PASSAGES = 20_000  # small segments: the smallest, together up to this many passages
 SMALL_SEGMENTS = 4  # merged into one once there are this many of them
@@ -151,27 +146,12 @@ def _merge_field(fieldwriter, name: str, field, readers: list, mappings: list,
     fieldwriter.finish_field()
 
 
-def _field_terms(reader, name: str, n: int) -> Iterator[tuple[bytes, int, bytes]]:
-    """(term, segment number, term info bytes) of a segment's terms of one field, in byte
-    order: its part of the terms table read at once, not a record at a time."""
-    table = reader._terms._tindex  # W3's OrderedHashReader: records sorted by key
-    prefix = table.extras["fieldmap"].get(name)
-    if prefix is None:
-        return
-    prefix = pack_ushort(prefix)
-    start = table.closest_key_pos(prefix)
-    if start is None:
-        return
-    records = table.dbfile.get(start, table.endofdata - start)
-    position, size = 0, _RECORD.size
-    while position < len(records):
-        keylength, valuelength = _RECORD.unpack_from(records, position)
-        key = records[position + size:position + size + keylength]
-        if key[:2] != prefix:
+def _field_terms(reader, name: str, n: int) -> Iterator[tuple[bytes, int, W3TermInfo]]:
+    """(term, segment number, term info) of a segment's terms of one field, in byte order."""
+    for (fieldname, text), info in reader._terms.items_from(name, b""):
+        if fieldname != name:
             return
-        value_at = position + size + keylength
-        yield key[2:], n, records[value_at:value_at + valuelength]
-        position = value_at + valuelength
+        yield text, n, info
 
 
 class Chunk:
@@ -186,14 +166,13 @@ class Chunk:
         self.values: list = []
         self.held = 0  # postings of the terms ended
 
-    def add(self, reader, field, info: bytes, mapping: list[int]) -> None:
+    def add(self, reader, field, info: W3TermInfo, mapping: list[int]) -> None:
         """A term's postings in one segment, their docnums moved (deleted ones dropped)."""
-        if info[0] & 1:  # W3TermInfo's flag: postings inlined in the entry
-            ids, weights, values = loads(info[W3TermInfo._struct.size:])
+        if info.is_inlined():  # postings kept in the terms table
+            ids, weights, values = info.inlined_postings()
             weights = weights or (1.0,) * len(ids)
         else:
-            terminfo = W3TermInfo.from_bytes(info)
-            matcher = reader._codec.postings_reader(reader._terms._postfile, terminfo,
+            matcher = reader._codec.postings_reader(reader._terms._postfile, info,
                                                     field.format)
             blocks = read_blocks(matcher)
             ids = [docnum for block_ids, _, _ in blocks for docnum in block_ids.tolist()]

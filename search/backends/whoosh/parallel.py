@@ -26,6 +26,7 @@ from whoosh.multiproc import MpWriter
 from whoosh.writing import SegmentWriter
 
 from ...errors import WRITE_ERRORS, SearchError
+from .codec import CompactCodec
 from .postings import FastSegmentWriter
 from .store import DurableCommit
 from .stored import document
@@ -181,6 +182,7 @@ class ParallelWriter(DurableCommit, MpWriter):
     segment each per commit."""
 
     def __init__(self, ix, writers: WriterPool, **kwargs):
+        kwargs.setdefault("codec", CompactCodec())  # (the processes' FastSegmentWriter's too)
         super().__init__(ix, procs=writers.procs, multisegment=True, **kwargs)
         writers.start()  # (``self.pool`` is Whoosh's, of postings)
         self.writers, self.tasks, self.jobqueue = writers, writers.tasks, writers.jobs

@@ -7,7 +7,8 @@ indexing time (14 million postings, most of them the ``bigram`` field's). Here t
 of a document are appended to flat arrays as it is added; when the segment is written each
 field's postings are sorted by (term, docnum) with numpy, block statistics are computed for
 all blocks at once, and each block of up to 128 postings is written in Whoosh's own W3
-format, a few calls per block. Whoosh reads the segment as one of its own; the stored
+format, a few calls per block, and each term's entry in the compact terms table of
+``terms.py`` (``CompactCodec``). Whoosh reads the segment as one of its own; the stored
 fields, field lengths and columns are still written by Whoosh's per-document writer.
 
 Pre-tokenized fields (``encode_tokens`` strings) are counted here directly; any other
@@ -26,15 +27,16 @@ from typing import NamedTuple
 
 import numpy as np
 from whoosh.analysis import IDTokenizer
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, WHOOSH3_HEADER_MAGIC, W3TermInfo, _lenfield
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, WHOOSH3_HEADER_MAGIC, _lenfield
 from whoosh.fields import ID
-from whoosh.filedb.filetables import _lengths as _KEY_VALUE_LENGTHS  # a record's header
 from whoosh.formats import Positions
-from whoosh.system import pack_int, pack_long, pack_uint, pack_ushort
+from whoosh.system import pack_int, pack_uint, pack_ushort
 from whoosh.util.numeric import _length_byte_cache, byte_to_length
 from whoosh.writing import SegmentWriter
 
+from .codec import CompactCodec
 from .store import DurableCommit
+from .terms import inlined_info, packed_inlined_info, pointer_info, varints
 
 BLOCK = 128  # postings per block, W3Codec's blocklimit
 COMPRESSION = 3  # zlib level, W3Codec's
@@ -47,13 +49,12 @@ PROCESS_POSTINGS = 2_000_000  # the same for each of several writer processes: t
 # and the indexer build the news corpus in 736 MB (8 million each: 1,325 MB; 3 million: 847)
 FIELD_TERMS = 100_000  # values of keyword, ID and numeric fields whose terms are remembered
 INLINE = 16  # a term with at most this many postings keeps them in its terms-table entry
-# (as W3Codec(inlinelimit=17) would): a block of its own costs ~46 bytes more (header,
+# (terms.inlined_info, as varints): a block of its own costs ~46 bytes more (header,
 # block info, pointer), and blocks under 128 bytes are not compressed anyway
 CHUNK = 65_536  # postings turned into Python objects at a time while a segment is written
 _FREQUENCY = [pack_uint(n) for n in range(256)]  # the value of a Frequency posting, shared
 _LENGTH_OF_BYTE = np.array([byte_to_length(b) for b in range(256)], dtype=np.int32)
 _BYTE_LENGTHS = np.array(_length_byte_cache, dtype=np.int64)  # length_to_byte bisects this
-_TERMINFO = W3TermInfo._struct  # flags, weight, doc freq, min/max length byte, max weight, ids
 
 
 class FieldPostings:
@@ -194,6 +195,7 @@ class FastSegmentWriter(DurableCommit, SegmentWriter):
     """
 
     def __init__(self, ix, max_postings: int = MAX_POSTINGS, **kwargs):
+        kwargs.setdefault("codec", CompactCodec())  # its terms table (codec.py)
         try:
             super().__init__(ix, **kwargs)
         except BaseException:  # a write failed after Whoosh took the lock: give it back
@@ -385,14 +387,14 @@ def write_sorted(fieldwriter, field, postings: Sorted, lengths: np.ndarray) -> N
             key = key_prefix + texts[int(rank[start])]
             block += count
             if stop - start <= INLINE:
-                entries.append((key, _inlined_info(run, start, stop, stats)))
+                entries.append((key, run.inlined_info(start, stop, stats)))
                 continue
             data = _term_blocks(run, start, stop, block_stats[block - count:block])
             entries.append((key, _term_info(run, start, stop, stats, offset, len(data))))
             datas.append(data)
             offset += len(data)
         fieldwriter._postfile.write(b"".join(datas))
-        _add_terms(fieldwriter._tindex, entries)
+        fieldwriter._tindex.add_many(entries)
 
 
 def _term_ranks(postings: FieldPostings) -> tuple[list[bytes], np.ndarray]:
@@ -417,6 +419,28 @@ class Run:
         self.low = low
         self.deltas, self.weights, self.docnums, self.values = (
             [] if array is None else array[low:high].tolist() for array in self.arrays)
+        if self.fixed == 0:  # the inlined postings' gaps and weights as varints, at once
+            deltas, weights = self.arrays[0][low:high], self.arrays[1][low:high]
+            whole = weights == np.floor(weights)
+            self.gaps = varints(deltas)
+            self.whole = varints(np.where(whole, weights, 0))
+            self.not_one = [0, *np.cumsum(weights != 1).tolist()]  # postings so far
+            self.not_whole = [0, *np.cumsum(~whole).tolist()]
+
+    def inlined_info(self, start: int, stop: int, stats: tuple) -> bytes:
+        """The terms-table info of the postings [start, stop) inlined: at once from the
+        varints ``load`` made when the format has no values and the weights are whole."""
+        weight_sum, _, min_byte, max_byte = stats
+        i, j = start - self.low, stop - self.low
+        if self.fixed != 0 or self.not_whole[j] != self.not_whole[i]:
+            return inlined_info(*self.inlined(start, stop), weight_sum, min_byte, max_byte)
+        data, starts = self.gaps
+        gaps = data[starts[i]:starts[j]]
+        weights = None
+        if self.not_one[j] != self.not_one[i]:
+            data, starts = self.whole
+            weights = data[starts[i]:starts[j]]
+        return packed_inlined_info(j - i, min_byte, max_byte, gaps, weights)
 
     def block(self, start: int, stop: int) -> tuple:
         """The data tuple of the block of postings [start, stop), minified as W3 does."""
@@ -453,36 +477,10 @@ def _term_blocks(run: Run, start: int, stop: int, block_stats: list[tuple]) -> b
 
 
 def _term_info(run: Run, start: int, stop: int, stats: tuple, offset: int, size: int) -> bytes:
-    """A term's entry in the terms table: W3TermInfo of its postings at ``offset``."""
+    """A term's entry in the terms table: its postings are at ``offset``."""
     weight_sum, max_weight, min_byte, max_byte = stats
-    info = _TERMINFO.pack(0, weight_sum, stop - start, min_byte, max_byte, max_weight,
-                          run.docnum(start), run.docnum(stop - 1))
-    return info + pack_long(offset) + pack_int(size)
-
-
-def _inlined_info(run: Run, start: int, stop: int, stats: tuple) -> bytes:
-    """A term's entry in the terms table with its postings inlined (W3TermInfo's flag 1)."""
-    weight_sum, max_weight, min_byte, max_byte = stats
-    info = _TERMINFO.pack(1, weight_sum, stop - start, min_byte, max_byte, max_weight,
-                          run.docnum(start), run.docnum(stop - 1))
-    return info + dumps(run.inlined(start, stop), 2)
-
-
-def _add_terms(tindex, entries: list[tuple[bytes, bytes]]) -> None:
-    """Whoosh's ``OrderedHashWriter.add`` of (key, value) entries in key order, with one
-    write: Whoosh's calls tell() twice and write() three times per term."""
-    position = tindex.dbfile.tell()
-    records = []
-    for key, value in entries:
-        tindex.index.append(position)
-        hashed = tindex.hashfn(key)
-        tindex.buckets[hashed & 255].append((hashed, position))
-        record = _KEY_VALUE_LENGTHS.pack(len(key), len(value)) + key + value
-        records.append(record)
-        position += len(record)
-    tindex.dbfile.write(b"".join(records))
-    if entries:
-        tindex.lastkey = entries[-1][0]
+    return pointer_info(stop - start, weight_sum, max_weight, min_byte, max_byte,
+                        run.docnum(start), run.docnum(stop - 1), offset, size)
 
 
 class Stats:

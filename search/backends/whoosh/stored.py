@@ -7,12 +7,12 @@ from __future__ import annotations
 from bisect import bisect_right
 from pathlib import Path
 
-from whoosh.codec.whoosh3 import STORED_COLUMN
 from whoosh.reading import TermNotFound
 
 from ...errors import IndexDamaged
 from ..seam import FIRST_ORDER, Record, passage_id, place
 from .postings import encode_tokens
+from .stored_column import STORED_COLUMN
 
 # Stored, as two tuples (Whoosh pickles a dict's names with every document): each passage's
 # own fields, and its article's, with the article's first passage only
