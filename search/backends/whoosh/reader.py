@@ -31,6 +31,7 @@ PAIR_TEXTS = {"bigram": ("text",), "heading_bigram": ("title", "section")}  # st
 ARTICLE_FIELD = "article_id"  # a sortable field: the article a passage belongs to
 DAY_FIELD = "day"  # a numeric field: the passage's article's date, yyyymmdd
 PARA_FIELD, ASIDE_FIELD = "para", "aside"  # a passage's fingerprint; "1": set aside
+END_BYTE, JOIN_BYTE = END.encode(), ASCII_JOIN.encode()  # what follows a unit in a pair
 
 
 def segments(searcher) -> list[tuple]:
@@ -55,6 +56,7 @@ class Postings:
         self.segments = segments(searcher)
         self.size = searcher.doc_count_all()
         self._lengths: dict[str, np.ndarray] = {}
+        self._averages: dict[str, float] = {}  # average()
         self._infos: dict[tuple[int, str, str], object] = {}  # this query's term_info()
         self._lists: dict[tuple[int, str, str], PostingList | None] = {}  # this query's, by term
         self._phrases: dict[tuple, np.ndarray] = {}  # this query's phrase_holders, by phrase
@@ -230,7 +232,9 @@ class Postings:
     def average(self, field: str) -> float:
         """The mean length of a field over the index's passages (Whoosh's sum of exact
         lengths over its documents)."""
-        return self.searcher.avg_field_length(field) or 1
+        if field not in self._averages:  # Whoosh works it out again at each call
+            self._averages[field] = self.searcher.avg_field_length(field) or 1
+        return self._averages[field]
 
     def article_field_lengths(self, field: str) -> tuple[np.ndarray, float]:
         """Each article number's length of ``field`` (``bm25f.article_length``: the longest
@@ -267,19 +271,27 @@ class Postings:
 def terms_after(segment, field: str, unit: str) -> Iterator[bytes]:
     """The terms of a pair field in a segment that may pair ``unit`` with what follows it.
     After an ASCII unit comes the end mark, ``_`` and another ASCII unit, or a character
-    past ASCII (``text.analysis.pairs``): only those stretches of the sorted terms are read,
-    not every term the unit's text starts (1 starts 10, 100, 1.5, ...: 12,000 terms of
-    news 5,000 for headline queries' numbers); any other unit: every term it starts."""
+    past ASCII (``text.analysis.pairs``): the sorted terms the unit's text starts are read
+    from the first, and the stretches of longer units between (1 starts 10, 100, 1.5, ...:
+    12,000 terms of news 5,000 for headline queries' numbers) are stepped over; any other
+    unit: every term it starts."""
     if not is_ascii(unit):
         yield from segment.expand_prefix(field, unit)
         return
-    yield from segment.expand_prefix(field, unit + END)
-    yield from segment.expand_prefix(field, unit + ASCII_JOIN)
     start = unit.encode("utf-8")
-    for name, btext in segment.terms_from(field, unit + "\x80"):
-        if name != field or not btext.startswith(start):
-            return
-        yield btext
+    terms = segment.terms_from(field, unit)
+    while terms is not None:
+        following, terms = terms, None
+        for name, btext in following:
+            if name != field or not btext.startswith(start):
+                return
+            after = btext[len(start):len(start) + 1]
+            if after in (END_BYTE, JOIN_BYTE) or after >= b"\x80":
+                yield btext
+            else:  # a longer ASCII unit: go on at the next stretch that may pair the unit
+                terms = segment.terms_from(field, unit + (ASCII_JOIN if after < JOIN_BYTE
+                                                          else "\x80"))
+                break
 
 
 def var_bytes(column) -> list[bytes]:
