@@ -18,26 +18,16 @@ def highlight(text: str, needles: set[Needle]) -> list[list[int]]:
     character where it stands as a word, and then only where nothing longer is found."""
     spans = unit_spans(text)
     found = [unit for unit, _, _ in spans]
-    places = _places(found)
     marked: list[tuple[int, int]] = []
     for needle in needles - {needle for needle in needles if is_character(needle)}:
         size = len(needle)
-        for i in places.get(needle[0], ()):
-            if tuple(found[i:i + size]) == needle:
+        for i in range(len(found) - size + 1):
+            if found[i] == needle[0] and tuple(found[i:i + size]) == needle:
                 marked.extend(_runs(spans[i:i + size]))
     characters = {needle[0] for needle in needles if is_character(needle)}
     if not marked and characters:
         marked = [(token.start, token.end) for token in words(text) if token.text in characters]
     return _merge(marked)
-
-
-def _places(found: list[str]) -> dict[str, list[int]]:
-    """Where each unit stands in ``found``: a needle is looked for only where its first unit
-    is, not at every unit (a headline's 15 needles over a passage's 300 units)."""
-    places: dict[str, list[int]] = {}
-    for i, unit in enumerate(found):
-        places.setdefault(unit, []).append(i)
-    return places
 
 
 def _runs(spans: list[tuple[str, int, int]]) -> list[tuple[int, int]]:
