@@ -150,7 +150,7 @@ class WriterPool:
         for _ in range(self.procs):
             task = WriterProcess(self.storage, self.indexname, *self.queues, self.kwargs,
                                  finished)
-            task.daemon = True  # a process that never closed its index does not wait on them
+            task.daemon = True  # an indexer ending without closing its index need not wait
             task.start()  # (a task that failed to start is not one to stop)
             self.tasks.append(task)
 
