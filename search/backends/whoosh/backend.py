@@ -333,7 +333,7 @@ class WhooshBackend:
         if self._pool is None or self._pool.procs != procs:
             self.stop_writers()
             self._pool = WriterPool(self.ix.storage, self.ix.indexname, procs,
-                                    {"limitmb": 512 // procs, "max_postings": PROCESS_POSTINGS})
+                                    {"max_postings": PROCESS_POSTINGS})
         return self._pool
 
     def stop_writers(self) -> None:

@@ -134,11 +134,11 @@ class Scorer:
             frequency[where] += field_frequency(tf, length, self.reader.average(term.fieldname),
                                                 self.b, term.boost)
         live = self.live[docnums]
-        scored = docnums[(frequency > 0) & live]
+        counted = (frequency > 0) & live
         holders = docnums[self._holders(found, at, len(docnums)) & live]
-        scores[scored] += bm25(frequency[(frequency > 0) & live],
-                               idf(self.reader.passages, len(holders)), self.k1)
-        matched[scored] = True
+        scores[docnums[counted]] += bm25(frequency[counted],
+                                         idf(self.reader.passages, len(holders)), self.k1)
+        matched[docnums[counted]] = True
         if per_article is not None:
             self._add_article_bm25(found, holders, per_article)
 
