@@ -1,8 +1,11 @@
-"""Speed: ``python -m bench.speed FILE.jsonl[.gz] [--docs N] [--runs R] [--peers LIST]``.
+"""Speed: ``python -m bench.speed FILE.jsonl[.gz] [--docs N] [--runs R] [--peers LIST]
+[--queries-from DIR]``.
 
 For this engine and each peer, in one run on the same records: index build time, MB/s and
 passages/s, peak RSS of the whole process tree, index size on disk, and in-process query
-latency (p50/p95/p99) over a fixed set of queries drawn from titles; for this engine also the
+latency (p50/p95/p99) over a fixed set of queries drawn from titles (or, with
+``--queries-from``, a relevance set's dev queries: news-titles' are whole headlines, the
+long queries); for this engine also the
 wall time of a cold ``search query`` process on the seeds index. Each engine is built and
 queried in a fresh child process, ``--runs`` times; every figure is the median over runs.
 Writes ``bench/results/<name>.json``, ``<name>.md`` and ``<name>-latency.png``.
@@ -66,6 +69,12 @@ def title_queries(records: list[dict], count: int = 200, seed: int = QUERY_SEED)
             start = rng.randint(0, len(words) - size)
             queries.append(" ".join(words[start:start + size]))
     return queries
+
+
+def set_queries(directory: Path, count: int) -> list[str]:
+    """The first ``count`` queries of a relevance set's ``queries_dev.jsonl``."""
+    with open(directory / "queries_dev.jsonl", encoding="utf-8") as lines:
+        return [json.loads(line)["query"] for line in lines][:count]
 
 
 # ---------------------------------------------------------------- one engine, in a child
@@ -280,7 +289,8 @@ def markdown(result: dict) -> str:
     columns = ("build_seconds", "mb_per_second", "passages_per_second", "peak_rss_mb",
                "index_mb", "query_p50_ms", "query_p95_ms", "query_p99_ms")
     lines = [f"# Speed: {result['name']}", "", f"{result['corpus']}: {result['documents']} "
-             f"documents, {result['megabytes']:.1f} MB; {result['queries']} queries, "
+             f"documents, {result['megabytes']:.1f} MB; {result['queries']} queries "
+             f"({result.get('query_kind', 'title words')}), "
              f"{result['runs']} runs (medians); machine: {result['machine']}", "",
              "| engine | " + " | ".join(columns) + " |",
              "| --- |" + " ---: |" * len(columns)]
@@ -334,6 +344,8 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3, help="runs per engine (default 3)")
     parser.add_argument("--rounds", type=int, default=3, help="query rounds per run")
     parser.add_argument("--queries", type=int, default=200, help="queries (default 200)")
+    parser.add_argument("--queries-from", type=Path, metavar="DIR",
+                        help="a relevance set's folder: its dev queries instead of title words")
     parser.add_argument("--peers", type=peer_list, default=list(PEERS),
                         help=f"peer engines, comma-separated (default: {','.join(PEERS)}), "
                         "or none")
@@ -352,9 +364,11 @@ def main() -> None:
 
 def run(args) -> dict:
     peers = args.peers
-    name = args.name or args.corpus.name.split(".")[0] + (f"-{args.docs}" if args.docs else "")
+    name = args.name or args.corpus.name.split(".")[0] + (f"-{args.docs}" if args.docs else "") \
+        + (f"-{args.queries_from.name}-queries" if args.queries_from else "")
     records = load_records(args.corpus, args.docs)
-    queries = title_queries(records, args.queries)
+    queries = set_queries(args.queries_from, args.queries) if args.queries_from \
+        else title_queries(records, args.queries)
     megabytes = sum(len(r["title"].encode()) + len(r["text"].encode()) for r in records) / 1e6
     figures, latencies = {}, {}
     with tempfile.TemporaryDirectory() as tmp:
@@ -369,7 +383,9 @@ def run(args) -> dict:
             figures[engine] = summarise(runs, megabytes)
             latencies[engine] = runs[-1]["latencies"][-1]
     result = {"name": name, "corpus": args.corpus.name, "documents": len(records),
-              "megabytes": megabytes, "queries": len(queries), "runs": args.runs,
+              "megabytes": megabytes, "queries": len(queries),
+              "query_kind": f"{args.queries_from.name} dev queries" if args.queries_from
+              else "title words", "runs": args.runs,
               "machine": machine(), "engines": figures, "ratios": ratios(figures),
               "cold_query_seconds": cold_query_seconds(args.cold_runs),
               "query_seed": QUERY_SEED}  # the queries come from the corpus: not stored
