@@ -10,7 +10,15 @@ from search.ingest.clean import clean, clean_text
 from search.ingest.readers import Document
 from search.ingest.segment import segment
 from search.query.highlight import highlight
-from search.text.analysis import bigrams, first_unit, fold, unit_spans, units, words
+from search.text.analysis import (
+    bigrams,
+    first_unit,
+    fold,
+    folded_unit_runs,
+    unit_spans,
+    units,
+    words,
+)
 
 PIECES = st.sampled_from([
     "長沙銀行", "长沙银行", "供應鏈金融", "５Ｇ", "0.01度", "58家", "小巨人", "「", "」", "“", "”",
@@ -138,3 +146,29 @@ def test_set_aside_blocks_and_a_title_in_the_body_keep_spans_exact(text, rnd):
             spans.append((passage.char_start, passage.char_end))
     spans.sort()
     assert all(a[1] <= b[0] for a, b in zip(spans, spans[1:], strict=False))
+
+
+ASCII_RUNS = st.lists(st.sampled_from(["3.5", "3.55a", "a.5", "1.2.3", "5a", "58", "5", "a", "x_y",
+                                       "..", ".5", " ", "长", "沙", "，", "5g", "Ａ"]),
+                      max_size=12).map("".join)
+
+
+def _walked_runs(text: str, run: tuple[str, ...]) -> list[list[tuple[int, int]]]:
+    """``folded_unit_runs`` the slow way: a walk over every unit of the text."""
+    spans = unit_spans(text)
+    found = [unit for unit, _, _ in spans]
+    return [[(start, end) for _, start, end in spans[i:i + len(run)]]
+            for i in range(len(found) - len(run) + 1) if tuple(found[i:i + len(run)]) == run]
+
+
+@FAST
+@given(st.one_of(TEXTS, ASCII_RUNS), st.data())
+def test_unit_runs_are_found_as_a_walk_over_the_units_finds_them(text, data):
+    found = units(text)
+    if found:  # a run of the text's own units, or units that may not be there
+        start = data.draw(st.integers(0, len(found) - 1))
+        run = tuple(found[start:start + data.draw(st.integers(1, 3))])
+    else:
+        run = tuple(data.draw(st.lists(st.sampled_from(["5", "a", "3.5", "长"]), min_size=1,
+                                       max_size=2)))
+    assert list(folded_unit_runs(fold(text), run)) == _walked_runs(text, run)

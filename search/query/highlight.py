@@ -8,7 +8,7 @@ character in place, offsets into the folded text are offsets into the original t
 
 from __future__ import annotations
 
-from ..text.analysis import unit_spans, words
+from ..text.analysis import fold, folded_unit_runs, folded_words
 from .parse import Needle, is_character
 
 
@@ -16,24 +16,22 @@ def highlight(text: str, needles: set[Needle]) -> list[list[int]]:
     """Merged [start, end) spans in ``text`` of the needles a passage matches by
     (``parse.positive_needles``), so every hit shows why: units in a row, or a single CJK
     character where it stands as a word, and then only where nothing longer is found."""
-    spans = unit_spans(text)
-    found = [unit for unit, _, _ in spans]
+    folded = fold(text)
     marked: list[tuple[int, int]] = []
     for needle in needles - {needle for needle in needles if is_character(needle)}:
-        size = len(needle)
-        for i in range(len(found) - size + 1):
-            if found[i] == needle[0] and tuple(found[i:i + size]) == needle:
-                marked.extend(_runs(spans[i:i + size]))
+        for spans in folded_unit_runs(folded, needle):
+            marked.extend(_runs(spans))
     characters = {needle[0] for needle in needles if is_character(needle)}
     if not marked and characters:
-        marked = [(token.start, token.end) for token in words(text) if token.text in characters]
+        marked = [(token.start, token.end) for token in folded_words(folded)
+                  if token.text in characters]
     return _merge(marked)
 
 
-def _runs(spans: list[tuple[str, int, int]]) -> list[tuple[int, int]]:
+def _runs(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
     """One occurrence's unit spans as runs of touching characters (a quote mark splits them)."""
     runs: list[list[int]] = []
-    for _, start, end in spans:
+    for start, end in spans:
         if runs and runs[-1][1] == start:
             runs[-1][1] = end
         else:

@@ -31,6 +31,7 @@ import re
 import sys
 import threading
 import unicodedata
+from collections.abc import Iterator
 from operator import itemgetter
 from typing import NamedTuple
 
@@ -241,6 +242,48 @@ def folded_units(folded: str) -> list[str]:
 def unit_spans(text: str) -> list[tuple[str, int, int]]:
     """(unit, start, end) for each unit; offsets hold in the original text too."""
     return [(m.group(), m.start(), m.end()) for m in _UNIT.finditer(fold(text))]
+
+
+_BETWEEN_UNITS = r"[\W_]*"  # characters of no unit, as between two units in a row
+_ASCII_UNIT_CHARACTERS = frozenset("0123456789abcdefghijklmnopqrstuvwxyz.")
+
+
+def folded_unit_runs(folded: str, run: tuple[str, ...]) -> Iterator[list[tuple[int, int]]]:
+    """The [start, end) of each unit of ``run`` wherever the folded text has those units in
+    a row, as ``folded_units`` cuts it (across spaces and punctuation): what
+    ``unit_spans`` would find, without making a tuple per unit of the text. A regular
+    expression finds the units' characters; an ASCII unit found is checked to be a whole
+    unit there (5 is no unit of 3.5 or 58); a CJK character always is one.
+
+    >>> list(folded_unit_runs("长沙, 长 沙", ("长", "沙")))
+    [[(0, 1), (1, 2)], [(4, 5), (6, 7)]]
+    """
+    for found in _run_pattern(run).finditer(folded):
+        spans = [found.span(group) for group in range(1, len(run) + 1)]
+        if all(not unit.isascii() or _is_unit_at(folded, *span)
+               for unit, span in zip(run, spans, strict=True)):
+            yield spans
+
+
+@functools.lru_cache(maxsize=4096)
+def _run_pattern(run: tuple[str, ...]) -> re.Pattern:
+    """The first unit, then the others ahead of it with only no-unit characters between:
+    each match starts at the next place the first unit's characters are."""
+    first, *rest = (f"({re.escape(unit)})" for unit in run)
+    ahead = "".join(_BETWEEN_UNITS + unit for unit in rest)
+    return re.compile(f"{first}(?={ahead})" if rest else first)
+
+
+def _is_unit_at(folded: str, start: int, end: int) -> bool:
+    """Whether ``folded_units`` cuts a unit at exactly [start, end): cut again from the last
+    character before ``start`` that no ASCII unit holds (where cutting starts afresh)."""
+    begin = start
+    while begin and folded[begin - 1] in _ASCII_UNIT_CHARACTERS:
+        begin -= 1
+    for found in _UNIT.finditer(folded, begin):
+        if found.end() > start:
+            return found.span() == (start, end)
+    return False
 
 
 def bigrams(text: str) -> list[str]:
