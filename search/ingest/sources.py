@@ -56,7 +56,7 @@ class Sources:
     def shown(self, stored: str) -> str:
         """A recorded path as the user should see it: relative to the working directory when
         inside it, else absolute."""
-        return display_path(self.file(stored))
+        return _shown(self.root, stored, os.getcwd())
 
     def within(self, stored: str, folders: list[str]) -> bool:
         """Whether a recorded path is one of ``folders`` (recorded paths too) or lies under one.
@@ -72,6 +72,13 @@ def display_path(path: Path) -> str:
         return absolute.relative_to(os.getcwd()).as_posix()
     except ValueError:
         return absolute.as_posix()
+
+
+@functools.lru_cache(maxsize=4096)
+def _shown(root: Path, stored: str, working: str) -> str:
+    """``display_path`` of a recorded path, from the working directory ``working`` (cached:
+    every hit of a query shows its path, and the hits of a JSONL file share one)."""
+    return display_path(root / stored)
 
 
 @functools.lru_cache(maxsize=4096)
