@@ -204,7 +204,7 @@ class Postings:
             if known is not None:
                 candidates = candidates[~known[candidates]]
             for docnum in candidates.tolist():
-                if any(_holds(fold(text), wanted, written)
+                if any(_holds(text, wanted, written)
                        for text in self.texts(docnum, PAIR_TEXTS[field])):
                     holders.append(docnum)
         found_holders = np.array(holders, dtype=np.int64)
@@ -377,10 +377,13 @@ def decoded_blocks(data: bytes, byteids: bool = False) -> list[Block]:
     return found
 
 
-def _holds(folded: str, wanted: str, written: str | None) -> bool:
-    """Whether a folded text holds the units ``wanted`` (``bm25f.joined``) in a row: at once
-    when they are CJK characters ``written`` as they stand in it, else among its units
-    (across a line break, a space or punctuation)."""
+def _holds(text: str, wanted: str, written: str | None) -> bool:
+    """Whether a text holds the units ``wanted`` (``bm25f.joined``) in a row: at once when
+    they are CJK characters ``written`` as they stand in it (in its own script or folded),
+    else among its folded units (across a line break, a space or punctuation)."""
+    if written is not None and written in text:  # most candidates: no need to fold
+        return True
+    folded = fold(text)
     return written is not None and written in folded or wanted in joined(folded_units(folded))
 
 
