@@ -97,16 +97,19 @@ def test_typed_pinyin_keys():
 
 def test_sounds_written_and_read_back():
     text = write_sounds([("株洲", 9), ("株州", 1), ("POF", 4), ("银行", 3)], {})
-    sounds = Sounds(read_sounds(text))
+    sounds = Sounds(text)
     assert [s.word for s in sounds.like("zhuzhou")] == ["株洲", "株州"]
     assert sounds.like("pof") == [] and sounds.like("yinhang")[0].passages == 3
     again = write_sounds([("株洲", 10)], {s.word: s for s in read_sounds(text)})
     assert again == "株洲\tzhu zhou\t10\n"
+    assert text.splitlines()[0].startswith("银行")  # in the order of the keys
+    unsorted = Sounds("".join(reversed(text.splitlines(keepends=True))))  # an older table
+    assert [s.word for s in unsorted.like("zhuzhou")] == ["株洲", "株州"]
 
 
 def test_pinyin_spelled_by_several_index_words():
-    sounds = Sounds(read_sounds(write_sounds([("小", 9), ("晓", 2), ("巨人", 5), ("企业", 7),
-                                              ("巨", 1)], {})))
+    sounds = Sounds(write_sounds([("小", 9), ("晓", 2), ("巨人", 5), ("企业", 7), ("巨", 1)],
+                                 {}))
     assert sounds.spelled("xiaojuren") == "小巨人"  # fewest words, each the most held
     assert sounds.spelled("xiaojurenqiye") == "小巨人企业"
     assert sounds.spelled("juren") is None  # one word: like() finds it
@@ -114,7 +117,7 @@ def test_pinyin_spelled_by_several_index_words():
 
 
 def test_one_syllable_off_for_longer_words():
-    sounds = Sounds(read_sounds(write_sounds([("小巨人", 5), ("小巨头", 2), ("株洲", 3)], {})))
+    sounds = Sounds(write_sounds([("小巨人", 5), ("小巨头", 2), ("株洲", 3)], {}))
     assert [s.word for s in sounds.one_syllable_off("小巨任")] == ["小巨头"]  # 小巨人: like()
     assert [s.word for s in sounds.one_syllable_off("笑巨头")] == ["小巨人"]
     assert sounds.one_syllable_off("株周") == []  # two syllables: never one off

@@ -1,7 +1,7 @@
 """How the index's words sound: their toneless pinyin (pypinyin's dictionaries), a typed Latin
 word as a pinyin key, and the table of an index's words by sound that the query rewrites
 read (``query/rewrite.py``). The table is written with a commit (``write_sounds``) as lines
-``word TAB syllables TAB passages``.
+``word TAB syllables TAB passages``, in the order of the syllables' key.
 
 >>> sound_key("株洲"), typed_key("Zhūzhōu"), typed_key("zhu1zhou1")
 ('zhuzhou', 'zhuzhou', 'zhuzhou')
@@ -9,7 +9,9 @@ read (``query/rewrite.py``). The table is written with a commit (``write_sounds`
 
 from __future__ import annotations
 
+import bisect
 import functools
+import operator
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -21,6 +23,7 @@ _CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\U00020000-\U0002ffff]+")
 MAX_SPELLED = 4  # index words a typed pinyin word may be read as, in a row (xiaojuren: 小 巨人)
 _LATIN_WORD = re.compile(r"[a-zü]+(?:[1-5]?[a-zü]+)*[1-5]?")
 _TONE_NUMBER = re.compile(r"(?<=[a-zü])[1-5]")
+_SPOKEN = re.compile(r"^[^\t\n]*\t([^\t\n]*)\t", re.MULTILINE)  # a table line's syllables
 
 
 @dataclass(frozen=True)
@@ -90,18 +93,34 @@ def typed_key(text: str) -> str | None:
 
 
 class Sounds:
-    """The index's words by their pinyin (``sound_key``), most held first."""
+    """The index's words by their pinyin (``sound_key``), most held first, from the text of
+    a table ``write_sounds`` wrote, in the order of their keys. Only the keys are read at
+    once; a key's lines are made into ``Sound`` objects as a query asks for them (news:
+    90,000 words; every one made at once took 0.5 s of the first query with a word the
+    index lacks)."""
 
-    def __init__(self, sounds: Iterable[Sound]):
-        self.by_key: dict[str, list[Sound]] = {}
-        for sound in sounds:
-            self.by_key.setdefault(sound.key, []).append(sound)
-        for found in self.by_key.values():
-            found.sort(key=lambda s: (-s.passages, s.word))
+    def __init__(self, text: str):
+        self._lines = text.splitlines()
+        spoken = _SPOKEN.findall(text)
+        if len(spoken) != len(self._lines):  # (a line without its fields: none is written so)
+            spoken = [line.split("\t", 2)[1] for line in self._lines]
+        self._keys = [found.replace(" ", "") for found in spoken]
+        if any(map(operator.gt, self._keys, self._keys[1:])):  # a table written unsorted
+            pairs = sorted(zip(self._keys, self._lines, strict=True))
+            self._keys, self._lines = [key for key, _ in pairs], [line for _, line in pairs]
+        self._sounds: dict[str, list[Sound]] = {}  # key -> like(key), made once
         self._one_off: dict[int, dict[tuple, list[Sound]]] = {}  # one_syllable_off()
 
     def like(self, key: str) -> list[Sound]:
-        return self.by_key.get(key, [])
+        """The index's words of the pinyin ``key``, most held first."""
+        if key not in self._sounds:
+            start = bisect.bisect_left(self._keys, key)
+            if start == len(self._keys) or self._keys[start] != key:
+                return []
+            end = bisect.bisect_right(self._keys, key, start)
+            found = read_sounds("\n".join(self._lines[start:end]))
+            self._sounds[key] = sorted(found, key=lambda s: (-s.passages, s.word))
+        return self._sounds[key]
 
     def spelled(self, key: str) -> str | None:
         """A run of two to ``MAX_SPELLED`` index words whose pinyin, one after the other, is
@@ -114,7 +133,7 @@ class Sounds:
                 continue
             count, rarest, words = best[start]
             for end in range(start + 1, len(key) + 1):
-                if sounds := self.by_key.get(key[start:end]):
+                if sounds := self.like(key[start:end]):
                     held = min(-rarest, sounds[0].passages) if words else sounds[0].passages
                     found = (count + 1, -held, [*words, sounds[0].word])
                     if best[end] is None or found[:2] < best[end][:2]:
@@ -140,11 +159,10 @@ class Sounds:
         through every word took 27 ms a query."""
         if count not in self._one_off:
             self._one_off[count] = by_key = {}
-            for sounds in self.by_key.values():
-                for sound in sounds:
-                    if len(sound.syllables) == count:
-                        for key in _blanked(sound.syllables):
-                            by_key.setdefault(key, []).append(sound)
+            for sound in read_sounds("\n".join(line for line in self._lines
+                                               if line.count(" ") == count - 1)):
+                for blanked in _blanked(sound.syllables):
+                    by_key.setdefault(blanked, []).append(sound)
         return self._one_off[count]
 
 
@@ -158,15 +176,16 @@ def write_sounds(vocabulary: Iterable[tuple[str, int]], known: dict[str, Sound])
     """The sounds of an index's words as lines ``word TAB syllables TAB passages`` (its
     words of Chinese characters, single characters included; ``known`` words' pinyin is
     not worked out again)."""
-    lines = []
+    rows = []
     for word, passages in vocabulary:
         found = known[word].syllables if word in known else syllables(word)
         if found:
-            lines.append(f"{word}\t{' '.join(found)}\t{passages}")
-    return "".join(line + "\n" for line in lines)
+            rows.append(("".join(found), -passages, word, " ".join(found)))
+    return "".join(f"{word}\t{spoken}\t{-held}\n" for _, held, word, spoken in sorted(rows))
 
 
 def read_sounds(text: str) -> list[Sound]:
+    """The sounds of a table ``write_sounds`` wrote."""
     found = []
     for line in text.splitlines():
         word, spoken, passages = line.split("\t")

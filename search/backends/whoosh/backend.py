@@ -496,14 +496,14 @@ class WhooshBackend:
     def sounds(self):
         """The index's words by their pinyin (``text.sounds.Sounds``), read once; None when the
         index has no record of them."""
-        from ...text.sounds import Sounds, read_sounds
+        from ...text.sounds import Sounds
 
         if self._sounds is None:
             try:
                 text = (self.generation / SOUNDS_FILE).read_text("utf-8")
             except OSError:
                 return None
-            self._sounds = Sounds(read_sounds(text))
+            self._sounds = Sounds(text)
         return self._sounds
 
     @_reads_index
