@@ -574,13 +574,13 @@ class WhooshBackend:
         (``sounds``: a run's last commit) the pinyin of its words, its stories and the
         paragraphs repeated across a source; then the counts. After a commit that did not
         record them, they are read again."""
-        self.close()  # a searcher that sees the commit
+        self.forget_reads()  # a searcher that sees the commit (the writer processes stay)
         self.facets().record()
         if sounds:
             self.record_sounds()
             self.record_stories()
             self.record_repeated()
-            self.close()  # what is set aside follows the repeated paragraphs just written
+            self.forget_reads()  # what is set aside follows the repeated paragraphs just written
         store.record_counts(self.generation, self._counted())
         store.record_files(self.generation)
 
@@ -595,7 +595,13 @@ class WhooshBackend:
                 "repeated": len(repeated), "copies": sum(repeated.values())}
 
     def close(self) -> None:
+        """Stop the writer processes and let go of the searcher."""
         self.stop_writers()
+        self.forget_reads()
+
+    def forget_reads(self) -> None:
+        """Let go of the searcher and what was read through it (the next read sees the latest
+        commit); the writer processes are kept for the run's next commit."""
         if self._searcher is not None:
             self._searcher.close()
             self._searcher = None
