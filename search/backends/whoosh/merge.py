@@ -7,7 +7,8 @@ sorted, are walked side by side; a term's postings are read from each segment a 
 time (``reader.read_blocks``), their docnums moved to the merged segment's (deleted
 passages dropped) and written by ``postings.write_sorted`` a chunk of terms at a time, so
 memory holds one chunk, not the segments. Stored fields, lengths and columns are copied a
-document at a time, as Whoosh does.
+document at a time, as Whoosh does. The policies below decide what a commit merges; a run's
+last commit with writer processes merges in two halves at once (``merge_all``).
 """
 
 from __future__ import annotations
