@@ -8,6 +8,7 @@ from whoosh import index as whoosh_index
 from whoosh.query import Term
 from whoosh.writing import SegmentWriter
 
+from search import indexer
 from search.backends.whoosh.backend import WhooshBackend, make_schema
 from search.backends.whoosh.merge import SMALL_SEGMENTS, merge_segments, merge_small_segments
 from search.backends.whoosh.parallel import ParallelWriter, WriterPool
@@ -257,16 +258,51 @@ def test_a_run_that_leaves_many_segments_merges_them(tmp_path):
     """A big file committed every 100 passages leaves more than ``MAX_SEGMENTS`` segments
     before its last commit, which merges them into one: the same passages as a run that
     commits once, in at most two segments (the merged one and the last commit's)."""
+    write_big_file(tmp_path / "big.jsonl")
+    index_paths(tmp_path / "once", [tmp_path / "big.jsonl"], jobs=1)
+    index_paths(tmp_path / "batched", [tmp_path / "big.jsonl"], jobs=1, in_file_batch=100)
+    assert_same_run(tmp_path / "once", tmp_path / "batched", 2)
+
+
+def test_writer_processes_last_a_run_and_merge_half_of_its_segments(tmp_path, monkeypatch):
+    """Two writer processes for a run of 12 commits, the same two at every commit; the
+    last commit merges its many segments in two halves at once, one in a writer process:
+    the same passages as a run that commits once, in at most four segments (two merged,
+    and the last commit's, one a process)."""
+    started = []
+    monkeypatch.setattr(indexer, "PARALLEL_BYTES", 0)
+    monkeypatch.setattr(WriterPool, "start", counting(WriterPool.start, started))
+    write_big_file(tmp_path / "big.jsonl")
+    index_paths(tmp_path / "once", [tmp_path / "big.jsonl"], jobs=1)
+    index_paths(tmp_path / "batched", [tmp_path / "big.jsonl"], jobs=2, in_file_batch=100)
+    assert len(started) == 1  # (a pool's start does nothing while its processes run)
+    assert_same_run(tmp_path / "once", tmp_path / "batched", 4)
+
+
+def counting(method, calls: list):
+    """``method``, appending its arguments to ``calls`` each time it starts processes."""
+    def counted(pool, *args):
+        if not pool.tasks:
+            calls.append(args)
+        return method(pool, *args)
+    return counted
+
+
+def write_big_file(path: Path) -> None:
+    """A JSONL file of 1,200 records of the seeds' paragraphs."""
     paragraphs = [p for seed in sorted(Path("seeds").glob("*.txt"))
                   for p in seed.read_text(encoding="utf-8").split("\n") if len(p) > 30]
-    with open(tmp_path / "big.jsonl", "w", encoding="utf-8") as out:
+    with open(path, "w", encoding="utf-8") as out:
         for n in range(1200):
             text = f"第{n}号记录。" + paragraphs[n % len(paragraphs)]
             out.write(json.dumps({"id": f"r{n}", "text": text}, ensure_ascii=False) + "\n")
-    index_paths(tmp_path / "once", [tmp_path / "big.jsonl"], jobs=1)
-    index_paths(tmp_path / "batched", [tmp_path / "big.jsonl"], jobs=1, in_file_batch=100)
-    once, batched = WhooshBackend.open(tmp_path / "once"), WhooshBackend.open(tmp_path / "batched")
-    assert len(batched.ix._segments()) <= 2
+
+
+def assert_same_run(at_once: Path, batched_at: Path, most_segments: int) -> None:
+    """The index committed in batches holds what the one committed once does, in at most
+    ``most_segments`` segments."""
+    once, batched = WhooshBackend.open(at_once), WhooshBackend.open(batched_at)
+    assert len(batched.ix._segments()) <= most_segments
     assert ({fields["passage_id"]: fields for fields in batched.passages()}
             == {fields["passage_id"]: fields for fields in once.passages()})
     assert batched.counts() == once.counts()

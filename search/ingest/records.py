@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import posixpath
 import re
+from operator import itemgetter
 from urllib.parse import urlsplit
 
 from ..backends.seam import Record
@@ -133,4 +134,7 @@ def _article_fields(article: Article, file_hash: str, kept_signature: str) -> di
 
 
 def _term_positions(tokens: list[Token]) -> list[tuple[str, int]]:
-    return [(token.text, token.pos) for token in tokens]
+    return list(map(_TERM_POSITION, tokens))
+
+
+_TERM_POSITION = itemgetter(0, 1)  # a Token's (text, pos)

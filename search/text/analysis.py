@@ -26,7 +26,7 @@ from __future__ import annotations
 import functools
 import importlib.machinery
 import importlib.util
-import itertools
+import operator
 import re
 import sys
 import threading
@@ -154,18 +154,22 @@ def folded_words(folded: str) -> list[Token]:
         if start >= main_end:  # a word of the precise cut
             pos += 1
             main_end = end
-        out.append(Token(word, pos, start, end))
+        out.append(_new_token(Token, (word, pos, start, end)))
     return out
+
+
+_new_token = tuple.__new__  # Token(*fields) without NamedTuple's __new__ in Python: a
+# passage has hundreds of tokens
 
 
 def word_bounds(tokens: list[Token]) -> tuple[set[int], set[int]]:
     """Start and end offsets of the precise-cut words (sub-words left out)."""
     starts, ends, last_pos = set(), set(), -1
-    for token in tokens:
-        if token.pos != last_pos:  # the first token at a position is the precise word
-            starts.add(token.start)
-            ends.add(token.end)
-            last_pos = token.pos
+    for _, pos, start, end in tokens:
+        if pos != last_pos:  # the first token at a position is the precise word
+            starts.add(start)
+            ends.add(end)
+            last_pos = pos
     return starts, ends
 
 
@@ -308,8 +312,11 @@ def pairs(found: list[str] | tuple[str, ...]) -> list[str]:
     >>> pairs(["uniios", "5g", "网"])
     ['uniios_5g', '5g网']
     """
-    return [a + ASCII_JOIN + b if is_ascii(a) and is_ascii(b) else a + b
-            for a, b in itertools.pairwise(found)]
+    joined = list(map(operator.add, found[:-1], found[1:]))
+    for i in [i for i, unit in enumerate(found[:-1]) if unit < "\x80"]:  # is_ascii, fast
+        if is_ascii(found[i]) and is_ascii(found[i + 1]):
+            joined[i] = found[i] + ASCII_JOIN + found[i + 1]
+    return joined
 
 
 def is_ascii(unit: str) -> bool:

@@ -78,8 +78,12 @@ def signature(folded: str) -> bytes | None:
     shingles = shingles[np.concatenate(([True], shingles[1:] != shingles[:-1]))]
     multipliers, offsets = _A[:HASHES, None], _B[:HASHES, None]
     lowest = np.full(HASHES, np.iinfo(np.uint64).max, dtype=np.uint64)
+    room = np.empty((HASHES, min(CHUNK, len(shingles))), dtype=np.uint64)  # one array for all
     for start in range(0, len(shingles), CHUNK):  # (a * x + b) mod 2**64, its high 32 bits
-        hashed = multipliers * shingles[None, start:start + CHUNK] + offsets
+        part = shingles[None, start:start + CHUNK]
+        hashed = room[:, :part.shape[1]]
+        np.multiply(multipliers, part, out=hashed)
+        hashed += offsets
         np.minimum(lowest, hashed.min(axis=1), out=lowest)
     return np.append(lowest >> np.uint64(32), len(shingles)).astype("<u4").tobytes()
 

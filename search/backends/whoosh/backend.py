@@ -569,18 +569,19 @@ class WhooshBackend:
         return store.recorded_counts(self.generation) or self._counted()
 
     @_reads_index
-    def record_commit(self, sounds: bool = True) -> None:
-        """Write what the commit holds, with the commit it belongs to: the facet arrays, and
-        (``sounds``: a run's last commit) the pinyin of its words, its stories and the
+    def record_commit(self, last: bool = True) -> None:
+        """Write what the commit holds, with the commit it belongs to: (``last``: a run's
+        last commit) the facet arrays, the pinyin of its words, its stories and the
         paragraphs repeated across a source; then the counts. After a commit that did not
-        record them, they are read again."""
-        self.close()  # a searcher that sees the commit
-        self.facets().record()
-        if sounds:
+        record them, they are read again (a run's commits before its last would each read
+        the whole index: the facet arrays took 1 s a commit late in the full news corpus)."""
+        self.forget_reads()  # a searcher that sees the commit (the writer processes stay)
+        if last:
+            self.facets().record()
             self.record_sounds()
             self.record_stories()
             self.record_repeated()
-            self.close()  # what is set aside follows the repeated paragraphs just written
+            self.forget_reads()  # what is set aside follows the repeated paragraphs just written
         store.record_counts(self.generation, self._counted())
         store.record_files(self.generation)
 
@@ -595,7 +596,13 @@ class WhooshBackend:
                 "repeated": len(repeated), "copies": sum(repeated.values())}
 
     def close(self) -> None:
+        """Stop the writer processes and let go of the searcher."""
         self.stop_writers()
+        self.forget_reads()
+
+    def forget_reads(self) -> None:
+        """Let go of the searcher and what was read through it (the next read sees the latest
+        commit); the writer processes are kept for the run's next commit."""
         if self._searcher is not None:
             self._searcher.close()
             self._searcher = None
@@ -644,7 +651,7 @@ class Transaction:
         segments; ``last`` (a run's last commit): merge every segment into one when there
         are many (``merge.merge_policy``)."""
         self.writer.commit(mergetype=merge_policy(not quick, last))
-        self.backend.record_commit(sounds=last)
+        self.backend.record_commit(last)
 
     def cancel(self) -> None:
         """Drop everything added and deleted since ``begin``. A commit that failed half-way

@@ -1,6 +1,7 @@
 """Facet counts of a Whoosh index: passages per value of a field among a query's matches, a
-``bincount`` over the field's (value, docnum) arrays, which each commit records
-(``record``) so a query does not read the postings of every place, source and year."""
+``bincount`` over the field's (value, docnum) arrays, which a run's last commit records
+(``record``) so a query does not read the postings of every place, source and year; after
+any other commit (a run stopped inside a big file) they are read from the postings."""
 
 from __future__ import annotations
 

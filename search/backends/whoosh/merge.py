@@ -7,7 +7,8 @@ sorted, are walked side by side; a term's postings are read from each segment a 
 time (``reader.read_blocks``), their docnums moved to the merged segment's (deleted
 passages dropped) and written by ``postings.write_sorted`` a chunk of terms at a time, so
 memory holds one chunk, not the segments. Stored fields, lengths and columns are copied a
-document at a time, as Whoosh does.
+document at a time, as Whoosh does. The policies below decide what a commit merges; a run's
+last commit with writer processes merges in two halves at once (``merge_all``).
 """
 
 from __future__ import annotations
@@ -48,19 +49,45 @@ def merge_small_segments(writer, segments: list) -> list:
         merge_segments(writer, chosen)]
 
 
-MAX_SEGMENTS = 8  # a run's last commit merges every segment into one past this many
+MAX_SEGMENTS = 8  # a run's last commit merges every segment past this many
 
 
 def merge_policy(small: bool, many: bool) -> Callable:
     """A commit's merge policy: ``small``, merge the smallest segments once there are a few
     (``merge_small_segments``); ``many``, past ``MAX_SEGMENTS`` segments, merge them all
-    into one (``merge_segments``: each segment has a terms table of its own, and most
-    terms are in many of them; laws, 16 segments: 312 -> 195 MB in 69 s and 304 MB)."""
+    (``merge_all``: each segment has a terms table of its own, and most terms are in many
+    of them; laws, 16 segments: 312 -> 195 MB in 69 s and 304 MB)."""
     def policy(writer, segments: list) -> list:
         if many and len(segments) > MAX_SEGMENTS:
-            return [merge_segments(writer, segments)]
+            return merge_all(writer, segments)
         return merge_small_segments(writer, segments) if small else segments
     return policy
+
+
+def merge_all(writer, segments: list) -> list:
+    """Every segment merged: into two, the first half by a writer process while this one
+    merges the second, when ``writer`` has writer processes (``merge_aside``), else into
+    one. The merge is serial and a build's writer processes are idle during it: on the full
+    news corpus (12 segments, 80,370 passages) two at once take about half its 40 s, and
+    queries on the two segments cost 2-4% more than on one."""
+    merge_aside = getattr(writer, "merge_aside", None)
+    if merge_aside is None or len(segments) < 2:
+        return [merge_segments(writer, segments)]
+    first, second = halves(segments)
+    merged_first = merge_aside(first)
+    merged_second = merge_segments(writer, second)
+    return [merged_first(), merged_second]
+
+
+def halves(segments: list) -> tuple[list, list]:
+    """The segments, in order, in two non-empty parts of passages as equal as they can be."""
+    sizes = [segment.doc_count_all() for segment in segments]
+    total, before = sum(sizes), 0
+    best = (total, 1)  # (the larger part's passages, where the second part starts)
+    for cut in range(1, len(segments)):
+        before += sizes[cut - 1]
+        best = min(best, (max(before, total - before), cut))
+    return segments[:best[1]], segments[best[1]:]
 
 
 def merge_segments(writer, segments: list):

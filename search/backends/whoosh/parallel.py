@@ -8,7 +8,9 @@ killed they wait on their job queue forever; a worker that dies leaves the paren
 or committing without its share. Here a ``WriterPool``'s processes are spawned once for the
 run, analyse and write with ``postings.FastSegmentWriter``, write their segments at each
 commit and go on for the next, exit when their parent dies, are stopped by ``cancel``, and a
-dead one fails the commit with WriterProcessFailed.
+dead one fails the commit with WriterProcessFailed. At a commit that merges every segment
+(``merge.merge_all``), one of them merges half of them (``MergeJob``) while the parent
+merges the other half.
 """
 
 from __future__ import annotations
@@ -19,14 +21,17 @@ import pickle
 import signal
 import threading
 import time
+from collections.abc import Callable
 from multiprocessing.context import SpawnProcess
 from queue import Empty, Full
+from typing import NamedTuple
 
 from whoosh.multiproc import MpWriter
 from whoosh.writing import SegmentWriter
 
 from ...errors import WRITE_ERRORS, SearchError
 from .codec import CompactCodec
+from .merge import merge_segments
 from .postings import FastSegmentWriter
 from .store import DurableCommit
 from .stored import document
@@ -38,16 +43,35 @@ EXIT, FINISH = None, "finish"  # jobs that are no job file: end the process; wri
 # segments of this commit and wait for the next
 
 
+class MergeJob(NamedTuple):
+    """A job that is no job file: merge these segments (``merge.merge_segments``) and put
+    the merged one on the ``merged`` queue."""
+
+    segments: list
+
+
+class MergeTarget(NamedTuple):
+    """What ``merge.merge_segments`` needs of a writer: where and how the merged segment is
+    written."""
+
+    codec: CompactCodec
+    storage: object
+    schema: object
+    indexname: str
+
+
 class WriterProcess(SpawnProcess):
     """A spawned writer: adds the documents of each job file to a segment of its own, writes
     it at ``FINISH`` and returns the segments on the results queue, then waits until every
     process of the pool has finished (so that none takes two ``FINISH``) before the next
-    commit's jobs. It exits when the process that started it is gone."""
+    commit's jobs; a ``MergeJob``'s segment goes on the merged queue. It exits when the
+    process that started it is gone."""
 
-    def __init__(self, storage, indexname: str, jobs, results, kwargs: dict, finished):
+    def __init__(self, storage, indexname: str, queues: tuple, kwargs: dict, finished):
         super().__init__()
         self.storage, self.indexname, self.kwargs = storage, indexname, kwargs
-        self.jobs, self.results, self.finished = jobs, results, finished
+        self.jobs, self.results, self.merged = queues
+        self.finished = finished
         self.parent = os.getpid()
 
     def run(self) -> None:
@@ -63,12 +87,20 @@ class WriterProcess(SpawnProcess):
                     writer = None
                     self.finished.wait()
                     continue
+                if isinstance(job, MergeJob):
+                    self.merged.put(self._merge(job.segments), timeout=5)
+                    continue
                 if writer is None:  # the first job of a commit: a writer of the index as it is
                     writer = FastSegmentWriter(self.storage.open_index(self.indexname),
                                                _lk=False, **self.kwargs)
                 _process_file(writer, *job)
         except OSError as error:
             os._exit(error.errno if error.errno and error.errno < 126 else 1)
+
+    def _merge(self, segments: list):
+        schema = self.storage.open_index(self.indexname).schema
+        return merge_segments(MergeTarget(CompactCodec(), self.storage, schema,
+                                          self.indexname), segments)
 
     def _exit_with_parent(self) -> None:
         while os.getppid() == self.parent:
@@ -144,11 +176,12 @@ class WriterPool:
     def start(self) -> None:
         if self.tasks:
             return
-        self.queues = SPAWN.Queue(self.procs * 4), SPAWN.Queue()
-        self.jobs, self.results = (_Watched(queue, self.tasks) for queue in self.queues)
+        self.queues = SPAWN.Queue(self.procs * 4), SPAWN.Queue(), SPAWN.Queue()
+        self.jobs, self.results, self.merged = (_Watched(queue, self.tasks)
+                                                for queue in self.queues)
         finished = SPAWN.Barrier(self.procs)
         for _ in range(self.procs):
-            task = WriterProcess(self.storage, self.indexname, *self.queues, self.kwargs,
+            task = WriterProcess(self.storage, self.indexname, self.queues, self.kwargs,
                                  finished)
             task.daemon = True  # an indexer ending without closing its index need not wait
             task.start()  # (a task that failed to start is not one to stop)
@@ -193,6 +226,13 @@ class ParallelWriter(DurableCommit, MpWriter):
         if len(self.docbuffer) >= self.batchsize:
             self._enqueue()
         self._added_sub = True
+
+    def merge_aside(self, segments: list) -> Callable[[], object]:
+        """Have a writer process merge ``segments`` (``merge.merge_segments``) while this
+        one goes on, once the processes have written this commit's segments; the function
+        returned waits for the merged segment."""
+        self.jobqueue.put(MergeJob(segments))
+        return self.writers.merged.get
 
     def _commit(self, mergetype, optimize, merge) -> None:
         """Whoosh's for ``multisegment``: the processes write their segments while this one

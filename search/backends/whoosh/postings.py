@@ -22,6 +22,7 @@ import zlib
 from array import array
 from collections import Counter, defaultdict
 from functools import lru_cache
+from operator import itemgetter
 from pickle import dumps
 from typing import NamedTuple
 
@@ -98,11 +99,9 @@ def encode_tokens(tokens: list) -> str:
     """
     if not tokens or isinstance(tokens[0], str):
         return " ".join(tokens)
-    parts, last = [], None
-    for term, pos in tokens:
-        parts.append(SAME_POSITION + term if pos == last else term)
-        last = pos
-    return " ".join(parts)
+    before = [None, *map(itemgetter(1), tokens)]  # each token's previous token's position
+    return " ".join([SAME_POSITION + term if pos == last else term
+                     for (term, pos), last in zip(tokens, before, strict=False)])
 
 
 def decode_tokens(encoded: str) -> list[tuple[str, int]]:
