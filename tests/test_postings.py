@@ -10,6 +10,7 @@ from whoosh.query import Term
 from whoosh.writing import SegmentWriter
 
 from search.backends.whoosh.backend import WhooshBackend, make_schema
+from search.backends.whoosh.codec import CompactCodec
 from search.backends.whoosh.merge import SMALL_SEGMENTS, merge_segments, merge_small_segments
 from search.backends.whoosh.parallel import ParallelWriter, WriterPool
 from search.backends.whoosh.postings import (
@@ -114,6 +115,20 @@ def test_one_segment_is_written_as_whoosh_writes_it(documents, tmp_path):
     assert_same_index(expected, actual)
     with actual.reader() as reader:  # the fixture does reach past one block per term
         assert max(reader.doc_frequency(*term) for term in reader.all_terms()) > 2 * 128
+
+
+def test_whooshs_own_writer_with_the_codec_writes_the_same_index(documents, tmp_path):
+    """A term at a time (``CompactFieldWriter.finish_term``), as Whoosh's ``SegmentWriter``
+    writes through a codec, gives the postings ``FastSegmentWriter`` gives many at once."""
+    expected = build(tmp_path / "whoosh", SegmentWriter, [documents])
+    actual = build(tmp_path / "compact", compact_writer, [documents])
+    assert_same_index(expected, actual)
+    with actual.reader() as reader:
+        assert type(reader.codec()) is CompactCodec
+
+
+def compact_writer(ix) -> SegmentWriter:
+    return SegmentWriter(ix, codec=CompactCodec())
 
 
 def test_segments_merged_with_deletions_are_written_as_whoosh_writes_them(documents, tmp_path):
