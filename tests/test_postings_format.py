@@ -41,6 +41,7 @@ LISTS = [
     (spread(300, 1000, 5), [1.0] * 299 + [2.0**31], FREQUENCIES),  # one huge frequency
     (spread(40, 7), [1.0] * 39 + [400.0], FREQUENCIES),  # an exception in a short list
     (spread(5, 2), [0.5, 1.0, 2.25, 3.0, 1e-3], FLOATS),  # weights that are not whole
+    ([3, 5], [2.0**41, 1.0], FLOATS),  # a whole weight too large to pack
     (spread(1000, 13) + [50_000], [1.0] * 1001, 0),  # many blocks, a jump at the end
 ]
 
