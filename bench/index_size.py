@@ -6,25 +6,23 @@ Parts are the files inside each segment's compound ``.seg`` file: ``.pst`` posti
 ``.trm`` terms table, ``_stored.col`` stored fields, ``_NAME_len.col`` field lengths, other
 columns. Per field, the terms table is walked: terms, how many have one or two postings,
 how many are inlined in the table, the table's entries (key and term info) and the
-postings bytes they point to. ``--positions`` also decodes every block of the fields with
-positions to say how many of their postings bytes the positions take (what the blocks
+postings bytes they point to. ``--positions`` also decodes every list of the fields with
+positions to say how many of their postings bytes the positions take (what the lists
 shrink to when written without them; slow: a minute per 100 MB).
 """
 
 from __future__ import annotations
 
 import argparse
-import zlib
 from collections import defaultdict
 from collections.abc import Iterator
 from pathlib import Path
-from pickle import dumps, loads
 
+import numpy as np
 from whoosh.filedb.compound import CompoundStorage
 from whoosh.formats import Positions
-from whoosh.system import _INT_SIZE
 
-from search.backends.whoosh import store
+from search.backends.whoosh import postings_format, store
 from search.backends.whoosh.backend import _storage
 from search.backends.whoosh.terms import _shared, read_info, varint
 
@@ -86,7 +84,8 @@ def fields(folder: Path, positions: bool) -> dict[str, dict[str, int]]:
                 row["postings"] += length
                 field = ix.schema[name]
                 if positions and isinstance(field.format, Positions):
-                    row["without positions"] += _without_values(postfile, offset, length)
+                    row["without positions"] += _without_values(postfile, offset, length,
+                                                                info.doc_frequency())
     ix.close()
     return stats
 
@@ -102,24 +101,11 @@ def _entries(table) -> Iterator[tuple[bytes, bytes, int]]:
             last = key
 
 
-def _without_values(postfile, offset: int, length: int) -> int:
-    """The bytes of a W3 posting list at ``offset`` if its blocks held no values."""
-    data = postfile.get(offset, length)
-    position, size = _INT_SIZE, _INT_SIZE  # the magic header
-    while position < len(data):
-        block = int.from_bytes(data[position:position + _INT_SIZE], "big", signed=True)
-        start = position + _INT_SIZE
-        info = loads(data[start:start + abs(block)])
-        infolen = len(dumps(info, 2))
-        payload = data[start + infolen:start + abs(block)]
-        compression = info[3]
-        ids, weights, _ = loads(zlib.decompress(payload) if compression else payload)
-        bare = dumps((ids, weights, None), 2)
-        if compression and len(bare) >= 128:
-            bare = zlib.compress(bare, compression)
-        size += _INT_SIZE + infolen + len(bare)
-        position = start + abs(block)
-    return size
+def _without_values(postfile, offset: int, length: int, count: int) -> int:
+    """The bytes of the posting list of ``count`` postings at ``offset`` if it held no
+    values (``postings_format``: its docnums and weights written again alone)."""
+    docnums, weights, _ = postings_format.decode(postfile.get(offset, length), count)
+    return len(postings_format.encode_lists(docnums, weights, None, np.zeros(1, np.int64))[0])
 
 
 def table(rows: list[tuple], header: tuple) -> str:

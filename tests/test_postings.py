@@ -1,4 +1,5 @@
-"""FastSegmentWriter writes the same index as Whoosh's own SegmentWriter, posting for posting."""
+"""FastSegmentWriter writes the same index as Whoosh's own SegmentWriter, posting for posting
+(read through Whoosh's matchers: the postings are in another format, ``postings_format``)."""
 
 import json
 from pathlib import Path
@@ -10,6 +11,7 @@ from whoosh.writing import SegmentWriter
 
 from search import indexer
 from search.backends.whoosh.backend import WhooshBackend, make_schema
+from search.backends.whoosh.codec import CompactCodec
 from search.backends.whoosh.merge import SMALL_SEGMENTS, merge_segments, merge_small_segments
 from search.backends.whoosh.parallel import ParallelWriter, WriterPool
 from search.backends.whoosh.postings import (
@@ -58,8 +60,8 @@ def build(folder: Path, writer_class, batches: list[list[dict]], delete: str = "
 
 
 def assert_same_index(expected, actual) -> None:
-    """Same terms, term statistics, postings (ids, weights, values, block statistics),
-    stored fields and field lengths."""
+    """Same terms, term statistics, postings (ids, weights, values), stored fields and
+    field lengths; a list is one block to Whoosh's matcher, with the term's statistics."""
     with expected.reader() as want, actual.reader() as got:
         terms = list(want.all_terms())
         assert list(got.all_terms()) == terms
@@ -72,6 +74,8 @@ def assert_same_index(expected, actual) -> None:
                         got_info.max_length(), got_info.max_weight(), got_info.min_id(),
                         got_info.max_id())), (field, text)
             assert postings_of(got, field, text) == postings_of(want, field, text), (field, text)
+            assert set(block_statistics(got, field, text)) <= {
+                (got_info.min_length(), got_info.max_length(), got_info.max_weight())}
         assert got.doc_count_all() == want.doc_count_all()
         for docnum in range(want.doc_count_all()):
             assert got.stored_fields(docnum) == want.stored_fields(docnum)
@@ -81,6 +85,16 @@ def assert_same_index(expected, actual) -> None:
 
 
 def postings_of(reader, field: str, text: str) -> list[tuple]:
+    """Every posting of a term (docnum, weight, value), deleted ones included."""
+    return [posting[:3] for posting in matched(reader, field, text)]
+
+
+def block_statistics(reader, field: str, text: str) -> list[tuple]:
+    """The statistics of each posting's block (min and max length, max weight)."""
+    return [posting[3:] for posting in matched(reader, field, text)]
+
+
+def matched(reader, field: str, text: str) -> list[tuple]:
     """Every posting of a term with the statistics of its block, deleted ones included."""
     found = []
     for segment_reader, offset in zip(getattr(reader, "readers", [reader]),
@@ -102,6 +116,20 @@ def test_one_segment_is_written_as_whoosh_writes_it(documents, tmp_path):
     assert_same_index(expected, actual)
     with actual.reader() as reader:  # the fixture does reach past one block per term
         assert max(reader.doc_frequency(*term) for term in reader.all_terms()) > 2 * 128
+
+
+def test_whooshs_own_writer_with_the_codec_writes_the_same_index(documents, tmp_path):
+    """A term at a time (``CompactFieldWriter.finish_term``), as Whoosh's ``SegmentWriter``
+    writes through a codec, gives the postings ``FastSegmentWriter`` gives many at once."""
+    expected = build(tmp_path / "whoosh", SegmentWriter, [documents])
+    actual = build(tmp_path / "compact", compact_writer, [documents])
+    assert_same_index(expected, actual)
+    with actual.reader() as reader:
+        assert type(reader.codec()) is CompactCodec
+
+
+def compact_writer(ix) -> SegmentWriter:
+    return SegmentWriter(ix, codec=CompactCodec())
 
 
 def test_segments_merged_with_deletions_are_written_as_whoosh_writes_them(documents, tmp_path):
@@ -235,8 +263,7 @@ def assert_same_postings(expected, actual) -> None:
         terms = list(want.all_terms())
         assert list(got.all_terms()) == terms
         for field, text in terms:
-            assert ([posting[:3] for posting in postings_of(got, field, text)]
-                    == [posting[:3] for posting in postings_of(want, field, text)])
+            assert postings_of(got, field, text) == postings_of(want, field, text)
         for docnum in range(want.doc_count_all()):
             assert got.stored_fields(docnum) == want.stored_fields(docnum)
 

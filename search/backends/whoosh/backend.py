@@ -71,7 +71,7 @@ from .reader import Postings
 from .scoring import ArticleTerm, Phrase, Scorer, Word, scored_clauses
 from .stored import StoredFields, document, passage_fields
 
-SCHEMA_VERSION = 11
+SCHEMA_VERSION = 12
 INDEX_NAME = "MAIN"  # Whoosh's name of the index in a generation folder
 META_FILE = "search-meta.json"
 SOUNDS_FILE = "search-sounds.tsv"  # the pinyin of the text's words (text/sounds.py)

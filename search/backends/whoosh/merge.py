@@ -3,8 +3,8 @@
 Whoosh merges segments through its writer's pool: every posting of every merged segment
 becomes a Python tuple, is sorted and written a posting at a time (the laws index's 22
 segments took 181 s and 1.3 GB to merge into one). Here the segments' terms tables, each
-sorted, are walked side by side; a term's postings are read from each segment a block at a
-time (``reader.read_blocks``), their docnums moved to the merged segment's (deleted
+sorted, are walked side by side; a term's postings are read from each segment a list at a
+time (``postings_format.decode``), their docnums moved to the merged segment's (deleted
 passages dropped) and written by ``postings.write_sorted`` a chunk of terms at a time, so
 memory holds one chunk, not the segments. Stored fields, lengths and columns are copied a
 document at a time, as Whoosh does. The policies below decide what a commit merges; a run's
@@ -22,8 +22,8 @@ import numpy as np
 from whoosh.codec.whoosh3 import W3TermInfo
 from whoosh.reading import SegmentReader
 
+from . import postings_format
 from .postings import CHUNK, Sorted, stored_lengths, write_sorted
-from .reader import read_blocks
 
 MERGED_PASSAGES = 20_000  # small segments: the smallest, together up to this many passages
 SMALL_SEGMENTS = 4  # merged into one once there are this many of them
@@ -199,13 +199,12 @@ class Chunk:
             ids, weights, values = info.inlined_postings()
             weights = weights or (1.0,) * len(ids)
         else:
-            matcher = reader._codec.postings_reader(reader._terms._postfile, info,
-                                                    field.format)
-            blocks = read_blocks(matcher)
-            ids = [docnum for block_ids, _, _ in blocks for docnum in block_ids.tolist()]
-            weights = [w for _, block_weights, _ in blocks for w in block_weights.tolist()]
-            values = [v for block_ids, _, block_values in blocks
-                      for v in _block_values(block_values, self.fixed, len(block_ids))]
+            offset, size = info.extent()
+            ids, weights, values = postings_format.decode(
+                reader._terms._postfile.get(offset, size), info.doc_frequency())
+            ids, weights = ids.tolist(), weights.tolist()
+            if self.fixed != 0 and values is None:
+                values = [b""] * len(ids)
         moved = [mapping[docnum] for docnum in ids]
         if -1 in moved:
             kept = [i for i, docnum in enumerate(moved) if docnum >= 0]
@@ -232,12 +231,3 @@ class Chunk:
                       np.repeat(np.arange(len(self.texts), dtype=np.int32), self.counts),
                       np.array(self.docnums, dtype=np.int32),
                       np.array(self.weights, dtype=np.float32), values)
-
-
-def _block_values(values, fixed: int | None, count: int) -> list:
-    """A block's values one per posting, as W3 minified them (``postings._mini_values``)."""
-    if fixed == 0:
-        return []
-    if fixed is None or fixed < 0 or not isinstance(values, bytes):
-        return list(values) if values is not None else [None] * count
-    return [values[i:i + fixed] for i in range(0, len(values), fixed)]

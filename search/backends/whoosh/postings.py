@@ -5,11 +5,12 @@ its sorting pool, a sort, then a few calls per posting into the W3 codec, which 
 looks up the document's field length per posting. On the news corpus that was about 85% of
 indexing time (14 million postings, most of them the ``bigram`` field's). Here the postings
 of a document are appended to flat arrays as it is added; when the segment is written each
-field's postings are sorted by (term, docnum) with numpy, block statistics are computed for
-all blocks at once, and each block of up to 128 postings is written in Whoosh's own W3
-format, a few calls per block, and each term's entry in the compact terms table of
-``terms.py`` (``CompactCodec``). Whoosh reads the segment as one of its own; the stored
-fields, field lengths and columns are still written by Whoosh's per-document writer.
+field's postings are sorted by (term, docnum) with numpy, term statistics are computed for
+all terms at once, the posting lists of a chunk of terms are encoded together
+(``postings_format``: bit-packed blocks), and each term's entry goes in the compact terms
+table of ``terms.py``, a rare term's postings inlined in it (``codec.CompactCodec``).
+Whoosh reads the segment through that codec; the stored fields, field lengths and columns
+are still written by Whoosh's per-document writer.
 
 Pre-tokenized fields (``encode_tokens`` strings) are counted here directly; any other
 field goes through its own ``Field.index``. Segments merged by Whoosh's own ``add_reader``
@@ -18,7 +19,6 @@ field goes through its own ``Field.index``. Segments merged by Whoosh's own ``ad
 
 from __future__ import annotations
 
-import zlib
 from array import array
 from collections import Counter, defaultdict
 from functools import lru_cache
@@ -28,30 +28,24 @@ from typing import NamedTuple
 
 import numpy as np
 from whoosh.analysis import IDTokenizer
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, WHOOSH3_HEADER_MAGIC, _lenfield
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
 from whoosh.fields import ID
 from whoosh.formats import Positions
-from whoosh.system import pack_int, pack_uint, pack_ushort
+from whoosh.system import pack_uint, pack_ushort
 from whoosh.util.numeric import _length_byte_cache, byte_to_length
 from whoosh.writing import SegmentWriter
 
-from .codec import CompactCodec
+from . import postings_format
+from .codec import INLINE, CompactCodec
 from .store import DurableCommit
 from .terms import inlined_info, packed_inlined_info, pointer_info, varints
 
-BLOCK = 128  # postings per block, W3Codec's blocklimit
-COMPRESSION = 3  # zlib level, W3Codec's
-SMALL_BLOCK = 128  # pickled blocks shorter than this are stored uncompressed: zlib hardly
-# shrinks them, and a call costs as much as a large block's
 SAME_POSITION = "\x01"  # marks a term that shares the previous term's position (encode_tokens)
 MAX_POSTINGS = 8_000_000  # postings held before a segment is written (~400 MB; ~600 MB
 # while it is written)
 PROCESS_POSTINGS = 2_000_000  # the same for each of several writer processes: two of them
 # and the indexer build the news corpus in 736 MB (8 million each: 1,325 MB; 3 million: 847)
 FIELD_TERMS = 100_000  # values of keyword, ID and numeric fields whose terms are remembered
-INLINE = 16  # a term with at most this many postings keeps them in its terms-table entry
-# (terms.inlined_info, as varints): a block of its own costs ~46 bytes more (header,
-# block info, pointer), and blocks under 128 bytes are not compressed anyway
 CHUNK = 65_536  # postings turned into Python objects at a time while a segment is written
 _FREQUENCY = [pack_uint(n) for n in range(256)]  # the value of a Frequency posting, shared
 _LENGTH_OF_BYTE = np.array([byte_to_length(b) for b in range(256)], dtype=np.int32)
@@ -322,8 +316,8 @@ def stored_lengths(perdoc_reader, name: str, size: int) -> np.ndarray:
 
 def write_field(fieldwriter, name: str, field, postings: FieldPostings,
                 lengths: np.ndarray) -> None:
-    """Write one field's postings through a W3 ``fieldwriter``: terms in byte order, each
-    term's postings in docnum order, in blocks of ``BLOCK``."""
+    """Write one field's postings through a ``CompactFieldWriter``: terms in byte order,
+    each term's postings in docnum order."""
     texts, rank = _term_ranks(postings)
     docnums = np.frombuffer(postings.docnums, dtype=np.int32)
     order = np.lexsort((docnums, rank))
@@ -353,21 +347,17 @@ class Sorted(NamedTuple):
 
 
 def write_sorted(fieldwriter, field, postings: Sorted, lengths: np.ndarray) -> None:
-    """Write sorted postings into the field a W3 ``fieldwriter`` has started; the terms
-    follow (in byte order) those it already wrote."""
+    """Write sorted postings into the field a ``CompactFieldWriter`` has started; the terms
+    follow (in byte order) those it already wrote. A chunk of terms at a time, a term of
+    more than ``INLINE`` postings is written to the postings file (``postings_format``),
+    the others into its terms-table entry."""
     texts, rank, docnums, weights, values = postings
     term_starts = np.flatnonzero(np.r_[True, rank[1:] != rank[:-1]])
     term_ends = np.r_[term_starts[1:], len(rank)]
-    in_term = np.arange(len(rank), dtype=np.int32) - np.repeat(
-        term_starts.astype(np.int32), term_ends - term_starts)
-    block_starts = np.flatnonzero(in_term % BLOCK == 0)
-    del in_term
-    deltas = np.diff(docnums, prepend=np.int32(0))
-    deltas[block_starts] = docnums[block_starts]  # Whoosh delta-encodes each block from 0
-    doc_lengths = lengths[docnums]
-    run = Run(deltas, weights, docnums, values, field.format.fixed_value_size())
-    blocks = Stats(weights, doc_lengths, block_starts)
-    terms = Stats(weights, doc_lengths, term_starts)
+    gaps = np.diff(docnums, prepend=np.int32(0))
+    gaps[term_starts] = docnums[term_starts]  # each term's from 0
+    run = Run(gaps, weights, docnums, values, field.format.fixed_value_size())
+    terms = Stats(weights, lengths[docnums], term_starts)
 
     key_prefix = pack_ushort(fieldwriter._fieldid)
     chunk_starts = np.flatnonzero(np.r_[True, np.diff(term_starts // CHUNK) > 0])
@@ -376,24 +366,36 @@ def write_sorted(fieldwriter, field, postings: Sorted, lengths: np.ndarray) -> N
     for first, end in zip(chunk_starts.tolist(), chunk_ends.tolist(), strict=True):
         low, high = int(term_starts[first]), int(term_ends[end - 1])
         run.load(low, high)
-        block_stats = blocks.rows(int(np.searchsorted(block_starts, low)),
-                                  int(np.searchsorted(block_starts, high)))
-        block, datas, entries = 0, [], []
-        for start, stop, stats in zip(term_starts[first:end].tolist(),
-                                      term_ends[first:end].tolist(), terms.rows(first, end),
+        starts, stops = term_starts[first:end], term_ends[first:end]
+        data, at = _encoded(run, starts - low, stops - starts)
+        pointed = iter(zip(at, at[1:], strict=False))
+        entries = []
+        for start, stop, stats in zip(starts.tolist(), stops.tolist(), terms.rows(first, end),
                                       strict=True):
-            count = -(-(stop - start) // BLOCK)
             key = key_prefix + texts[int(rank[start])]
-            block += count
             if stop - start <= INLINE:
                 entries.append((key, run.inlined_info(start, stop, stats)))
                 continue
-            data = _term_blocks(run, start, stop, block_stats[block - count:block])
-            entries.append((key, _term_info(run, start, stop, stats, offset, len(data))))
-            datas.append(data)
-            offset += len(data)
-        fieldwriter._postfile.write(b"".join(datas))
+            begin, finish = next(pointed)
+            entries.append((key, pointer_info(stop - start, *stats, run.docnum(start),
+                                              run.docnum(stop - 1), offset + begin,
+                                              finish - begin)))
+        fieldwriter._postfile.write(data)
+        offset += len(data)
         fieldwriter._tindex.add_many(entries)
+
+
+def _encoded(run: Run, starts: np.ndarray, sizes: np.ndarray) -> tuple[bytes, list[int]]:
+    """The posting lists of the loaded terms (``starts`` and ``sizes`` in the chunk) of more
+    than ``INLINE`` postings, in the postings file's format, joined; where each starts."""
+    pointed = sizes > INLINE
+    if not pointed.any():
+        return b"", [0]
+    chosen = np.repeat(pointed, sizes)
+    return postings_format.encode_lists(
+        run.chunk[2][chosen], run.chunk[1][chosen],
+        None if run.chunk[3] is None or run.fixed == 0 else run.chunk[3][chosen],
+        np.concatenate(([0], np.cumsum(sizes[pointed])[:-1])))
 
 
 def _term_ranks(postings: FieldPostings) -> tuple[list[bytes], np.ndarray]:
@@ -407,21 +409,23 @@ def _term_ranks(postings: FieldPostings) -> tuple[list[bytes], np.ndarray]:
 
 
 class Run:
-    """Sorted postings, loaded as Python lists a chunk at a time (bounds a flush's memory)."""
+    """Sorted postings (each term's docnum gaps, weights, docnums, values), a chunk at a
+    time: as arrays, and what the inlined terms' entries need (bounds a flush's memory)."""
 
-    def __init__(self, deltas, weights, docnums, values, fixed: int | None):
-        self.arrays = (deltas, weights, docnums, values)
+    def __init__(self, gaps, weights, docnums, values, fixed: int | None):
+        self.arrays = (gaps, weights, docnums, values)
         self.fixed, self.low = fixed, 0
-        self.deltas = self.weights = self.docnums = self.values = []
+        self.chunk: tuple = ()
+        self._lists: tuple | None = None
 
     def load(self, low: int, high: int) -> None:
-        self.low = low
-        self.deltas, self.weights, self.docnums, self.values = (
-            [] if array is None else array[low:high].tolist() for array in self.arrays)
+        self.low, self._lists = low, None
+        self.chunk = tuple(None if array is None else array[low:high] for array in self.arrays)
+        self.docnums = self.chunk[2]
         if self.fixed == 0:  # the inlined postings' gaps and weights as varints, at once
-            deltas, weights = self.arrays[0][low:high], self.arrays[1][low:high]
+            gaps, weights = self.chunk[0], self.chunk[1]
             whole = weights == np.floor(weights)
-            self.gaps = varints(deltas)
+            self.gaps = varints(gaps)
             self.whole = varints(np.where(whole, weights, 0))
             self.not_one = [0, *np.cumsum(weights != 1).tolist()]  # postings so far
             self.not_whole = [0, *np.cumsum(~whole).tolist()]
@@ -441,49 +445,29 @@ class Run:
             weights = data[starts[i]:starts[j]]
         return packed_inlined_info(j - i, min_byte, max_byte, gaps, weights)
 
-    def block(self, start: int, stop: int) -> tuple:
-        """The data tuple of the block of postings [start, stop), minified as W3 does."""
-        i, j = start - self.low, stop - self.low
-        return (tuple(self.deltas[i:j]), _mini_weights(self.weights[i:j]),
-                _mini_values(self.values[i:j], self.fixed))
-
     def inlined(self, start: int, stop: int) -> tuple:
         """The postings [start, stop) as an inlined W3TermInfo holds them (ids, weights,
         values), read by Whoosh's ``ListMatcher``: weights None when all are 1 (it reads
         1.0), whole ones as ints; values None for each posting of a format without them
         (as W3's reader gives)."""
+        if self._lists is None:  # Python lists of the chunk, once and only when needed
+            self._lists = tuple([] if array is None else array.tolist() for array in self.chunk)
+        _, weights, docnums, values = self._lists
         i, j = start - self.low, stop - self.low
-        weights = self.weights[i:j]
+        weights = weights[i:j]
         if all(weight == 1.0 for weight in weights):
             weights = None
         else:
             weights = tuple(int(w) if w.is_integer() else w for w in weights)
-        values = (None,) * (j - i) if self.fixed == 0 else tuple(self.values[i:j])
-        return tuple(self.docnums[i:j]), weights, values
+        values = (None,) * (j - i) if self.fixed == 0 else tuple(values[i:j])
+        return tuple(docnums[i:j]), weights, values
 
     def docnum(self, index: int) -> int:
-        return self.docnums[index - self.low]
-
-
-def _term_blocks(run: Run, start: int, stop: int, block_stats: list[tuple]) -> bytes:
-    """One term's postings [start, stop) as W3 blocks."""
-    parts = [WHOOSH3_HEADER_MAGIC]
-    for low, stats_of_block in zip(range(start, stop, BLOCK), block_stats, strict=True):
-        high = min(low + BLOCK, stop)
-        parts.append(_block(run.block(low, high), run.docnum(high - 1), stats_of_block,
-                            high == stop))
-    return b"".join(parts)
-
-
-def _term_info(run: Run, start: int, stop: int, stats: tuple, offset: int, size: int) -> bytes:
-    """A term's entry in the terms table: its postings are at ``offset``."""
-    weight_sum, max_weight, min_byte, max_byte = stats
-    return pointer_info(stop - start, weight_sum, max_weight, min_byte, max_byte,
-                        run.docnum(start), run.docnum(stop - 1), offset, size)
+        return int(self.docnums[index - self.low])
 
 
 class Stats:
-    """Statistics of runs of postings (blocks or terms), each run given by its start:
+    """Statistics of runs of postings (each term's), each run given by its start:
     sum and maximum of weights, shortest and longest document length as W3 stores them
     (a byte; the shortest skips 0, which Whoosh treats as no length)."""
 
@@ -505,31 +489,3 @@ class Stats:
 def _length_bytes(lengths: np.ndarray) -> np.ndarray:
     """``length_to_byte`` of each length."""
     return np.minimum(np.searchsorted(_BYTE_LENGTHS, lengths, side="left"), 255)
-
-
-def _block(data: tuple, last_id: int, stats: tuple, last: bool) -> bytes:
-    """One W3 block: its size (negative for a term's last), the pickled block info
-    (count, last id, max weight, compression, min/max length bytes), the pickled data."""
-    databytes = dumps(data, 2)
-    compression = COMPRESSION if len(databytes) >= SMALL_BLOCK else 0
-    if compression:
-        databytes = zlib.compress(databytes, compression)
-    _, max_weight, min_byte, max_byte = stats
-    infobytes = dumps((len(data[0]), last_id, max_weight, compression, min_byte, max_byte), 2)
-    size = len(infobytes) + len(databytes)
-    return pack_int(-size if last else size) + infobytes + databytes
-
-
-def _mini_weights(weights: list[float]):
-    """As W3: None when all are 1, one float when all are equal, else the tuple."""
-    first = weights[0]
-    if all(weight == first for weight in weights):
-        return None if first == 1.0 else first
-    return tuple(weights)
-
-
-def _mini_values(values: list[bytes], fixed: int | None):
-    """As W3: nothing for a format without values, joined bytes for fixed-size ones."""
-    if fixed is None or fixed < 0:
-        return tuple(values)
-    return None if fixed == 0 else b"".join(values)

@@ -1,29 +1,25 @@
-"""A Whoosh searcher's postings read a block at a time, and what a query needs of its
+"""A Whoosh searcher's postings read a whole list at a time, and what a query needs of its
 segments besides: which docnums are live, each docnum's field lengths (as Whoosh keeps them,
 one byte each), its article, and which passages hold a phrase (checked on their stored text).
 
 Whoosh steps through postings a few Python calls per posting, and its top-N collector can
-miss better documents; here each term's list is read in blocks decoded with numpy
-(``read_blocks``), once a query (``new_query``), by the scorer (``scoring.py``) and the
+miss better documents; here each term's list is read and decoded with numpy at once
+(``term_postings``), once a query (``new_query``), by the scorer (``scoring.py``) and the
 matcher (``matching.py``) alike.
 """
 
 from __future__ import annotations
 
-import io
-import pickle
-import struct
-import zlib
 from collections.abc import Callable, Iterator
 
 import numpy as np
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, WHOOSH3_HEADER_MAGIC, _lenfield
-from whoosh.matching import ListMatcher
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
 from whoosh.reading import TermNotFound
 from whoosh.util.numeric import byte_to_length
 
 from ...query.bm25f import REPEATED_FIELDS, joined
 from ...text.analysis import ASCII_JOIN, END, fold, folded_units, is_ascii, pairs
+from . import postings_format
 
 _LENGTH_OF_BYTE = np.array([byte_to_length(b) if b else 0 for b in range(256)], dtype=float)
 PAIR_TEXTS = {"bigram": ("text",), "heading_bigram": ("title", "section")}  # stored texts
@@ -94,9 +90,11 @@ class Postings:
         key = (number, field, text)
         if key not in self._lists:
             info = self.term_info(number, field, text)
-            blocks = [] if info is None else term_blocks(self.segments[number][0], info)
-            self._lists[key] = (docnums_of(blocks) + self.segments[number][1],
-                                np.concatenate([tf for _, tf, _ in blocks])) if blocks else None
+            found = None
+            if info is not None:
+                docnums, tf = term_postings(self.segments[number][0], info)
+                found = (docnums + self.segments[number][1], tf)
+            self._lists[key] = found
         return self._lists[key]
 
     def all_postings(self, field: str, text: str) -> tuple[np.ndarray, np.ndarray]:
@@ -309,72 +307,22 @@ def fixed_bytes(column) -> bytes:
     return column._dbfile.get(column._basepos, column._count)
 
 
-Block = tuple[np.ndarray, np.ndarray, tuple]  # docnums, term frequencies, encoded values
 PostingList = tuple[np.ndarray, np.ndarray]  # a term's docnums and term frequencies
 
 
-def term_blocks(segment, info) -> list[Block]:
-    """The blocks of a term's posting list in a segment reader, deleted documents included,
-    from its entry in the terms table (``info``): the whole list read at once
-    (``decoded_blocks``), where Whoosh's matcher looks the term up twice and reads each
-    block's header a few bytes a call (headline queries: 5,000 reads each)."""
-    if info.is_inlined():  # postings inlined in the terms table (postings.INLINE)
-        return inlined_blocks(*info.inlined_postings())
-    offset, length = info.extent()
-    return decoded_blocks(segment._terms._postfile.get(offset, _number(length)))
-
-
-def read_blocks(matcher) -> list[Block]:
-    """The blocks of a segment's posting list from a matcher of it (as ``merge.py`` makes
-    one: unfiltered, at its start), deleted documents included."""
-    leaf = getattr(matcher, "child", matcher)  # unwrap the filter that hides deletions
-    if isinstance(leaf, ListMatcher):
-        return inlined_blocks(leaf._ids, leaf._weights, leaf._values)
-    return decoded_blocks(leaf._postfile.get(leaf._startoffset, _number(leaf._length)),
-                          leaf._byteids)
-
-
-def _number(length) -> int:
-    """A posting list's length in bytes: W3TermInfo reads it as a 1-tuple (struct.unpack)."""
-    return length[0] if isinstance(length, tuple) else length
-
-
-def inlined_blocks(ids, weights, values) -> list[Block]:
-    """Postings kept in the terms table as one block (no weights: each 1)."""
-    if not len(ids):
-        return []
-    weights = np.ones(len(ids)) if weights is None else np.asarray(weights, dtype=float)
-    return [(np.asarray(ids, dtype=np.int64), weights, values)]
-
-
-_BLOCK_SIZE = struct.Struct("!i")  # a W3 block's size (negative: the list's last block)
-
-
-def decoded_blocks(data: bytes, byteids: bool = False) -> list[Block]:
-    """The blocks of a posting list in Whoosh 2.7's W3 format (the one whoosh-reloaded
-    2.7.5 and ``postings.py`` write), from its bytes: each block's size, its pickled info
-    (count, last id, max weight, compression, min and max length) and its pickled (maybe
-    zlib-compressed) ids, weights and values, decoded with numpy. Stepping through
-    postings costs Whoosh a few calls each (~50x slower)."""
-    if data[:len(WHOOSH3_HEADER_MAGIC)] != WHOOSH3_HEADER_MAGIC:
-        raise ValueError("a posting list without its W3 header")
-    stream, found, last = io.BytesIO(data), [], False
-    stream.seek(len(WHOOSH3_HEADER_MAGIC))
-    while not last:
-        start = stream.tell()
-        size = _BLOCK_SIZE.unpack(stream.read(_BLOCK_SIZE.size))[0]
-        last, end = size < 0, start + _BLOCK_SIZE.size + abs(size)
-        compression = pickle.load(stream)[3]
-        body = data[stream.tell():end]
-        ids, weights, values = pickle.loads(zlib.decompress(body) if compression else body)
-        stream.seek(end)
-        ids = np.asarray(ids, dtype=np.int64)
-        if not byteids:
-            ids = np.cumsum(ids)  # W3 keeps the gaps between docnums
-        if weights is None or isinstance(weights, float):
-            weights = np.full(len(ids), 1.0 if weights is None else weights)
-        found.append((ids, np.asarray(weights, dtype=float), values))
-    return found
+def term_postings(segment, info) -> PostingList:
+    """A term's posting list in a segment reader (docnums of the segment, weights),
+    deleted documents included, from its entry in the terms table (``info``): inlined
+    there, or read from the postings file and decoded at once (``postings_format``),
+    where Whoosh's matcher steps through it a posting and a few calls at a time."""
+    if info.is_inlined():  # postings inlined in the terms table (codec.INLINE)
+        ids, weights, _ = info.inlined_postings()
+        return (np.asarray(ids, dtype=np.int64),
+                np.ones(len(ids)) if weights is None else np.asarray(weights, dtype=float))
+    offset, size = info.extent()
+    docnums, weights, _ = postings_format.decode(segment._terms._postfile.get(offset, size),
+                                                 info.doc_frequency())
+    return docnums, weights
 
 
 def _holds(text: str, wanted: str, written: str | None) -> bool:
@@ -385,11 +333,6 @@ def _holds(text: str, wanted: str, written: str | None) -> bool:
         return True
     folded = fold(text)
     return written is not None and written in folded or wanted in joined(folded_units(folded))
-
-
-def docnums_of(blocks: list[Block]) -> np.ndarray:
-    """The docnums of a posting list read as blocks."""
-    return np.concatenate([ids for ids, _, _ in blocks])
 
 
 def _intersect(these: np.ndarray, those: np.ndarray) -> np.ndarray:

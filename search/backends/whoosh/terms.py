@@ -11,7 +11,8 @@ frequencies); the first key and the offset of each block are read into memory wh
 segment is opened and a term is found by bisecting them, then reading one block.
 
 ``codec.CompactCodec`` writes and reads segments with this table: Whoosh's
-``SegmentReader`` (and so its searcher) reads them as any other. Postings are W3's.
+``SegmentReader`` (and so its searcher) reads them as any other. A term's postings, unless
+inlined here, are in the postings file (``postings_format.py``).
 
 File layout: the blocks; the block index (each block's offset, uint64; its first key's
 size, uint16; the first keys); the field map as JSON; ``TRAILER`` (the index's offset, the
@@ -27,9 +28,9 @@ from collections.abc import Iterator
 
 import numpy as np
 from whoosh.codec.base import FieldCursor
-from whoosh.codec.whoosh3 import W3Codec, W3FieldWriter, W3TermInfo, W3TermsReader
+from whoosh.codec.whoosh3 import W3TermInfo, W3TermsReader
 from whoosh.reading import TermNotFound
-from whoosh.util.numeric import byte_to_length, length_to_byte
+from whoosh.util.numeric import byte_to_length
 
 BLOCK = 32  # keys a block: a lookup reads one block (~16 keys on average)
 MAGIC = b"STT2"
@@ -131,22 +132,6 @@ def pointer_info(doc_frequency: int, weight_sum: float, max_weight: float, min_b
     return b"".join((varint(doc_frequency << FLAG_BITS),
                      POINTER.pack(weight_sum, max_weight, min_byte, max_byte),
                      varint(first), varint(last - first), varint(offset), varint(size)))
-
-
-def info_of(terminfo: W3TermInfo) -> bytes:
-    """A W3TermInfo (as Whoosh's own postings writer makes it) as this table's info."""
-    min_byte = 0 if terminfo._minlength is None else length_to_byte(terminfo._minlength)
-    max_byte = length_to_byte(terminfo._maxlength)
-    if terminfo.is_inlined():
-        ids, weights, values = terminfo.inlined_postings()
-        if all(weight == 1 for weight in weights):
-            weights = None
-        else:
-            weights = tuple(int(w) if float(w).is_integer() else w for w in weights)
-        return inlined_info(ids, weights, values, terminfo._weight, min_byte, max_byte)
-    offset, size = terminfo.extent()
-    return pointer_info(terminfo._df, terminfo._weight, terminfo._maxweight, min_byte,
-                        max_byte, terminfo._minid, terminfo._maxid, offset, size)
 
 
 def read_info(data: bytes) -> W3TermInfo:
@@ -413,21 +398,3 @@ class CompactFieldCursor(FieldCursor):
 
     def is_valid(self) -> bool:
         return self._text is not None
-
-
-class CompactFieldWriter(W3FieldWriter):
-    """W3's field writer with a compact terms table (``TermsTableWriter``)."""
-
-    def __init__(self, codec, storage, segment):  # noqa: D107 - W3's, other table
-        self._codec, self._storage, self._segment = codec, storage, segment
-        self._fieldname = self._fieldid = self._btext = self._fieldobj = self._format = None
-        self._tindex = TermsTableWriter(self._create_file(W3Codec.TERMS_EXT))
-        self._fieldmap = self._tindex.fieldmap
-        self._postfile = self._create_file(W3Codec.POSTS_EXT)
-        self._postwriter = None
-        self._infield = False
-        self.is_closed = False
-
-    def finish_term(self) -> None:
-        terminfo = self._postwriter.finish_postings()
-        self._tindex.add(struct.pack("!H", self._fieldid) + self._btext, info_of(terminfo))
