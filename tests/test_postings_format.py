@@ -58,16 +58,25 @@ def test_a_list_reads_back(docnums, weights, flags):
     assert values is None
 
 
-def test_lists_written_together_each_read_back():
-    lists = [(docnums, weights) for docnums, weights, _ in LISTS if docnums]
+def read_back(lists: list[tuple[list, list]]) -> list[tuple[list, list]]:
+    """(docnums, weights) lists written together by ``encode_lists``, each decoded again."""
     starts = np.cumsum([0] + [len(docnums) for docnums, _ in lists])[:-1]
     data, offsets = encode_lists(np.array([d for docnums, _ in lists for d in docnums]),
                                  np.array([w for _, weights in lists for w in weights]),
                                  None, starts)
-    for (docnums, weights), start, end in zip(lists, offsets, offsets[1:], strict=False):
+    found = []
+    for (docnums, _), start, end in zip(lists, offsets, offsets[1:], strict=False):
         got_docnums, got_weights, _ = decode(data[start:end], len(docnums))
-        assert got_docnums.tolist() == docnums
-        assert got_weights.tolist() == pytest.approx(weights, rel=1e-6)
+        found.append((got_docnums.tolist(), got_weights.tolist()))
+    return found
+
+
+def test_lists_written_together_each_read_back():
+    lists = [(docnums, weights) for docnums, weights, _ in LISTS if docnums]
+    for (docnums, weights), (got_docnums, got_weights) in zip(lists, read_back(lists),
+                                                              strict=True):
+        assert got_docnums == docnums
+        assert got_weights == pytest.approx(weights, rel=1e-6)
 
 
 def values_of(values: list) -> np.ndarray:
@@ -100,14 +109,7 @@ def test_any_lists_read_back(lists, base):
         docnums = (base + np.cumsum([gap + (i > 0) for i, (gap, _) in
                                      enumerate(postings)])).tolist()
         made.append((docnums, [float(weight) for _, weight in postings]))
-    starts = np.cumsum([0] + [len(docnums) for docnums, _ in made])[:-1]
-    data, offsets = encode_lists(np.array([d for docnums, _ in made for d in docnums]),
-                                 np.array([w for _, weights in made for w in weights]),
-                                 None, starts)
-    for (docnums, weights), start, end in zip(made, offsets, offsets[1:], strict=False):
-        got_docnums, got_weights, _ = decode(data[start:end], len(docnums))
-        assert got_docnums.tolist() == docnums
-        assert got_weights.tolist() == weights
+    assert read_back(made) == made
 
 
 class Postfile:
