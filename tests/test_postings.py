@@ -10,6 +10,7 @@ from whoosh.query import Term
 from whoosh.writing import SegmentWriter
 
 from search import indexer
+from search.backends.whoosh import parallel
 from search.backends.whoosh.backend import WhooshBackend, make_schema
 from search.backends.whoosh.codec import CompactCodec
 from search.backends.whoosh.merge import SMALL_SEGMENTS, merge_segments, merge_small_segments
@@ -246,6 +247,31 @@ def test_writer_processes_analyse_and_outlast_a_commit(documents, tmp_path):
     assert pids[0] == pids[1] and all(pids[0])
     assert not writers.tasks
     assert_same_hits(expected, actual)
+
+
+def test_a_job_holds_a_few_big_articles_not_a_hundred(tmp_path, monkeypatch):
+    """Articles go to the writer processes in jobs of ``JOB_PASSAGES`` passages (the article
+    that reaches it included) when that comes before Whoosh's 100 articles: the job queue
+    then holds seconds of work, and a commit waits for no more."""
+    monkeypatch.setattr(parallel, "JOB_PASSAGES", 25)
+    index = whoosh_index.create_in(str(tmp_path), make_schema())
+    articles = [article for path in sorted(Path("seeds").iterdir())
+                for doc in read_file(path) for article in segment(doc)]
+    writers = WriterPool(index.storage, index.indexname, 2, {"max_postings": 5000})
+    jobs = []
+    try:
+        writer = ParallelWriter(index.refresh(), writers)
+        enqueue = writer._enqueue
+        writer._enqueue = lambda: (jobs.append(len(writer.docbuffer)), enqueue())
+        for article in articles:
+            writer.add_analysed(records_for, (article,), 10)  # ten passages, say, each
+        writer.commit()
+    finally:
+        writers.stop()
+    assert len(articles) > 3 and jobs == [3] * (len(articles) // 3) + [len(articles) % 3] * (
+        len(articles) % 3 > 0)
+    with index.refresh().searcher() as searcher:
+        assert searcher.doc_count() == sum(len(records_for(article)) for article in articles)
 
 
 def assert_same_hits(expected, actual) -> None:

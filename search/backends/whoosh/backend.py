@@ -640,7 +640,7 @@ class Transaction:
         """``analyse(*args)``'s records: analysed by a writer process when there are
         several, else here."""
         if isinstance(self.writer, ParallelWriter):
-            self.writer.add_analysed(analyse, args)
+            self.writer.add_analysed(analyse, args, records)
             self.added += records
             return
         for record in analyse(*args):
