@@ -33,6 +33,8 @@ def spread(count: int, step: int, first: int = 0) -> list[int]:
 LISTS = [
     ([], [], 0),  # empty
     ([0], [1.0], 0),  # one posting, docnum 0
+    ([256], [1.0], 0),  # a number whose low byte is 0 (was read back as 0)
+    ([65536, 65536 + 512], [1.0, 1.0], 0),  # ... every number's low bytes 0
     ([2**31 - 2], [7.0], FREQUENCIES),  # one posting, the largest docnum, a frequency
     (RUN[:BLOCK], [1.0] * BLOCK, 0),  # one full block
     (RUN, [1.0] * (BLOCK + 1), 0),  # a block and one more

@@ -5,7 +5,8 @@ and read with numpy a whole list at a time.
 Whoosh's W3 format pickles each block of 128 postings (docnum gaps, weights, values) and
 compresses it with zlib: news-xwlb's postings took 34.9 MB, 2.7 bytes a posting, and reading
 them (a pickle and a zlib call a block) was a fifth of a headline query; here they take
-16.1 MB, and decoding them a quarter of the time. A list of ``n`` postings is
+16.1 MB, and decoding them a tenth (300 headline queries on the full corpus under cProfile:
+5.2 s of 17.0 before, 1.2 s of 11.5 after). A list of ``n`` postings is
 
 - a flags byte (``FREQUENCIES``, ``FLOATS``, ``VALUES``, ``FREQUENCY_VALUES``);
 - its numbers in blocks of ``BLOCK``: first its docnum gaps (the first docnum, then each
@@ -82,7 +83,8 @@ def pack_blocks(numbers: np.ndarray, block_starts: np.ndarray,
     sizes = np.diff(np.append(block_starts, count)).astype(np.int64)
     block_of = np.repeat(np.arange(blocks), sizes)
     list_of_block = np.repeat(np.arange(lists), blocks_of_list)
-    block_in_list = np.arange(blocks) - _exclusive_sum(blocks_of_list)[list_of_block]
+    first_block = _exclusive_sum(blocks_of_list)  # each list's first block
+    block_in_list = np.arange(blocks) - first_block[list_of_block]
     lengths = bit_lengths(numbers)
     widths = _widths(lengths, block_starts, block_of, sizes) if count else sizes
     width_of = widths[block_of]
@@ -104,7 +106,6 @@ def pack_blocks(numbers: np.ndarray, block_starts: np.ndarray,
     bits_at = offsets[:-1] + 2 * blocks_of_list
     list_of = list_of_block[block_of]
     within = np.cumsum(width_of) - width_of
-    first_block = _exclusive_sum(blocks_of_list)
     within -= np.append(within, 0)[np.append(block_starts, count)[first_block]][list_of]
     _scatter_bits(out, bits_at[list_of] * 8 + within, numbers & _MASKS[width_of])
 
@@ -123,11 +124,11 @@ def _scatter_bits(out: np.ndarray, positions: np.ndarray, numbers: np.ndarray) -
     numbers' bits do not overlap."""
     shifted = numbers << (positions & 7).astype(np.uint64)
     base = positions >> 3
-    for place in range(8):
+    for place in range((int(shifted.max(initial=0)).bit_length() + 7) // 8):
         part = (shifted >> _BYTE_PLACES[place]) & np.uint64(255)
         some = np.flatnonzero(part)
-        if not len(some):
-            break
+        if not len(some):  # (a byte every number has 0 in: 256's first)
+            continue
         sums = np.bincount(base[some] + place, part[some].astype(np.float64),
                            minlength=len(out))  # disjoint bits: the sum is the OR
         out |= sums.astype(np.uint8)
