@@ -224,17 +224,17 @@ class ParallelWriter(DurableCommit, MpWriter):
         super().__init__(ix, procs=writers.procs, multisegment=True, **kwargs)
         writers.start()  # (``self.pool`` is Whoosh's, of postings)
         self.writers, self.tasks, self.jobqueue = writers, writers.tasks, writers.jobs
+        self.buffered = 0  # passages in ``docbuffer``
 
     def add_analysed(self, analyse, args: tuple, passages: int = 1) -> None:
         """``analyse(*args)``'s records (``passages`` of them), analysed and added by a
         writer process. A job holds ``batchsize`` articles or ``JOB_PASSAGES`` passages,
         whichever comes first."""
-        if not self.docbuffer:
-            self.buffered = 0
         self.docbuffer.append((ANALYSE, (analyse, args)))
         self.buffered += passages
         if len(self.docbuffer) >= self.batchsize or self.buffered >= JOB_PASSAGES:
             self._enqueue()
+            self.buffered = 0
         self._added_sub = True
 
     def merge_aside(self, segments: list) -> Callable[[], object]:
